@@ -1,1 +1,62 @@
-fn main() {}
+//! The `pmc-webhook` binary: parse flags, load settings once, run a command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pmc_webhook::{
+    cli::{Cli, Command},
+    configuration, simulator,
+    startup::{Application, shutdown_signal},
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(env_file) = &cli.global.env_file {
+        // An explicitly named file must exist; the default `.env` is optional.
+        if !env_file.exists() {
+            eprintln!("error: env file {} does not exist", env_file.display());
+            return ExitCode::from(2);
+        }
+    }
+    let settings = match configuration::load_with_env_file(&cli.global.overrides(), cli.global.env_file.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(error) = telemetry::init(&settings.log) {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
+    }
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match Application::build(settings).await {
+            Ok(application) => match application.run_until_stopped(shutdown_signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!(error = %error, "The service stopped with an error.");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(error) => {
+                tracing::error!(error = %error, "The service could not start.");
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Simulate(args) => match simulator::run(&settings, &args).await {
+            Ok(report) if report.all_acknowledged() => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Config => {
+            println!("{settings:#?}");
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The WeCom callback routes. WeCom uses one URL for GET (verification) and
+//! POST (callbacks); the seed's `/verify` path is kept as an alias.
+
+use std::sync::Arc;
+
+use poem::{Body, Request, web::RemoteAddr};
+use poem_openapi::{ApiResponse, OpenApi, param::Query, payload::{Json, PlainText}};
+
+use super::{
+    ApiTags,
+    error::{CallbackFailure, ErrorBody},
+    state::AppState,
+};
+use crate::ingest::{Channel, IngestError};
+
+/// Callback routes.
+pub struct CallbackApi {
+    state: Arc<AppState>,
+}
+
+/// The answer to a callback or URL check.
+#[derive(ApiResponse)]
+pub enum CallbackResponse {
+    /// Stored (or recognised as a retry of a stored callback). The body is
+    /// empty, the literal `success` for suite notices, an encrypted passive
+    /// reply, or — for GET — the decrypted `echostr`.
+    #[oai(status = 200)]
+    Ok(PlainText<String>),
+    /// Malformed request, ciphertext or payload (JSON names the -400xx code).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Signature mismatch (-40001) or a message for another corp/robot (-40005).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// Body larger than `webhook.max_body_bytes`.
+    #[oai(status = 413)]
+    TooLarge(Json<ErrorBody>),
+    /// The channel has no credentials, or the event log cannot store now
+    /// (WeCom retries).
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl From<Result<String, IngestError>> for CallbackResponse {
+    fn from(result: Result<String, IngestError>) -> Self {
+        match result {
+            Ok(body) => CallbackResponse::Ok(PlainText(body)),
+            Err(error) => match CallbackFailure::from(&error) {
+                CallbackFailure::BadRequest(body) => CallbackResponse::BadRequest(body),
+                CallbackFailure::Forbidden(body) => CallbackResponse::Forbidden(body),
+                CallbackFailure::TooLarge(body) => CallbackResponse::TooLarge(body),
+                CallbackFailure::Unavailable(body) => CallbackResponse::Unavailable(body),
+            },
+        }
+    }
+}
+
+impl CallbackApi {
+    /// The routes over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+
+    fn verify(&self, channel: Channel, request: &Request) -> CallbackResponse {
+        self.state.ingestor.verify_url(channel, request.uri().query().unwrap_or("")).into()
+    }
+
+    async fn receive(&self, channel: Channel, request: &Request, remote: &RemoteAddr, body: Body) -> CallbackResponse {
+        // Read the raw body whatever its Content-Type, up to the cap.
+        let limit = self.state.max_body_bytes;
+        let bytes = match body.into_bytes_limit(limit).await {
+            Ok(bytes) => bytes,
+            Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+                let error = IngestError::BodyTooLarge { limit };
+                self.state.ingestor.count_failure(channel, &error);
+                return Err(error).into();
+            }
+            Err(error) => {
+                let error = IngestError::Protocol(crate::wecom::WeComError::ParseXml(format!("unreadable body: {error}")));
+                self.state.ingestor.count_failure(channel, &error);
+                return Err(error).into();
+            }
+        };
+        let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
+        self.state
+            .ingestor
+            .receive(channel, request.uri().query().unwrap_or(""), &bytes, source_ip)
+            .await
+            .map(|ack| ack.body)
+            .into()
+    }
+}
+
+/// The query WeCom adds to every callback; declared for the docs only — the
+/// handler re-reads the raw query so that it is URL-decoded exactly once.
+#[OpenApi(tag = "ApiTags::WeComCallbacks")]
+impl CallbackApi {
+    /// Verify the app callback URL
+    ///
+    /// WeCom's URL check when an admin saves the callback settings: checks
+    /// `msg_signature` over `echostr`, decrypts it, and answers the bare
+    /// plaintext (no quotes, no newline).
+    #[oai(path = "/api/v1/webhooks/wechat/api", method = "get", operation_id = "verifyAppUrl")]
+    async fn verify_app(
+        &self,
+        request: &Request,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        echostr: Query<Option<String>>,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce, echostr);
+        self.verify(Channel::WeChatApi, request)
+    }
+
+    /// Verify the app callback URL (seed alias)
+    ///
+    /// Same as `GET /api/v1/webhooks/wechat/api`.
+    #[oai(path = "/api/v1/webhooks/wechat/api/verify", method = "get", operation_id = "verifyAppUrlAlias")]
+    async fn verify_app_alias(
+        &self,
+        request: &Request,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        echostr: Query<Option<String>>,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce, echostr);
+        self.verify(Channel::WeChatApi, request)
+    }
+
+    /// Receive an app or suite callback
+    ///
+    /// The encrypted XML envelope `<xml><ToUserName/><AgentID/><Encrypt/></xml>`
+    /// as the raw body (any Content-Type). Answered 200 only after the
+    /// callback is committed to the local event log.
+    #[oai(path = "/api/v1/webhooks/wechat/api", method = "post", operation_id = "receiveAppCallback")]
+    async fn receive_app(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        body: Body,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce);
+        self.receive(Channel::WeChatApi, request, remote, body).await
+    }
+
+    /// Verify the robot callback URL
+    ///
+    /// URL check for a smart robot or legacy group robot (receiveid is empty).
+    #[oai(path = "/api/v1/webhooks/wechat/bot", method = "get", operation_id = "verifyBotUrl")]
+    async fn verify_bot(
+        &self,
+        request: &Request,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        echostr: Query<Option<String>>,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce, echostr);
+        self.verify(Channel::WeChatBot, request)
+    }
+
+    /// Receive a robot callback
+    ///
+    /// Smart-robot JSON `{"encrypt": "…"}` or legacy group-robot XML
+    /// `<xml><Encrypt/></xml>` as the raw body (any Content-Type).
+    #[oai(path = "/api/v1/webhooks/wechat/bot", method = "post", operation_id = "receiveBotCallback")]
+    async fn receive_bot(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        body: Body,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce);
+        self.receive(Channel::WeChatBot, request, remote, body).await
+    }
+}

@@ -1,0 +1,59 @@
+//! The HTTP front end (poem + poem-openapi): the WeCom callback routes, the
+//! operations routes, the events API, the OpenAPI spec and Swagger UI.
+
+mod callback;
+pub mod error;
+mod events;
+mod health;
+pub mod state;
+mod status;
+
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, Route, middleware::Tracing};
+use poem_openapi::{OpenApiService, Tags};
+
+use self::{callback::CallbackApi, events::EventsApi, health::HealthApi, state::AppState, status::StatusApi};
+
+/// Groups in the spec and in Swagger UI.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Callbacks from WeCom (apps, suites, robots).
+    #[oai(rename = "WeCom callbacks")]
+    WeComCallbacks,
+    /// Stored callbacks.
+    Events,
+    /// Health and status.
+    Operations,
+}
+
+/// The whole API as one OpenAPI service.
+pub type ApiService = OpenApiService<(CallbackApi, HealthApi, StatusApi, EventsApi), ()>;
+
+/// Builds the OpenAPI service over `state`.
+pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
+    OpenApiService::new(
+        (
+            CallbackApi::new(Arc::clone(&state)),
+            HealthApi::new(Arc::clone(&state)),
+            StatusApi::new(Arc::clone(&state)),
+            EventsApi::new(state),
+        ),
+        "pmc-webhook",
+        version,
+    )
+    .description("Receives WeCom (企业微信) callbacks, verifies, decrypts and durably stores them, and exposes them to business systems.")
+}
+
+/// All routes: the API, `/openapi.json`, and Swagger UI at `/docs`
+/// (served from the binary, no CDN).
+pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
+    let service = api_service(state, version);
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    Route::new()
+        .nest("/", service)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .with(Tracing)
+}

@@ -1,0 +1,226 @@
+//! `GET /api/v1/status`: what runs, on which storage, and what it has seen.
+
+use std::{sync::Arc, time::Duration};
+
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+
+use super::{ApiTags, error::ErrorBody, state::AppState};
+use crate::{configuration::ChannelCredentials, ingest::Channel};
+
+/// Status routes.
+pub struct StatusApi {
+    state: Arc<AppState>,
+}
+
+/// The service's status.
+#[derive(Debug, Clone, Object)]
+pub struct StatusBody {
+    /// Display name.
+    pub service: String,
+    /// Version.
+    pub version: String,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Seconds since start.
+    pub uptime_seconds: u64,
+    /// The callback channels.
+    pub channels: Vec<ChannelStatus>,
+    /// Storage in use.
+    pub storage: StorageStatus,
+    /// What the actor supervisor has applied.
+    pub actors: ActorStatus,
+    /// Callbacks answered, by channel, type and outcome.
+    pub callbacks: Vec<CallbackCount>,
+}
+
+/// One channel.
+#[derive(Debug, Clone, Object)]
+pub struct ChannelStatus {
+    /// `wechat_api` or `wechat_bot`.
+    pub name: String,
+    /// `ready`, `disabled` or `unconfigured`.
+    pub state: String,
+    /// What is missing, when unconfigured.
+    pub detail: Option<String>,
+}
+
+/// Storage backends.
+#[derive(Debug, Clone, Object)]
+pub struct StorageStatus {
+    /// `embedded` (SQLite event log, in-process caches).
+    pub mode: String,
+    /// Each backend.
+    pub backends: Vec<BackendStatus>,
+    /// Event log counters.
+    pub event_log: EventLogStatus,
+}
+
+/// One storage backend.
+#[derive(Debug, Clone, Object)]
+pub struct BackendStatus {
+    /// `event_log`, `mysql`, `redis`, `mongodb`.
+    pub name: String,
+    /// `sqlite`, …
+    pub kind: String,
+    /// Configured through settings or environment.
+    pub configured: bool,
+    /// Actually used by this version of the service.
+    pub in_use: bool,
+    /// Healthy right now (for backends in use).
+    pub healthy: Option<bool>,
+    /// Where it lives or why it is not used.
+    pub detail: String,
+}
+
+/// Event log counters.
+#[derive(Debug, Clone, Object)]
+pub struct EventLogStatus {
+    /// Events stored in total.
+    pub events_total: u64,
+    /// Callbacks kept in quarantine.
+    pub quarantined_total: u64,
+    /// Transactions committed since start.
+    pub batches: u64,
+    /// Requests acknowledged since start.
+    pub requests: u64,
+    /// Largest group-commit batch since start.
+    pub largest_batch: u64,
+    /// Duration of the last commit, µs.
+    pub last_commit_micros: u64,
+    /// Failed commits since start.
+    pub failed_batches: u64,
+}
+
+/// Actor supervisor counters.
+#[derive(Debug, Clone, Object)]
+pub struct ActorStatus {
+    /// Whether the supervisor answered.
+    pub running: bool,
+    /// Events applied since start.
+    pub events_applied: u64,
+    /// Highest event id applied.
+    pub last_applied_id: Option<i64>,
+}
+
+/// One callback counter.
+#[derive(Debug, Clone, Object)]
+pub struct CallbackCount {
+    /// `wechat_api` or `wechat_bot`.
+    pub channel: String,
+    /// Type label.
+    pub callback_type: String,
+    /// `stored`, `duplicate`, `verified`, `quarantined`, a -400xx code, …
+    pub outcome: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// `/api/v1/status` answers.
+#[derive(ApiResponse)]
+pub enum StatusResponse {
+    /// The status.
+    #[oai(status = 200)]
+    Ok(Json<StatusBody>),
+    /// The event log could not be read.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl StatusApi {
+    /// The routes over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+
+    fn channel(&self, channel: Channel) -> ChannelStatus {
+        let (state, detail) = match self.state.ingestor.channel_state(channel) {
+            ChannelCredentials::Ready(_) => ("ready", None),
+            ChannelCredentials::Disabled => ("disabled", None),
+            ChannelCredentials::Unconfigured(reason) => ("unconfigured", Some(reason.clone())),
+        };
+        ChannelStatus { name: channel.as_str().to_owned(), state: state.to_owned(), detail }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Operations")]
+impl StatusApi {
+    /// Service status
+    ///
+    /// Name, version, uptime, channels, storage backends and their health,
+    /// and callback counters by type and outcome.
+    #[oai(path = "/api/v1/status", method = "get", operation_id = "status")]
+    async fn status(&self) -> StatusResponse {
+        let state = &self.state;
+        let (events_total, quarantined_total) =
+            match (state.event_log.count().await, state.event_log.quarantined_count().await) {
+                (Ok(events), Ok(quarantined)) => (events, quarantined),
+                (Err(error), _) | (_, Err(error)) => {
+                    return StatusResponse::Unavailable(super::error::read_failed(&error));
+                }
+            };
+        let health = state.event_log.health().snapshot();
+        let external = state.external_backends;
+        let not_yet = "configured, but this version stores only in the embedded event log";
+        let backend = |name: &str, configured: bool| BackendStatus {
+            name: name.to_owned(),
+            kind: name.to_owned(),
+            configured,
+            in_use: false,
+            healthy: None,
+            detail: if configured { not_yet.to_owned() } else { "not configured".to_owned() },
+        };
+        let actors = match state.supervisor.stats(Duration::from_secs(2)).await {
+            Ok(stats) => ActorStatus {
+                running: true,
+                events_applied: stats.events_applied,
+                last_applied_id: stats.last_applied_id,
+            },
+            Err(_) => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
+        };
+        StatusResponse::Ok(Json(StatusBody {
+            service: state.service_name.clone(),
+            version: state.service_version.clone(),
+            started_at: state.started_at_utc,
+            uptime_seconds: state.started_at.elapsed().as_secs(),
+            channels: vec![self.channel(Channel::WeChatApi), self.channel(Channel::WeChatBot)],
+            storage: StorageStatus {
+                mode: "embedded".to_owned(),
+                backends: vec![
+                    BackendStatus {
+                        name: "event_log".to_owned(),
+                        kind: "sqlite".to_owned(),
+                        configured: true,
+                        in_use: true,
+                        healthy: Some(state.event_log.health().is_ready()),
+                        detail: state.data_dir.join("events.db").display().to_string(),
+                    },
+                    backend("mysql", external.mysql),
+                    backend("redis", external.redis),
+                    backend("mongodb", external.mongodb),
+                ],
+                event_log: EventLogStatus {
+                    events_total,
+                    quarantined_total,
+                    batches: health.batches,
+                    requests: health.requests,
+                    largest_batch: health.largest_batch,
+                    last_commit_micros: health.last_commit_micros,
+                    failed_batches: health.failed_batches,
+                },
+            },
+            actors,
+            callbacks: state
+                .ingestor
+                .counters()
+                .snapshot()
+                .into_iter()
+                .map(|row| CallbackCount {
+                    channel: row.channel,
+                    callback_type: row.callback_type,
+                    outcome: row.outcome,
+                    count: row.count,
+                })
+                .collect(),
+        }))
+    }
+}

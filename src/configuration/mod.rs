@@ -1,0 +1,242 @@
+//! Configuration: one typed [`Settings`] tree, loaded once at start.
+//!
+//! Layers, lowest first: built-in defaults (the `Default` impls here) →
+//! `config/notification.yaml` with `${ENV}` interpolation → `.env` →
+//! the process environment (the seed's names, plus `PMC__SECTION__KEY`) →
+//! CLI flags. See [`load`]. Secrets are [`SecretString`]s: their `Debug`
+//! output is redacted, so printing settings never leaks them.
+
+mod channels;
+mod interpolate;
+mod load;
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+pub use self::{
+    channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
+    load::{CliOverrides, ConfigError, ENV_OVERRIDES, load, load_from, load_with_env_file},
+};
+
+/// Everything the service can be configured with.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Name and version shown by `/api/v1/status`.
+    pub service: ServiceSettings,
+    /// The HTTP listener.
+    pub webhook: WebhookSettings,
+    /// WeCom channels (seed layout: `channels.wechat_api`, `channels.wechat_bot`).
+    pub channels: ChannelSettings,
+    /// The local event log.
+    pub storage: StorageSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// MySQL (seed names `MYSQL_*`); read now, used by the production storage.
+    pub mysql: MysqlSettings,
+    /// Redis (seed names `REDIS_*`); read now, used by the production storage.
+    pub redis: RedisSettings,
+    /// MongoDB (seed names `MONGODB_*`); read now, used by the production storage.
+    pub mongodb: MongoSettings,
+}
+
+/// `service:` in the YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServiceSettings {
+    /// Display name.
+    pub name: String,
+    /// Display version (defaults to the crate version).
+    pub version: String,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self { name: "PMC通知服务".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+    }
+}
+
+/// `webhook:` in the YAML: the HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WebhookSettings {
+    /// Whether to serve HTTP at all.
+    pub enabled: bool,
+    /// Bind address.
+    pub host: String,
+    /// Bind port (0 picks a free one).
+    pub port: u16,
+    /// Largest accepted callback body; WeCom's are a few KB.
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            host: "0.0.0.0".to_owned(),
+            port: 8080,
+            max_body_bytes: 1024 * 1024,
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+/// `channels:` in the YAML.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ChannelSettings {
+    /// The self-built app (and optional third-party suite) callback channel.
+    pub wechat_api: WeChatApiSettings,
+    /// The robot callback channel.
+    pub wechat_bot: WeChatBotSettings,
+}
+
+/// `storage:` in the YAML: the local event log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StorageSettings {
+    /// Where the SQLite event log lives (`PMC_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// A repeated dedupe key within this window is a retry (seconds).
+    pub dedupe_window_secs: u64,
+    /// Most callbacks committed in one transaction.
+    pub group_commit_max_batch: usize,
+    /// How long the committer waits for more callbacks to join a batch (µs).
+    pub group_commit_max_wait_micros: u64,
+    /// `full` (fsync every commit: survives power loss) or `normal`
+    /// (survives a process crash, not a power loss).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            dedupe_window_secs: 24 * 3600,
+            group_commit_max_batch: 512,
+            group_commit_max_wait_micros: 1000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma for the event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// fsync the WAL at every commit.
+    Full,
+    /// fsync only at checkpoints.
+    Normal,
+}
+
+/// `log:` in the YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `debug`, `pmc_webhook=debug,info`, …
+    pub level: String,
+    /// `text` (human) or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { level: "info".to_owned(), format: LogFormat::Text }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `mysql:` (`MYSQL_HOST`, `MYSQL_PORT`, `MYSQL_USER`, `MYSQL_PASSWORD`, `MYSQL_DATABASE`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MysqlSettings {
+    /// Host; unset means "not configured".
+    #[serde(deserialize_with = "empty_as_none")]
+    pub host: Option<String>,
+    /// Port.
+    pub port: u16,
+    /// User.
+    pub user: String,
+    /// Password.
+    #[serde(deserialize_with = "secret_empty_as_none")]
+    pub password: Option<SecretString>,
+    /// Database name.
+    pub database: String,
+}
+
+impl Default for MysqlSettings {
+    fn default() -> Self {
+        Self { host: None, port: 3306, user: "pmc_user".to_owned(), password: None, database: "pmc_webhook".to_owned() }
+    }
+}
+
+/// `redis:` (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, or `REDIS_URL`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RedisSettings {
+    /// Host; unset (and no URL) means "not configured".
+    #[serde(deserialize_with = "empty_as_none")]
+    pub host: Option<String>,
+    /// Port.
+    pub port: u16,
+    /// Password.
+    #[serde(deserialize_with = "secret_empty_as_none")]
+    pub password: Option<SecretString>,
+    /// A full URL instead of host/port/password (may carry a password).
+    #[serde(deserialize_with = "secret_empty_as_none")]
+    pub url: Option<SecretString>,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self { host: None, port: 6379, password: None, url: None }
+    }
+}
+
+/// `mongodb:` (`MONGODB_HOST`, `MONGODB_PORT`, `MONGODB_DATABASE`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MongoSettings {
+    /// Host; unset means "not configured".
+    #[serde(deserialize_with = "empty_as_none")]
+    pub host: Option<String>,
+    /// Port.
+    pub port: u16,
+    /// Database name.
+    pub database: String,
+}
+
+impl Default for MongoSettings {
+    fn default() -> Self {
+        Self { host: None, port: 27017, database: "pmc_logs".to_owned() }
+    }
+}
+
+/// `${WECHAT_TOKEN}` of an unset variable interpolates to an empty string:
+/// that means "not configured", not "configured as empty".
+pub(crate) fn empty_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(deserializer)?;
+    Ok(value.filter(|text| !text.trim().is_empty()))
+}
+
+/// Like [`empty_as_none`], for secrets.
+pub(crate) fn secret_empty_as_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SecretString>, D::Error> {
+    Ok(empty_as_none(deserializer)?.map(SecretString::from))
+}

@@ -1,0 +1,226 @@
+//! The group-commit task: the event log's only writer.
+//!
+//! Handlers send their callback and wait on a oneshot. The committer takes
+//! every request already queued (waiting at most `max_wait` for more, up to
+//! `max_batch`), decides duplicates against the dedupe table, and writes the
+//! whole batch in one transaction: one fsync acknowledges many callbacks.
+//! Only after the commit does anyone hear "stored".
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::OnConflict,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    AppendOutcome, EventLogError, NewEvent, NewQuarantine, StoredEvent,
+    entity::{dedupe_key, event, quarantine},
+    health::EventLogHealth,
+};
+
+/// How often expired dedupe keys are deleted.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Called with every committed batch, in commit order (the hand-off to the
+/// actor supervisor). Must not block.
+pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
+
+/// A request to the committer.
+pub(super) enum Request {
+    Event(Box<NewEvent>, oneshot::Sender<Result<AppendOutcome, EventLogError>>),
+    Quarantine(Box<NewQuarantine>, oneshot::Sender<Result<(), EventLogError>>),
+}
+
+pub(super) struct Committer {
+    pub db: DatabaseConnection,
+    pub requests: mpsc::Receiver<Request>,
+    pub next_id: i64,
+    pub dedupe_window_ms: i64,
+    pub max_batch: usize,
+    pub max_wait: Duration,
+    pub on_commit: CommitHook,
+    pub health: Arc<EventLogHealth>,
+    /// Flips to `true` when the log is closed: stop accepting, drain, stop.
+    pub closing: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Committer {
+    /// Runs until the log is closed (or every sender is dropped) and the
+    /// queue is drained: nothing accepted into the queue is ever dropped.
+    pub async fn run(mut self) {
+        let mut last_prune = Instant::now();
+        loop {
+            let first = tokio::select! {
+                biased;
+                request = self.requests.recv() => request,
+                // Fires on close (or when every handle is gone): no guard is held across the await.
+                _ = self.closing.changed() => {
+                    // No new requests from now on; the buffered ones are still received.
+                    self.requests.close();
+                    self.requests.recv().await
+                }
+            };
+            let Some(first) = first else { break };
+            let batch = self.gather(first).await;
+            self.commit(batch).await;
+            if last_prune.elapsed() >= PRUNE_INTERVAL {
+                self.prune_expired_keys().await;
+                last_prune = Instant::now();
+            }
+        }
+        tracing::info!("Event log committer drained and stopped.");
+    }
+
+    async fn gather(&mut self, first: Request) -> Vec<Request> {
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + self.max_wait;
+        while batch.len() < self.max_batch {
+            match self.requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if self.max_wait.is_zero() {
+                        break;
+                    }
+                    match tokio::time::timeout_at(deadline, self.requests.recv()).await {
+                        Ok(Some(request)) => batch.push(request),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+        }
+        batch
+    }
+
+    async fn commit(&mut self, batch: Vec<Request>) {
+        let started = Instant::now();
+        let mut events = Vec::new();
+        let mut quarantined = Vec::new();
+        for request in batch {
+            match request {
+                Request::Event(new_event, reply) => events.push((*new_event, reply)),
+                Request::Quarantine(item, reply) => quarantined.push((*item, reply)),
+            }
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let result = self.write(&events, &quarantined, now_ms).await;
+        match result {
+            Ok((outcomes, stored)) => {
+                self.health.record_commit(events.len() + quarantined.len(), stored.len(), started.elapsed());
+                for ((_, reply), outcome) in events.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+                for (_, reply) in quarantined {
+                    let _ = reply.send(Ok(()));
+                }
+                if !stored.is_empty() {
+                    (self.on_commit)(&stored);
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %error, batch = events.len() + quarantined.len(), "Event log commit failed; callbacks are refused so WeCom retries.");
+                self.health.record_failure(&error);
+                for (_, reply) in events {
+                    let _ = reply.send(Err(EventLogError::Commit));
+                }
+                for (_, reply) in quarantined {
+                    let _ = reply.send(Err(EventLogError::Commit));
+                }
+            }
+        }
+    }
+
+    /// One transaction for the whole batch. Returns one outcome per event,
+    /// in order, and the rows stored.
+    async fn write(
+        &mut self,
+        events: &[(NewEvent, oneshot::Sender<Result<AppendOutcome, EventLogError>>)],
+        quarantined: &[(NewQuarantine, oneshot::Sender<Result<(), EventLogError>>)],
+        now_ms: i64,
+    ) -> Result<(Vec<AppendOutcome>, Vec<StoredEvent>), sea_orm::DbErr> {
+        let transaction = self.db.begin().await?;
+        let keys: Vec<&str> = events.iter().map(|(event, _)| event.dedupe_key.as_str()).collect();
+        let known: HashMap<String, dedupe_key::Model> = if keys.is_empty() {
+            HashMap::new()
+        } else {
+            dedupe_key::Entity::find()
+                .filter(dedupe_key::Column::DedupeKey.is_in(keys))
+                .all(&transaction)
+                .await?
+                .into_iter()
+                .map(|row| (row.dedupe_key.clone(), row))
+                .collect()
+        };
+        let window_start = now_ms - self.dedupe_window_ms;
+        let mut taken_in_batch: HashMap<&str, i64> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(events.len());
+        let mut stored = Vec::new();
+        let mut next_id = self.next_id;
+        for (new_event, _) in events {
+            let key = new_event.dedupe_key.as_str();
+            if let Some(&first_event_id) = taken_in_batch.get(key) {
+                outcomes.push(AppendOutcome::Duplicate { first_event_id });
+                continue;
+            }
+            if let Some(row) = known.get(key).filter(|row| row.first_seen_ms >= window_start) {
+                outcomes.push(AppendOutcome::Duplicate { first_event_id: row.event_id });
+                continue;
+            }
+            let id = next_id;
+            next_id += 1;
+            taken_in_batch.insert(key, id);
+            outcomes.push(AppendOutcome::Stored { id });
+            stored.push(new_event.clone().into_model(id));
+        }
+        if !stored.is_empty() {
+            let dedupe_rows = stored.iter().map(|row| dedupe_key::ActiveModel {
+                dedupe_key: Set(row.dedupe_key.clone()),
+                first_seen_ms: Set(now_ms),
+                event_id: Set(row.id),
+            });
+            dedupe_key::Entity::insert_many(dedupe_rows)
+                .on_conflict(
+                    OnConflict::column(dedupe_key::Column::DedupeKey)
+                        .update_columns([dedupe_key::Column::FirstSeenMs, dedupe_key::Column::EventId])
+                        .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await?;
+            event::Entity::insert_many(stored.iter().cloned().map(event::ActiveModel::from))
+                .exec_without_returning(&transaction)
+                .await?;
+        }
+        if !quarantined.is_empty() {
+            let rows = quarantined.iter().map(|(item, _)| item.clone().into_active_model());
+            quarantine::Entity::insert_many(rows)
+                .on_conflict(OnConflict::column(quarantine::Column::ContentHash).do_nothing().to_owned())
+                .exec_without_returning(&transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        // Ids of a failed batch are never reused: only advance after the commit.
+        self.next_id = next_id;
+        Ok((outcomes, stored))
+    }
+
+    async fn prune_expired_keys(&self) {
+        let cutoff = chrono::Utc::now().timestamp_millis() - self.dedupe_window_ms;
+        match dedupe_key::Entity::delete_many()
+            .filter(dedupe_key::Column::FirstSeenMs.lt(cutoff))
+            .exec(&self.db)
+            .await
+        {
+            Ok(result) if result.rows_affected > 0 => {
+                tracing::debug!(removed = result.rows_affected, "Pruned expired dedupe keys.");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "Pruning expired dedupe keys failed; will retry."),
+        }
+    }
+}

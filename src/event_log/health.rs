@@ -1,0 +1,85 @@
+//! Counters and health of the event log, written by the committer and read
+//! by `/health` and `/api/v1/status`.
+
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use serde::Serialize;
+
+/// Shared between the committer (writer) and the HTTP layer (readers).
+#[derive(Debug, Default)]
+pub struct EventLogHealth {
+    committer_running: AtomicBool,
+    batches: AtomicU64,
+    requests: AtomicU64,
+    events_stored: AtomicU64,
+    largest_batch: AtomicU64,
+    last_commit_micros: AtomicU64,
+    failed_batches: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+/// A snapshot for the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventLogHealthSnapshot {
+    /// Whether the committer task is running.
+    pub committer_running: bool,
+    /// Committed transactions.
+    pub batches: u64,
+    /// Requests acknowledged (events, duplicates, quarantine).
+    pub requests: u64,
+    /// New events stored.
+    pub events_stored: u64,
+    /// Largest batch committed.
+    pub largest_batch: u64,
+    /// Duration of the last commit, microseconds.
+    pub last_commit_micros: u64,
+    /// Failed transactions.
+    pub failed_batches: u64,
+    /// The last failure, if the most recent commit failed.
+    pub last_error: Option<String>,
+}
+
+impl EventLogHealth {
+    pub(super) fn set_running(&self, running: bool) {
+        self.committer_running.store(running, Ordering::SeqCst);
+    }
+
+    pub(super) fn record_commit(&self, requests: usize, stored: usize, took: Duration) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.requests.fetch_add(requests as u64, Ordering::Relaxed);
+        self.events_stored.fetch_add(stored as u64, Ordering::Relaxed);
+        self.largest_batch.fetch_max(requests as u64, Ordering::Relaxed);
+        self.last_commit_micros.store(took.as_micros() as u64, Ordering::Relaxed);
+        *self.last_error.lock().expect("health lock") = None;
+    }
+
+    pub(super) fn record_failure(&self, error: &sea_orm::DbErr) {
+        self.failed_batches.fetch_add(1, Ordering::Relaxed);
+        *self.last_error.lock().expect("health lock") = Some(error.to_string());
+    }
+
+    /// Ready to acknowledge callbacks: the committer runs and its last commit succeeded.
+    pub fn is_ready(&self) -> bool {
+        self.committer_running.load(Ordering::SeqCst) && self.last_error.lock().expect("health lock").is_none()
+    }
+
+    /// A consistent-enough snapshot of the counters.
+    pub fn snapshot(&self) -> EventLogHealthSnapshot {
+        EventLogHealthSnapshot {
+            committer_running: self.committer_running.load(Ordering::SeqCst),
+            batches: self.batches.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            events_stored: self.events_stored.load(Ordering::Relaxed),
+            largest_batch: self.largest_batch.load(Ordering::Relaxed),
+            last_commit_micros: self.last_commit_micros.load(Ordering::Relaxed),
+            failed_batches: self.failed_batches.load(Ordering::Relaxed),
+            last_error: self.last_error.lock().expect("health lock").clone(),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Schema migrations (sea-orm-migration), written with the portable schema
+//! builder so the same steps serve SQLite and MySQL.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateEventLog)]
+    }
+}
+
+/// The event log: events, dedupe keys and quarantine.
+#[derive(DeriveMigrationName)]
+struct CreateEventLog;
+
+// The trait's signature elides SchemaManager's lifetime; the impl must match it.
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for CreateEventLog {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("events")
+                    .if_not_exists()
+                    .col(big_integer("id").primary_key())
+                    .col(big_integer("received_at_ms"))
+                    .col(string_len("channel", 32))
+                    .col(string_len("callback_type", 96))
+                    .col(string_len("dedupe_key", 255))
+                    .col(string_len_null("user_id", 128))
+                    .col(string_len_null("source_ip", 64))
+                    .col(string_len("envelope_format", 8))
+                    .col(string_len("msg_signature", 64))
+                    .col(string_len("timestamp", 32))
+                    .col(string_len("nonce", 64))
+                    .col(text("ciphertext"))
+                    .col(text("plaintext"))
+                    .col(text("payload"))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            ("idx_events_type", &["callback_type", "id"][..]),
+            ("idx_events_user", &["user_id", "id"][..]),
+            ("idx_events_received", &["received_at_ms"][..]),
+            ("idx_events_channel", &["channel", "id"][..]),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table("events").if_not_exists();
+            for column in columns {
+                index.col(*column);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("dedupe_keys")
+                    .if_not_exists()
+                    .col(string_len("dedupe_key", 255).primary_key())
+                    .col(big_integer("first_seen_ms"))
+                    .col(big_integer("event_id"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_dedupe_first_seen")
+                    .table("dedupe_keys")
+                    .col("first_seen_ms")
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("quarantine")
+                    .if_not_exists()
+                    .col(pk_auto("id").big_integer())
+                    .col(big_integer("received_at_ms"))
+                    .col(string_len("channel", 32))
+                    .col(integer("error_code"))
+                    .col(string_len("reason", 255))
+                    .col(string_len("content_hash", 64).unique_key())
+                    .col(text("ciphertext"))
+                    .col(text("plaintext"))
+                    .col(string_len_null("source_ip", 64))
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -1,0 +1,285 @@
+//! The local durable event log: SQLite through sea-orm, in WAL mode, written
+//! only by the group-commit [`committer`]. A callback is acknowledged to WeCom
+//! only after [`EventLog::append`] returns, i.e. after its transaction
+//! committed. Duplicates (same dedupe key within the window, remembered
+//! across restarts) are recognised here, by the single writer, so there is no
+//! race between two deliveries of one callback.
+
+mod committer;
+pub mod entity;
+mod health;
+pub mod migration;
+mod query;
+
+use std::{fs::File, path::PathBuf, sync::Arc, time::Duration};
+
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, SqlxSqliteConnector,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous as Sync},
+};
+use sea_orm_migration::MigratorTrait;
+use sha1::{Digest, Sha1};
+use tokio::{
+    sync::{Mutex, mpsc, oneshot},
+    task::JoinHandle,
+};
+
+pub use self::{
+    committer::CommitHook,
+    health::{EventLogHealth, EventLogHealthSnapshot},
+    query::{EventFilter, EventPage},
+};
+use self::{
+    committer::{Committer, Request},
+    entity::{event, quarantine},
+    migration::Migrator,
+};
+use crate::configuration::{SqliteSynchronous, StorageSettings};
+
+/// A stored event: a row of `events`.
+pub type StoredEvent = event::Model;
+
+/// How many callbacks may wait for the committer before handlers feel backpressure.
+const QUEUE_CAPACITY: usize = 16 * 1024;
+
+/// Errors of the event log. Their text is for logs, never for HTTP bodies.
+#[derive(Debug, thiserror::Error)]
+pub enum EventLogError {
+    /// Creating the data directory or its lock failed.
+    #[error("data directory {path}: {reason}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The database could not be opened, migrated or queried.
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The batch holding this callback failed to commit.
+    #[error("the event log could not commit")]
+    Commit,
+    /// The committer has stopped (shutting down).
+    #[error("the event log is closed")]
+    Closed,
+}
+
+/// A callback to store.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Arrival time, Unix milliseconds.
+    pub received_at_ms: i64,
+    /// `wechat_api` or `wechat_bot`.
+    pub channel: String,
+    /// Dotted type label.
+    pub callback_type: String,
+    /// Dedupe key.
+    pub dedupe_key: String,
+    /// The member, if any.
+    pub user_id: Option<String>,
+    /// The peer address.
+    pub source_ip: Option<String>,
+    /// `xml` or `json`.
+    pub envelope_format: String,
+    /// Query `msg_signature`.
+    pub msg_signature: String,
+    /// Query `timestamp`.
+    pub timestamp: String,
+    /// Query `nonce`.
+    pub nonce: String,
+    /// The ciphertext as received.
+    pub ciphertext: String,
+    /// The decrypted document.
+    pub plaintext: String,
+    /// The typed payload as JSON.
+    pub payload: String,
+}
+
+impl NewEvent {
+    fn into_model(self, id: i64) -> StoredEvent {
+        event::Model {
+            id,
+            received_at_ms: self.received_at_ms,
+            channel: self.channel,
+            callback_type: self.callback_type,
+            dedupe_key: self.dedupe_key,
+            user_id: self.user_id,
+            source_ip: self.source_ip,
+            envelope_format: self.envelope_format,
+            msg_signature: self.msg_signature,
+            timestamp: self.timestamp,
+            nonce: self.nonce,
+            ciphertext: self.ciphertext,
+            plaintext: self.plaintext,
+            payload: self.payload,
+        }
+    }
+}
+
+/// An authenticated callback that could not be parsed, kept for inspection.
+#[derive(Debug, Clone)]
+pub struct NewQuarantine {
+    /// Arrival time, Unix milliseconds.
+    pub received_at_ms: i64,
+    /// `wechat_api` or `wechat_bot`.
+    pub channel: String,
+    /// The -400xx code it was refused with.
+    pub error_code: i32,
+    /// Why.
+    pub reason: String,
+    /// The ciphertext as received.
+    pub ciphertext: String,
+    /// The decrypted document.
+    pub plaintext: String,
+    /// The peer address.
+    pub source_ip: Option<String>,
+}
+
+impl NewQuarantine {
+    fn into_active_model(self) -> quarantine::ActiveModel {
+        quarantine::ActiveModel {
+            id: NotSet,
+            received_at_ms: Set(self.received_at_ms),
+            channel: Set(self.channel),
+            error_code: Set(self.error_code),
+            content_hash: Set(hex::encode(Sha1::digest(self.ciphertext.as_bytes()))),
+            reason: Set(self.reason.chars().take(255).collect()),
+            ciphertext: Set(self.ciphertext),
+            plaintext: Set(self.plaintext),
+            source_ip: Set(self.source_ip),
+        }
+    }
+}
+
+/// What [`EventLog::append`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Committed as a new event.
+    Stored {
+        /// Its id.
+        id: i64,
+    },
+    /// A retry of an event already stored within the window.
+    Duplicate {
+        /// The id of the event stored the first time.
+        first_event_id: i64,
+    },
+}
+
+/// A cheap, cloneable handle on the event log.
+#[derive(Clone)]
+pub struct EventLog {
+    requests: mpsc::Sender<Request>,
+    reader: DatabaseConnection,
+    health: Arc<EventLogHealth>,
+    committer: Arc<Mutex<Option<JoinHandle<()>>>>,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
+    // Held for the life of the process: a second service on the same data
+    // directory would assign colliding ids.
+    _lock: Arc<File>,
+}
+
+impl EventLog {
+    /// Opens (creating and migrating) the event log in `settings.data_dir` and
+    /// starts its committer. `on_commit` receives every committed batch.
+    pub async fn open(settings: &StorageSettings, on_commit: CommitHook) -> Result<Self, EventLogError> {
+        let data_dir = &settings.data_dir;
+        let data_dir_error =
+            |reason: String| EventLogError::DataDir { path: data_dir.clone(), reason };
+        std::fs::create_dir_all(data_dir).map_err(|error| data_dir_error(error.to_string()))?;
+        let lock = File::create(data_dir.join("pmc-webhook.lock")).map_err(|error| data_dir_error(error.to_string()))?;
+        lock.try_lock()
+            .map_err(|_| data_dir_error("is in use by another pmc-webhook process".to_owned()))?;
+
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join("events.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match settings.sqlite_synchronous {
+                SqliteSynchronous::Full => Sync::Full,
+                SqliteSynchronous::Normal => Sync::Normal,
+            })
+            .busy_timeout(Duration::from_secs(5));
+        let connect = |connections: u32| {
+            SqlitePoolOptions::new().max_connections(connections).min_connections(1).connect_with(options.clone())
+        };
+        let writer_pool = connect(1).await.map_err(|error| EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into()))))?;
+        let reader_pool = connect(4).await.map_err(|error| EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into()))))?;
+        let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
+        let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
+        Migrator::up(&writer, None).await?;
+
+        let last_id: Option<i64> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .order_by_desc(event::Column::Id)
+            .limit(1)
+            .into_tuple()
+            .one(&writer)
+            .await?;
+        let health = Arc::new(EventLogHealth::default());
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let (closing, closing_receiver) = tokio::sync::watch::channel(false);
+        let committer = Committer {
+            db: writer,
+            requests: receiver,
+            next_id: last_id.unwrap_or(0) + 1,
+            dedupe_window_ms: (settings.dedupe_window_secs as i64).saturating_mul(1000),
+            max_batch: settings.group_commit_max_batch,
+            max_wait: Duration::from_micros(settings.group_commit_max_wait_micros),
+            on_commit,
+            health: Arc::clone(&health),
+            closing: closing_receiver,
+        };
+        health.set_running(true);
+        let task_health = Arc::clone(&health);
+        let handle = tokio::spawn(async move {
+            committer.run().await;
+            task_health.set_running(false);
+        });
+        Ok(Self {
+            requests: sender,
+            reader,
+            health,
+            committer: Arc::new(Mutex::new(Some(handle))),
+            closing: Arc::new(closing),
+            _lock: Arc::new(lock),
+        })
+    }
+
+    /// Stores a callback; returns once its batch has committed.
+    pub async fn append(&self, new_event: NewEvent) -> Result<AppendOutcome, EventLogError> {
+        let (reply, outcome) = oneshot::channel();
+        self.requests
+            .send(Request::Event(Box::new(new_event), reply))
+            .await
+            .map_err(|_| EventLogError::Closed)?;
+        outcome.await.map_err(|_| EventLogError::Closed)?
+    }
+
+    /// Keeps an authenticated but unparseable callback; returns once committed.
+    pub async fn quarantine(&self, item: NewQuarantine) -> Result<(), EventLogError> {
+        let (reply, outcome) = oneshot::channel();
+        self.requests
+            .send(Request::Quarantine(Box::new(item), reply))
+            .await
+            .map_err(|_| EventLogError::Closed)?;
+        outcome.await.map_err(|_| EventLogError::Closed)?
+    }
+
+    /// Health and counters.
+    pub fn health(&self) -> &EventLogHealth {
+        &self.health
+    }
+
+    /// Stops accepting callbacks (later appends get [`EventLogError::Closed`]),
+    /// commits everything already queued, and waits for the committer.
+    pub async fn close(&self) {
+        let _ = self.closing.send(true);
+        let handle = self.committer.lock().await.take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Reading the event log for the API: newest first, cursor-paginated.
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{EventLog, EventLogError, StoredEvent, entity::{event, quarantine}};
+
+/// Filters for [`EventLog::list`]; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Exact type, or a prefix written `event.*`.
+    pub callback_type: Option<String>,
+    /// Exact member id.
+    pub user_id: Option<String>,
+    /// `wechat_api` or `wechat_bot`.
+    pub channel: Option<String>,
+    /// Received at or after, Unix milliseconds.
+    pub since_ms: Option<i64>,
+    /// Received before, Unix milliseconds.
+    pub until_ms: Option<i64>,
+    /// Cursor: only events with a smaller id.
+    pub before_id: Option<i64>,
+    /// Page size.
+    pub limit: u64,
+}
+
+/// One page of events.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    /// The events, newest first.
+    pub events: Vec<StoredEvent>,
+    /// The cursor for the next page, if there is one.
+    pub next_before_id: Option<i64>,
+}
+
+impl EventLog {
+    /// Lists events matching `filter`, newest first.
+    pub async fn list(&self, filter: &EventFilter) -> Result<EventPage, EventLogError> {
+        let mut query = event::Entity::find().order_by_desc(event::Column::Id);
+        if let Some(callback_type) = &filter.callback_type {
+            query = match callback_type.strip_suffix('*') {
+                Some(prefix) => query.filter(event::Column::CallbackType.starts_with(prefix)),
+                None => query.filter(event::Column::CallbackType.eq(callback_type.as_str())),
+            };
+        }
+        if let Some(user_id) = &filter.user_id {
+            query = query.filter(event::Column::UserId.eq(user_id.as_str()));
+        }
+        if let Some(channel) = &filter.channel {
+            query = query.filter(event::Column::Channel.eq(channel.as_str()));
+        }
+        if let Some(since) = filter.since_ms {
+            query = query.filter(event::Column::ReceivedAtMs.gte(since));
+        }
+        if let Some(until) = filter.until_ms {
+            query = query.filter(event::Column::ReceivedAtMs.lt(until));
+        }
+        if let Some(before) = filter.before_id {
+            query = query.filter(event::Column::Id.lt(before));
+        }
+        let mut events = query.limit(filter.limit + 1).all(&self.reader).await?;
+        let next_before_id = if events.len() as u64 > filter.limit {
+            events.truncate(filter.limit as usize);
+            events.last().map(|event| event.id)
+        } else {
+            None
+        };
+        Ok(EventPage { events, next_before_id })
+    }
+
+    /// One event by id.
+    pub async fn get(&self, id: i64) -> Result<Option<StoredEvent>, EventLogError> {
+        Ok(event::Entity::find_by_id(id).one(&self.reader).await?)
+    }
+
+    /// How many events are stored.
+    pub async fn count(&self) -> Result<u64, EventLogError> {
+        Ok(event::Entity::find().count(&self.reader).await?)
+    }
+
+    /// How many callbacks are in quarantine.
+    pub async fn quarantined_count(&self) -> Result<u64, EventLogError> {
+        Ok(quarantine::Entity::find().count(&self.reader).await?)
+    }
+
+    /// A read round-trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), EventLogError> {
+        event::Entity::find().select_only().column(event::Column::Id).limit(1).into_tuple::<i64>().one(&self.reader).await?;
+        Ok(())
+    }
+}

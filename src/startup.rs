@@ -1,0 +1,161 @@
+//! Building the application: one function wires storage, actors and HTTP and
+//! binds the listener, so tests can start it on port 0 and ask its port.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::{Duration, Instant}};
+
+use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
+use pmc_actors::ActorSystem;
+
+use crate::{
+    api::{self, state::{AppState, ExternalBackends}},
+    configuration::{ChannelCredentials, ConfigError, Settings},
+    event_log::{CommitHook, EventLog, EventLogError},
+    ingest::{CallbackCounters, Ingestor, ReplyPolicy, to_committed_events},
+};
+
+/// How long the actors may take to drain on shutdown.
+const ACTOR_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the service could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The event log could not be opened.
+    #[error("cannot open the event log: {0}")]
+    EventLog(#[from] EventLogError),
+    /// The actor system could not start.
+    #[error("cannot start the actors: {0}")]
+    Actors(#[from] pmc_actors::ActorSystemError),
+    /// The listener could not be bound or the server failed.
+    #[error("HTTP server: {0}")]
+    Http(#[from] std::io::Error),
+}
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    local_addr: SocketAddr,
+    acceptor: TcpAcceptor,
+    endpoint: BoxEndpoint<'static>,
+    event_log: EventLog,
+    actors: ActorSystem,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Opens the event log, starts the actors and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let api_credentials = settings.channels.wechat_api.credentials()?;
+        let bot_credentials = settings.channels.wechat_bot.credentials()?;
+        report_channel("wechat_api", &api_credentials);
+        report_channel("wechat_bot", &bot_credentials);
+
+        let actors = ActorSystem::start().await?;
+        let supervisor = actors.handle();
+        let hand_off: CommitHook = Arc::new(move |stored| {
+            if let Err(error) = supervisor.apply_committed(to_committed_events(stored)) {
+                tracing::error!(error = %error, "Committed events could not be handed to the supervisor.");
+            }
+        });
+        let event_log = EventLog::open(&settings.storage, hand_off).await?;
+        tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log).");
+
+        let ingestor = Ingestor::new(
+            event_log.clone(),
+            api_credentials,
+            bot_credentials,
+            ReplyPolicy {
+                app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
+                bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
+            },
+            Arc::new(CallbackCounters::default()),
+        );
+        let state = Arc::new(AppState {
+            ingestor,
+            event_log: event_log.clone(),
+            supervisor: actors.handle(),
+            started_at: Instant::now(),
+            started_at_utc: chrono::Utc::now(),
+            service_name: settings.service.name.clone(),
+            service_version: settings.service.version.clone(),
+            data_dir: settings.storage.data_dir.clone(),
+            external_backends: ExternalBackends::from_settings(&settings),
+            max_body_bytes: settings.webhook.max_body_bytes,
+        });
+        let listener = tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
+        let local_addr = listener.local_addr()?;
+        let acceptor = TcpAcceptor::from_tokio(listener)?;
+        let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
+        Ok(Self {
+            local_addr,
+            acceptor,
+            endpoint,
+            event_log,
+            actors,
+            shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then shuts down in order: stop
+    /// accepting and finish in-flight requests → commit everything queued in
+    /// the event log → drain the actors.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), StartupError> {
+        tracing::info!(address = %self.local_addr, "Listening.");
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
+            .await;
+        tracing::info!("HTTP server stopped; committing queued callbacks.");
+        self.event_log.close().await;
+        tracing::info!("Event log closed; draining actors.");
+        if let Err(error) = self.actors.shutdown(ACTOR_DRAIN_TIMEOUT).await {
+            tracing::error!(error = %error, "Actors did not drain in time.");
+        }
+        tracing::info!("Shutdown complete.");
+        Ok(served?)
+    }
+}
+
+fn report_channel(name: &str, credentials: &ChannelCredentials) {
+    match credentials {
+        ChannelCredentials::Ready(candidates) => tracing::info!(channel = name, credential_sets = candidates.len(), "Channel ready."),
+        ChannelCredentials::Disabled => tracing::info!(channel = name, "Channel disabled."),
+        ChannelCredentials::Unconfigured(reason) => tracing::warn!(
+            channel = name,
+            reason = %reason,
+            "Channel has no credentials: its routes answer 503 until they are configured."
+        ),
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received; shutting down."),
+        _ = terminate => tracing::info!("SIGTERM received; shutting down."),
+    }
+}
