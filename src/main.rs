@@ -20,13 +20,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let settings = match configuration::load_with_env_file(&cli.global.overrides(), cli.global.env_file.as_deref()) {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let settings =
+        match configuration::load_with_env_file(&cli.global.overrides(), cli.global.env_file.as_deref()) {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
     if let Err(error) = telemetry::init(&settings.log) {
         eprintln!("error: {error}");
         return ExitCode::from(2);

@@ -1,13 +1,21 @@
 //! Building the application: one function wires storage, actors and HTTP and
 //! binds the listener, so tests can start it on port 0 and ask its port.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::{Duration, Instant}};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
 use pmc_actors::ActorSystem;
+use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
 
 use crate::{
-    api::{self, state::{AppState, ExternalBackends}},
+    api::{
+        self,
+        state::{AppState, ExternalBackends},
+    },
     configuration::{ChannelCredentials, ConfigError, Settings},
     event_log::{CommitHook, EventLog, EventLogError},
     ingest::{CallbackCounters, Ingestor, ReplyPolicy, to_committed_events},
@@ -83,7 +91,8 @@ impl Application {
             external_backends: ExternalBackends::from_settings(&settings),
             max_body_bytes: settings.webhook.max_body_bytes,
         });
-        let listener = tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
+        let listener =
+            tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
         let local_addr = listener.local_addr()?;
         let acceptor = TcpAcceptor::from_tokio(listener)?;
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
@@ -110,7 +119,10 @@ impl Application {
     /// Serves until `shutdown` completes, then shuts down in order: stop
     /// accepting and finish in-flight requests → commit everything queued in
     /// the event log → drain the actors.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), StartupError> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), StartupError> {
         tracing::info!(address = %self.local_addr, "Listening.");
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
@@ -128,7 +140,9 @@ impl Application {
 
 fn report_channel(name: &str, credentials: &ChannelCredentials) {
     match credentials {
-        ChannelCredentials::Ready(candidates) => tracing::info!(channel = name, credential_sets = candidates.len(), "Channel ready."),
+        ChannelCredentials::Ready(candidates) => {
+            tracing::info!(channel = name, credential_sets = candidates.len(), "Channel ready.")
+        }
         ChannelCredentials::Disabled => tracing::info!(channel = name, "Channel disabled."),
         ChannelCredentials::Unconfigured(reason) => tracing::warn!(
             channel = name,

@@ -43,16 +43,21 @@ fn run_case(case: &Value) -> Result<(), String> {
             }
             "encrypt_reply_xml" | "encrypt_reply_json" => {
                 let input = &case["input"];
-                let random: [u8; 16] = hex::decode(input["random_hex"].as_str().unwrap()).unwrap().try_into().unwrap();
+                let random: [u8; 16] =
+                    hex::decode(input["random_hex"].as_str().unwrap()).unwrap().try_into().unwrap();
                 let sealed = crypto.seal_reply(
                     input["plaintext"].as_str().unwrap(),
                     input["timestamp"].as_str().unwrap(),
                     input["nonce"].as_str().unwrap(),
                     &random,
                 )?;
-                let body = if case["kind"] == "encrypt_reply_xml" { sealed.to_xml() } else { sealed.to_json() };
+                let body =
+                    if case["kind"] == "encrypt_reply_xml" { sealed.to_xml() } else { sealed.to_json() };
                 if sealed.encrypt != expected["Encrypt"] || sealed.msg_signature != expected["MsgSignature"] {
-                    return Ok(Some(format!("MISMATCH encrypt={} signature={}", sealed.encrypt, sealed.msg_signature)));
+                    return Ok(Some(format!(
+                        "MISMATCH encrypt={} signature={}",
+                        sealed.encrypt, sealed.msg_signature
+                    )));
                 }
                 if body != expected["response_body"] {
                     return Ok(Some(format!("MISMATCH body={body}")));
@@ -78,7 +83,8 @@ fn run_case(case: &Value) -> Result<(), String> {
         Ok(Some(text)) if text.starts_with("MISMATCH") => return Err(format!("{id}: {text}")),
         Ok(Some(text)) => text,
     };
-    let want = expected.get("http_response_body").or(expected.get("plaintext")).and_then(Value::as_str).unwrap();
+    let want =
+        expected.get("http_response_body").or(expected.get("plaintext")).and_then(Value::as_str).unwrap();
     if plaintext != want {
         return Err(format!("{id}: plaintext {plaintext:?} != {want:?}"));
     }
@@ -112,7 +118,9 @@ fn check_typed_payload(case: &Value, plaintext: &str) -> Result<(), String> {
     // The WeChat Official Account sample is a reply (no MsgId), not an app callback: kept as unknown.
     let typed = match &parsed.callback {
         Callback::Unknown { .. } => false,
-        Callback::App { content, .. } => matches!(content, AppContent::Message { .. } | AppContent::Event { .. }),
+        Callback::App { content, .. } => {
+            matches!(content, AppContent::Message { .. } | AppContent::Event { .. })
+        }
         Callback::SmartRobot(robot) => !matches!(robot.body, payload::SmartRobotBody::Unknown { .. }),
         _ => true,
     };
@@ -150,8 +158,10 @@ fn every_generated_case_passes() {
 fn typed_fields_come_through_for_a_template_card_click() {
     let case = load("generated_vectors.json").into_iter().find(|c| c["id"] == "evt-template-card").unwrap();
     let parsed = payload::parse_xml_payload(case["expected"]["plaintext"].as_str().unwrap()).unwrap();
-    let Callback::App { header, content: AppContent::Event { event: payload::AppEvent::TemplateCardEvent(card) } } =
-        parsed.callback
+    let Callback::App {
+        header,
+        content: AppContent::Event { event: payload::AppEvent::TemplateCardEvent(card) },
+    } = parsed.callback
     else {
         panic!("not a template card event: {:?}", parsed.callback);
     };
@@ -174,7 +184,8 @@ fn an_unknown_message_type_is_kept_with_its_fields() {
     .unwrap();
     assert_eq!(parsed.callback_type, "message.hologram");
     assert_eq!(parsed.dedupe_key, "msgid:9");
-    let Callback::App { content: AppContent::UnknownMessage { raw_msg_type, fields }, .. } = parsed.callback else {
+    let Callback::App { content: AppContent::UnknownMessage { raw_msg_type, fields }, .. } = parsed.callback
+    else {
         panic!("expected an unknown message");
     };
     assert_eq!(raw_msg_type, "hologram");

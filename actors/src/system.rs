@@ -41,9 +41,7 @@ impl ActorSystem {
 
     /// Hands committed events to the supervisor without waiting (cast).
     pub fn apply_committed(&self, events: Vec<CommittedEvent>) -> Result<(), ActorSystemError> {
-        self.supervisor
-            .cast(SupervisorMsg::ApplyCommitted(events))
-            .map_err(|_| ActorSystemError::NotRunning)
+        self.supervisor.cast(SupervisorMsg::ApplyCommitted(events)).map_err(|_| ActorSystemError::NotRunning)
     }
 
     /// A sender other components can keep to hand events over.
@@ -64,10 +62,7 @@ impl ActorSystem {
     /// Drains the tree: every message already sent is processed, then the
     /// actors stop. Waits at most `timeout`.
     pub async fn shutdown(self, timeout: Duration) -> Result<(), ActorSystemError> {
-        self.supervisor
-            .drain_and_wait(Some(timeout))
-            .await
-            .map_err(|_| ActorSystemError::Timeout)?;
+        self.supervisor.drain_and_wait(Some(timeout)).await.map_err(|_| ActorSystemError::Timeout)?;
         let _ = self.supervisor_handle.await;
         Ok(())
     }
@@ -82,9 +77,7 @@ pub struct SupervisorHandle {
 impl SupervisorHandle {
     /// Hands committed events to the supervisor without waiting (cast).
     pub fn apply_committed(&self, events: Vec<CommittedEvent>) -> Result<(), ActorSystemError> {
-        self.supervisor
-            .cast(SupervisorMsg::ApplyCommitted(events))
-            .map_err(|_| ActorSystemError::NotRunning)
+        self.supervisor.cast(SupervisorMsg::ApplyCommitted(events)).map_err(|_| ActorSystemError::NotRunning)
     }
 
     /// Asks the supervisor for its counters.

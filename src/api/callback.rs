@@ -4,7 +4,11 @@
 use std::sync::Arc;
 
 use poem::{Body, Request, web::RemoteAddr};
-use poem_openapi::{ApiResponse, OpenApi, param::Query, payload::{Json, PlainText}};
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::Query,
+    payload::{Json, PlainText},
+};
 
 use super::{
     ApiTags,
@@ -65,7 +69,13 @@ impl CallbackApi {
         self.state.ingestor.verify_url(channel, request.uri().query().unwrap_or("")).into()
     }
 
-    async fn receive(&self, channel: Channel, request: &Request, remote: &RemoteAddr, body: Body) -> CallbackResponse {
+    async fn receive(
+        &self,
+        channel: Channel,
+        request: &Request,
+        remote: &RemoteAddr,
+        body: Body,
+    ) -> CallbackResponse {
         // Read the raw body whatever its Content-Type, up to the cap.
         let limit = self.state.max_body_bytes;
         let bytes = match body.into_bytes_limit(limit).await {
@@ -76,7 +86,9 @@ impl CallbackApi {
                 return Err(error).into();
             }
             Err(error) => {
-                let error = IngestError::Protocol(crate::wecom::WeComError::ParseXml(format!("unreadable body: {error}")));
+                let error = IngestError::Protocol(crate::wecom::WeComError::ParseXml(format!(
+                    "unreadable body: {error}"
+                )));
                 self.state.ingestor.count_failure(channel, &error);
                 return Err(error).into();
             }

@@ -213,7 +213,11 @@ impl EventsApi {
                 ciphertext: event.ciphertext,
                 plaintext: event.plaintext,
             })),
-            Ok(None) => GetEventResponse::NotFound(ErrorBody::new("not_found", format!("no event with id {}", id.0), None)),
+            Ok(None) => GetEventResponse::NotFound(ErrorBody::new(
+                "not_found",
+                format!("no event with id {}", id.0),
+                None,
+            )),
             Err(error) => GetEventResponse::Unavailable(read_failed(&error)),
         }
     }

@@ -50,14 +50,19 @@ impl HealthApi {
     #[oai(path = "/health", method = "get", operation_id = "health")]
     async fn health(&self) -> HealthResponse {
         let health = self.state.event_log.health();
-        let readable =
-            matches!(tokio::time::timeout(Duration::from_secs(2), self.state.event_log.ping()).await, Ok(Ok(())));
+        let readable = matches!(
+            tokio::time::timeout(Duration::from_secs(2), self.state.event_log.ping()).await,
+            Ok(Ok(()))
+        );
         let ready = health.is_ready() && readable;
         let body = HealthBody {
             status: if ready { "ok" } else { "unavailable" }.to_owned(),
             event_log_ready: health.is_ready(),
             event_log_readable: readable,
-            last_error: health.snapshot().last_error.map(|_| "the last commit failed; see the logs".to_owned()),
+            last_error: health
+                .snapshot()
+                .last_error
+                .map(|_| "the last commit failed; see the logs".to_owned()),
         };
         if ready { HealthResponse::Ok(Json(body)) } else { HealthResponse::Unavailable(Json(body)) }
     }

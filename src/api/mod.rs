@@ -51,9 +51,5 @@ pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
     let service = api_service(state, version);
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
-    Route::new()
-        .nest("/", service)
-        .at("/openapi.json", spec)
-        .nest("/docs", docs)
-        .with(Tracing)
+    Route::new().nest("/", service).at("/openapi.json", spec).nest("/docs", docs).with(Tracing)
 }

@@ -91,7 +91,14 @@ pub struct WeChatBotSettings {
 
 impl Default for WeChatBotSettings {
     fn default() -> Self {
-        Self { enabled: true, webhook_url: None, secret: None, token: None, encoding_aes_key: None, welcome_text: None }
+        Self {
+            enabled: true,
+            webhook_url: None,
+            secret: None,
+            token: None,
+            encoding_aes_key: None,
+            welcome_text: None,
+        }
     }
 }
 
@@ -174,7 +181,11 @@ impl WeChatBotSettings {
     }
 }
 
-fn parse_key(value: &SecretString, key: &'static str, env: &'static str) -> Result<EncodingAesKey, ConfigError> {
+fn parse_key(
+    value: &SecretString,
+    key: &'static str,
+    env: &'static str,
+) -> Result<EncodingAesKey, ConfigError> {
     EncodingAesKey::parse(value.expose_secret().trim()).map_err(|error| ConfigError::Invalid {
         key,
         env,

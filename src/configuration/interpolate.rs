@@ -23,7 +23,8 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!("invalid variable name {name:?}"));
             }
-            let value = lookup(name).filter(|v| !v.is_empty()).or(default.map(str::to_owned)).unwrap_or_default();
+            let value =
+                lookup(name).filter(|v| !v.is_empty()).or(default.map(str::to_owned)).unwrap_or_default();
             output.push_str(&value);
             rest = &body[end + 1..];
         } else {

@@ -113,10 +113,18 @@ pub fn load_with_env_file(cli: &CliOverrides, env_file: Option<&Path>) -> Result
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("PMC_ENV_FILE").map(PathBuf::from))
         .unwrap_or_else(|| ".env".into());
-    let mut environment = read_dotenv(&dotenv_path)?;
-    // The process environment wins over `.env`.
-    environment.extend(std::env::vars());
-    load_from(&environment, cli)
+    load_from(&environment_from(&dotenv_path, std::env::vars())?, cli)
+}
+
+/// The layered environment: the `.env` file (optional) under `process`, so a
+/// variable set in the real environment wins over the same one in `.env`.
+pub fn environment_from(
+    dotenv_path: &Path,
+    process: impl IntoIterator<Item = (String, String)>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let mut environment = read_dotenv(dotenv_path)?;
+    environment.extend(process);
+    Ok(environment)
 }
 
 /// Loads settings from an explicit environment (tests use this so they never
@@ -167,11 +175,15 @@ pub fn load_from(environment: &HashMap<String, String>, cli: &CliOverrides) -> R
 fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let entries = match dotenvy::from_path_iter(path) {
         Ok(entries) => entries,
-        Err(dotenvy::Error::Io(error)) if error.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(dotenvy::Error::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
+            return Ok(HashMap::new());
+        }
         Err(error) => return Err(ConfigError::DotEnv { path: path.to_owned(), reason: error.to_string() }),
     };
     entries
-        .map(|entry| entry.map_err(|error| ConfigError::DotEnv { path: path.to_owned(), reason: error.to_string() }))
+        .map(|entry| {
+            entry.map_err(|error| ConfigError::DotEnv { path: path.to_owned(), reason: error.to_string() })
+        })
         .collect()
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer};
 
 pub use self::{
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
-    load::{CliOverrides, ConfigError, ENV_OVERRIDES, load, load_from, load_with_env_file},
+    load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
 };
 
 /// Everything the service can be configured with.
@@ -181,7 +181,13 @@ pub struct MysqlSettings {
 
 impl Default for MysqlSettings {
     fn default() -> Self {
-        Self { host: None, port: 3306, user: "pmc_user".to_owned(), password: None, database: "pmc_webhook".to_owned() }
+        Self {
+            host: None,
+            port: 3306,
+            user: "pmc_user".to_owned(),
+            password: None,
+            database: "pmc_webhook".to_owned(),
+        }
     }
 }
 

@@ -66,7 +66,8 @@ impl EventLogHealth {
 
     /// Ready to acknowledge callbacks: the committer runs and its last commit succeeded.
     pub fn is_ready(&self) -> bool {
-        self.committer_running.load(Ordering::SeqCst) && self.last_error.lock().expect("health lock").is_none()
+        self.committer_running.load(Ordering::SeqCst)
+            && self.last_error.lock().expect("health lock").is_none()
     }
 
     /// A consistent-enough snapshot of the counters.

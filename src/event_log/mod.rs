@@ -185,12 +185,11 @@ impl EventLog {
     /// starts its committer. `on_commit` receives every committed batch.
     pub async fn open(settings: &StorageSettings, on_commit: CommitHook) -> Result<Self, EventLogError> {
         let data_dir = &settings.data_dir;
-        let data_dir_error =
-            |reason: String| EventLogError::DataDir { path: data_dir.clone(), reason };
+        let data_dir_error = |reason: String| EventLogError::DataDir { path: data_dir.clone(), reason };
         std::fs::create_dir_all(data_dir).map_err(|error| data_dir_error(error.to_string()))?;
-        let lock = File::create(data_dir.join("pmc-webhook.lock")).map_err(|error| data_dir_error(error.to_string()))?;
-        lock.try_lock()
-            .map_err(|_| data_dir_error("is in use by another pmc-webhook process".to_owned()))?;
+        let lock = File::create(data_dir.join("pmc-webhook.lock"))
+            .map_err(|error| data_dir_error(error.to_string()))?;
+        lock.try_lock().map_err(|_| data_dir_error("is in use by another pmc-webhook process".to_owned()))?;
 
         let options = SqliteConnectOptions::new()
             .filename(data_dir.join("events.db"))
@@ -202,10 +201,17 @@ impl EventLog {
             })
             .busy_timeout(Duration::from_secs(5));
         let connect = |connections: u32| {
-            SqlitePoolOptions::new().max_connections(connections).min_connections(1).connect_with(options.clone())
+            SqlitePoolOptions::new()
+                .max_connections(connections)
+                .min_connections(1)
+                .connect_with(options.clone())
         };
-        let writer_pool = connect(1).await.map_err(|error| EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into()))))?;
-        let reader_pool = connect(4).await.map_err(|error| EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into()))))?;
+        let writer_pool = connect(1).await.map_err(|error| {
+            EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
+        })?;
+        let reader_pool = connect(4).await.map_err(|error| {
+            EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
+        })?;
         let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
         Migrator::up(&writer, None).await?;

@@ -2,7 +2,10 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{EventLog, EventLogError, StoredEvent, entity::{event, quarantine}};
+use super::{
+    EventLog, EventLogError, StoredEvent,
+    entity::{event, quarantine},
+};
 
 /// Filters for [`EventLog::list`]; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +87,13 @@ impl EventLog {
 
     /// A read round-trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), EventLogError> {
-        event::Entity::find().select_only().column(event::Column::Id).limit(1).into_tuple::<i64>().one(&self.reader).await?;
+        event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(&self.reader)
+            .await?;
         Ok(())
     }
 }

@@ -243,7 +243,13 @@ impl Ingestor {
 
     /// Suite instruction callbacks must be answered `success`; others get a
     /// passive reply when the policy has one, else an empty body.
-    fn answer(&self, crypto: &CallbackCrypto, query: &CallbackQuery, opened: &OpenedCallback, parsed: &ParsedCallback) -> String {
+    fn answer(
+        &self,
+        crypto: &CallbackCrypto,
+        query: &CallbackQuery,
+        opened: &OpenedCallback,
+        parsed: &ParsedCallback,
+    ) -> String {
         if matches!(parsed.callback, Callback::Suite(_)) {
             return "success".to_owned();
         }

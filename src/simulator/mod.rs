@@ -70,7 +70,8 @@ pub struct SimulationReport {
 impl SimulationReport {
     /// Every URL check passed and every callback was answered 200.
     pub fn all_acknowledged(&self) -> bool {
-        self.url_checks.iter().all(|(_, ok)| *ok) && self.by_type.values().all(|counts| counts.failures.is_empty())
+        self.url_checks.iter().all(|(_, ok)| *ok)
+            && self.by_type.values().all(|counts| counts.failures.is_empty())
     }
 
     /// Callbacks sent.
@@ -95,7 +96,13 @@ impl SimulationReport {
         println!("\n{:<36} {:>8} {:>8} {:>8}", "callback type", "sent", "200", "failed");
         for (name, counts) in &self.by_type {
             let failed: u64 = counts.failures.values().sum();
-            println!("{name:<36} {:>8} {:>8} {:>8} {}", counts.sent, counts.acknowledged, failed, describe(&counts.failures));
+            println!(
+                "{name:<36} {:>8} {:>8} {:>8} {}",
+                counts.sent,
+                counts.acknowledged,
+                failed,
+                describe(&counts.failures)
+            );
         }
         let [p50, p99, p999, max] = self.latency_micros;
         println!(
@@ -115,7 +122,11 @@ impl SimulationReport {
 fn describe(failures: &BTreeMap<u16, u64>) -> String {
     failures
         .iter()
-        .map(|(status, count)| if *status == 0 { format!("no answer ×{count}") } else { format!("HTTP {status} ×{count}") })
+        .map(
+            |(status, count)| {
+                if *status == 0 { format!("no answer ×{count}") } else { format!("HTTP {status} ×{count}") }
+            },
+        )
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -147,7 +158,12 @@ pub async fn run(settings: &Settings, args: &SimulateArgs) -> Result<SimulationR
     }
 
     let prepared = prepare(args, app.as_ref(), bot.as_ref(), &base)?;
-    println!("Sending {} callbacks ({} per type{}) to {base} …", prepared.len(), args.count, if args.duplicates { ", each twice" } else { "" });
+    println!(
+        "Sending {} callbacks ({} per type{}) to {base} …",
+        prepared.len(),
+        args.count,
+        if args.duplicates { ", each twice" } else { "" }
+    );
     let (by_type, elapsed, latency_micros) = send_all(&client, prepared, args).await;
     report.by_type = by_type;
     report.elapsed = elapsed;
@@ -163,12 +179,19 @@ fn ready(credentials: ChannelCredentials) -> Option<CallbackCrypto> {
     }
 }
 
-async fn check_url(client: &reqwest::Client, base: &str, path: &str, crypto: &CallbackCrypto) -> Result<bool, SimulateError> {
+async fn check_url(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    crypto: &CallbackCrypto,
+) -> Result<bool, SimulateError> {
     let echo = format!("{}", rand::random::<u64>());
     let query = crypto.seal_verification(&echo, &now_seconds().to_string(), &nonce(), &rand::random())?;
     let answer = client.get(format!("{base}{path}?{query}")).send().await;
     Ok(match answer {
-        Ok(response) if response.status() == 200 => response.text().await.map(|body| body == echo).unwrap_or(false),
+        Ok(response) if response.status() == 200 => {
+            response.text().await.map(|body| body == echo).unwrap_or(false)
+        }
         _ => false,
     })
 }
@@ -190,14 +213,24 @@ fn prepare(
                 Route::BotXml => (bot, BOT_PATH, EnvelopeFormat::Xml),
             };
             let Some(crypto) = crypto else { continue };
-            let (query, body) = crypto.seal_callback(&sample.plaintext, format, &now.to_string(), &nonce(), &rand::random())?;
+            let (query, body) = crypto.seal_callback(
+                &sample.plaintext,
+                format,
+                &now.to_string(),
+                &nonce(),
+                &rand::random(),
+            )?;
             prepared.push(PreparedCallback { name: sample.name, url: format!("{base}{path}?{query}"), body });
         }
     }
     if args.duplicates {
         let retries: Vec<PreparedCallback> = prepared
             .iter()
-            .map(|callback| PreparedCallback { name: callback.name, url: callback.url.clone(), body: callback.body.clone() })
+            .map(|callback| PreparedCallback {
+                name: callback.name,
+                url: callback.url.clone(),
+                body: callback.body.clone(),
+            })
             .collect();
         prepared.extend(retries);
     }
@@ -225,7 +258,13 @@ async fn send_all(
         let client = client.clone();
         tasks.spawn(async move {
             let sent_at = Instant::now();
-            let status = match client.post(&callback.url).header("content-type", "text/xml").body(callback.body).send().await {
+            let status = match client
+                .post(&callback.url)
+                .header("content-type", "text/xml")
+                .body(callback.body)
+                .send()
+                .await
+            {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let _ = response.bytes().await;

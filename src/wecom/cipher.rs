@@ -35,13 +35,9 @@ pub fn decrypt_bytes(
     ciphertext_base64: &str,
     expected_receive_id: &str,
 ) -> Result<Vec<u8>, WeComError> {
-    let mut buffer = STANDARD
-        .decode(ciphertext_base64)
-        .map_err(|_| WeComError::DecodeBase64)?;
+    let mut buffer = STANDARD.decode(ciphertext_base64).map_err(|_| WeComError::DecodeBase64)?;
     if buffer.is_empty() || buffer.len() % 16 != 0 {
-        return Err(WeComError::DecryptAes(
-            "ciphertext length is not a positive multiple of 16",
-        ));
+        return Err(WeComError::DecryptAes("ciphertext length is not a positive multiple of 16"));
     }
     let plain = cbc::Decryptor::<Aes256>::new_from_slices(key.key(), key.iv())
         .map_err(|_| WeComError::DecryptAes("bad key or IV length"))?
@@ -49,9 +45,7 @@ pub fn decrypt_bytes(
         .map_err(|_| WeComError::DecryptAes("block decryption failed"))?;
     let unpadded = strip_padding(plain)?;
     if unpadded.len() < RANDOM_PREFIX_LEN + LENGTH_PREFIX_LEN {
-        return Err(WeComError::IllegalBuffer(
-            "shorter than the random and length prefixes",
-        ));
+        return Err(WeComError::IllegalBuffer("shorter than the random and length prefixes"));
     }
     let (_random, rest) = unpadded.split_at(RANDOM_PREFIX_LEN);
     let (length_bytes, rest) = rest.split_at(LENGTH_PREFIX_LEN);
@@ -76,9 +70,8 @@ pub fn encrypt(
     random_prefix: &[u8; 16],
 ) -> Result<String, WeComError> {
     let msg_len = u32::try_from(msg.len()).map_err(|_| WeComError::EncryptAes)?;
-    let mut buffer = Vec::with_capacity(
-        RANDOM_PREFIX_LEN + LENGTH_PREFIX_LEN + msg.len() + receive_id.len() + PAD_BLOCK,
-    );
+    let mut buffer =
+        Vec::with_capacity(RANDOM_PREFIX_LEN + LENGTH_PREFIX_LEN + msg.len() + receive_id.len() + PAD_BLOCK);
     buffer.extend_from_slice(random_prefix);
     buffer.extend_from_slice(&msg_len.to_be_bytes());
     buffer.extend_from_slice(msg);

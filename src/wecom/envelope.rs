@@ -40,8 +40,8 @@ impl Envelope {
     /// Parses a raw POST body, detecting XML or JSON from its first
     /// non-blank character (WeCom's Content-Type is not reliable).
     pub fn parse(body: &[u8]) -> Result<Self, WeComError> {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| WeComError::ParseXml("body is not UTF-8".to_owned()))?;
+        let text =
+            std::str::from_utf8(body).map_err(|_| WeComError::ParseXml("body is not UTF-8".to_owned()))?;
         match text.trim_start().as_bytes().first() {
             Some(b'{') => Self::parse_json(text),
             Some(b'<') => Self::parse_xml(text),

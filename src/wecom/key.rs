@@ -4,8 +4,7 @@
 use std::fmt;
 
 use base64::{
-    Engine,
-    alphabet,
+    Engine, alphabet,
     engine::{GeneralPurpose, GeneralPurposeConfig},
 };
 
@@ -31,18 +30,14 @@ impl EncodingAesKey {
         if encoding_aes_key.len() != 43 {
             return Err(WeComError::IllegalAesKey("must be exactly 43 characters"));
         }
-        if !encoding_aes_key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-        {
+        if !encoding_aes_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
             return Err(WeComError::IllegalAesKey("must use only base64 letters, digits, '+' and '/'"));
         }
         let decoded = LENIENT_KEY_ENGINE
             .decode(format!("{encoding_aes_key}="))
             .map_err(|_| WeComError::IllegalAesKey("not valid base64"))?;
-        let key: [u8; 32] = decoded
-            .try_into()
-            .map_err(|_| WeComError::IllegalAesKey("does not decode to 32 bytes"))?;
+        let key: [u8; 32] =
+            decoded.try_into().map_err(|_| WeComError::IllegalAesKey("does not decode to 32 bytes"))?;
         Ok(Self { key })
     }
 

@@ -159,12 +159,7 @@ impl CallbackCrypto {
         let encrypt = cipher::encrypt(&self.key, plaintext.as_bytes(), &self.receive_id, random_prefix)?;
         let msg_signature =
             signature::compute_signature(self.token.expose_secret(), timestamp, nonce, &encrypt);
-        Ok(ReplyEnvelope {
-            encrypt,
-            msg_signature,
-            timestamp: timestamp.to_owned(),
-            nonce: nonce.to_owned(),
-        })
+        Ok(ReplyEnvelope { encrypt, msg_signature, timestamp: timestamp.to_owned(), nonce: nonce.to_owned() })
     }
 
     /// Encrypts and signs a callback as WeCom would send it (used by the
@@ -228,7 +223,8 @@ mod tests {
 
     #[test]
     fn percent_encoded_plus_and_slash_are_decoded_once() {
-        let query = CallbackQuery::parse("msg_signature=a&timestamp=1&nonce=2&echostr=a%2Bb%2Fc%3D%3D").unwrap();
+        let query =
+            CallbackQuery::parse("msg_signature=a&timestamp=1&nonce=2&echostr=a%2Bb%2Fc%3D%3D").unwrap();
         assert_eq!(query.echostr.as_deref(), Some("a+b/c=="));
     }
 

@@ -139,7 +139,9 @@ impl AppReply {
             AppReply::UpdateButton { replace_name } => {
                 wrap(&mut xml, "Button", |x| element(x, "ReplaceName", replace_name))
             }
-            AppReply::UpdateTemplateCard { template_card } => json_as_xml(&mut xml, "TemplateCard", template_card),
+            AppReply::UpdateTemplateCard { template_card } => {
+                json_as_xml(&mut xml, "TemplateCard", template_card)
+            }
         }
         xml.push_str("</xml>");
         xml

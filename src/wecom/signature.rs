@@ -42,10 +42,8 @@ mod tests {
     fn the_documented_walkthrough_signature_is_reproduced() {
         // PROTOCOL.md §2.2: the official POST sample sorts to
         // "1372623149", "1409659813", "QDG6eK", "RypEvHKD…" and hashes to 477715d1….
-        let vectors: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/fixtures/wecom/official_vectors.json"
-        ))
-        .unwrap();
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/wecom/official_vectors.json")).unwrap();
         let case = vectors["cases"]
             .as_array()
             .unwrap()
@@ -53,7 +51,8 @@ mod tests {
             .find(|case| case["id"] == "official-decrypt-post")
             .unwrap();
         let body = case["request"]["body"].as_str().unwrap();
-        let encrypt = &body[body.find("<Encrypt><![CDATA[").unwrap() + 18..body.find("]]></Encrypt>").unwrap()];
+        let encrypt =
+            &body[body.find("<Encrypt><![CDATA[").unwrap() + 18..body.find("]]></Encrypt>").unwrap()];
         assert_eq!(
             compute_signature("QDG6eK", "1409659813", "1372623149", encrypt),
             vectors["doc_signature_walkthrough"]["sha1"].as_str().unwrap()
@@ -63,9 +62,6 @@ mod tests {
     #[test]
     fn an_upper_case_signature_is_a_mismatch() {
         let signature = compute_signature("t", "1", "2", "c").to_uppercase();
-        assert_eq!(
-            verify_signature("t", "1", "2", "c", &signature),
-            Err(WeComError::ValidateSignature)
-        );
+        assert_eq!(verify_signature("t", "1", "2", "c", &signature), Err(WeComError::ValidateSignature));
     }
 }

@@ -85,16 +85,12 @@ pub fn parse_document(document: &str) -> Result<XmlElement, WeComError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(parse_error("nesting too deep"));
                 }
-                stack.push(XmlElement {
-                    name: start.name().into_inner().to_owned(),
-                    ..XmlElement::default()
-                });
+                stack
+                    .push(XmlElement { name: start.name().into_inner().to_owned(), ..XmlElement::default() });
             }
             Event::Empty(start) => {
-                let element = XmlElement {
-                    name: start.name().into_inner().to_owned(),
-                    ..XmlElement::default()
-                };
+                let element =
+                    XmlElement { name: start.name().into_inner().to_owned(), ..XmlElement::default() };
                 close_element(element, &mut stack, &mut root)?;
             }
             Event::End(_) => {
@@ -172,10 +168,8 @@ mod tests {
 
     #[test]
     fn cdata_split_around_the_terminator_is_merged() {
-        let root = parse_document(
-            "<xml><Content><![CDATA[a ]]]]><![CDATA[> b]]></Content><N>1</N></xml>",
-        )
-        .unwrap();
+        let root =
+            parse_document("<xml><Content><![CDATA[a ]]]]><![CDATA[> b]]></Content><N>1</N></xml>").unwrap();
         assert_eq!(root.child_text("Content"), Some("a ]]> b"));
         assert_eq!(root.child_text("N"), Some("1"));
     }

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_with::{DisplayFromStr, OneOrMany, PickFirst, serde_as};
 
-use super::{approval::{OpenApprovalInfo, SysApprovalInfo}, contact::ContactChange};
+use super::{
+    approval::{OpenApprovalInfo, SysApprovalInfo},
+    contact::ContactChange,
+};
 
 /// An app event; the variant is the XML `Event`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -324,7 +327,9 @@ impl AppEvent {
             "location_select" => from_value(fields).map(AppEvent::LocationSelect),
             "template_card_event" => from_value(fields).map(AppEvent::TemplateCardEvent),
             "template_card_menu_event" => from_value(fields).map(AppEvent::TemplateCardMenuEvent),
-            "change_contact" => return ContactChange::from_fields(&fields).map(|r| r.map(AppEvent::ChangeContact)),
+            "change_contact" => {
+                return ContactChange::from_fields(&fields).map(|r| r.map(AppEvent::ChangeContact));
+            }
             "batch_job_result" => from_value(fields).map(AppEvent::BatchJobResult),
             "open_approval_change" => from_value(fields).map(AppEvent::OpenApprovalChange),
             "sys_approval_change" => from_value(fields).map(AppEvent::SysApprovalChange),

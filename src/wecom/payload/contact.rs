@@ -149,10 +149,7 @@ impl ContactChange {
             "update_party" => from_value(owned).map(ContactChange::UpdateParty),
             "delete_party" => from_value(owned).map(ContactChange::DeleteParty),
             "update_tag" => from_value(owned).map(ContactChange::UpdateTag),
-            other => Ok(ContactChange::Unknown {
-                raw_change_type: other.to_owned(),
-                fields: owned,
-            }),
+            other => Ok(ContactChange::Unknown { raw_change_type: other.to_owned(), fields: owned }),
         })
     }
 }

@@ -15,15 +15,12 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 pub use self::{
-    app_event::*,
-    app_message::*,
-    approval::*,
-    contact::*,
-    group_robot::*,
-    smart_robot::*,
-    suite::SuiteNotice,
+    app_event::*, app_message::*, approval::*, contact::*, group_robot::*, smart_robot::*, suite::SuiteNotice,
 };
-use super::{WeComError, xml_tree::{self, XmlElement}};
+use super::{
+    WeComError,
+    xml_tree::{self, XmlElement},
+};
 
 /// A decrypted, classified callback.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,7 +137,8 @@ pub fn parse_json_payload(plaintext: &str) -> Result<ParsedCallback, WeComError>
             let callback_type = match &callback.body {
                 SmartRobotBody::Event { event } => format!("robot.event.{}", robot_event_name(event)),
                 SmartRobotBody::Unknown { raw_msgtype, fields } if raw_msgtype == "event" => {
-                    let event_type = fields.pointer("/event/eventtype").and_then(|v| v.as_str()).unwrap_or("");
+                    let event_type =
+                        fields.pointer("/event/eventtype").and_then(|v| v.as_str()).unwrap_or("");
                     format!("robot.event.{}", label_part(event_type))
                 }
                 SmartRobotBody::Unknown { raw_msgtype, .. } => format!("robot.{}", label_part(raw_msgtype)),

@@ -35,10 +35,7 @@ pub struct SmartRobotCallback {
 }
 
 fn default_body() -> SmartRobotBody {
-    SmartRobotBody::Unknown {
-        raw_msgtype: String::new(),
-        fields: serde_json::Value::Null,
-    }
+    SmartRobotBody::Unknown { raw_msgtype: String::new(), fields: serde_json::Value::Null }
 }
 
 /// The sender of a robot callback.
@@ -187,10 +184,7 @@ impl SmartRobotCallback {
             }
             _ => None,
         };
-        callback.body = typed.unwrap_or(SmartRobotBody::Unknown {
-            raw_msgtype: msgtype,
-            fields: value,
-        });
+        callback.body = typed.unwrap_or(SmartRobotBody::Unknown { raw_msgtype: msgtype, fields: value });
         Ok(callback)
     }
 

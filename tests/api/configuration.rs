@@ -1,0 +1,130 @@
+//! Configuration layering and validation, through the real loader and the
+//! real config/notification.yaml. No test touches the process environment.
+
+use std::collections::HashMap;
+
+use pmc_webhook::configuration::{ChannelCredentials, CliOverrides, load_from};
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn the_seed_environment_names_configure_the_channels() {
+    let settings = load_from(
+        &env(&[
+            ("WECHAT_CORP_ID", "wwcorp"),
+            ("WECHAT_TOKEN", "tok"),
+            ("WECHAT_ENCODING_AES_KEY", crate::helpers::APP_KEY),
+            ("WECHAT_AGENT_ID", "1000002"),
+            ("MYSQL_HOST", "db.internal"),
+            ("MYSQL_PORT", "3307"),
+            ("REDIS_HOST", "cache"),
+            ("LOG_LEVEL", "debug"),
+            ("PMC_DATA_DIR", "/tmp/pmc-data"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(settings.channels.wechat_api.credentials().unwrap(), ChannelCredentials::Ready(ref c) if c[0].receive_id() == "wwcorp")
+    );
+    assert_eq!(settings.channels.wechat_api.agent_id.as_deref(), Some("1000002"));
+    assert_eq!(settings.mysql.host.as_deref(), Some("db.internal"));
+    assert_eq!(settings.mysql.port, 3307);
+    assert_eq!(settings.redis.host.as_deref(), Some("cache"));
+    assert_eq!(settings.log.level, "debug");
+    assert_eq!(settings.storage.data_dir.to_str(), Some("/tmp/pmc-data"));
+    assert!(matches!(
+        settings.channels.wechat_bot.credentials().unwrap(),
+        ChannelCredentials::Unconfigured(_)
+    ));
+}
+
+#[test]
+fn layers_apply_in_order_file_then_env_file_then_environment_then_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("custom.yaml");
+    std::fs::write(&file, "webhook:\n  port: 9001\nlog:\n  level: \"${FILE_LEVEL:-warn}\"\nstorage:\n  dedupe_window_secs: 60\n").unwrap();
+    let dotenv = dir.path().join(".env");
+    std::fs::write(&dotenv, "LOG_LEVEL=debug\nPMC_PORT=9002\nFILE_LEVEL=error\n").unwrap();
+
+    // File only: its own values, with ${…} resolved.
+    let only_file = load_from(
+        &env(&[("FILE_LEVEL", "trace")]),
+        &CliOverrides { config_file: Some(file.clone()), ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(only_file.webhook.port, 9001);
+    assert_eq!(only_file.log.level, "trace");
+    assert_eq!(only_file.storage.dedupe_window_secs, 60);
+
+    // .env below the process environment, both above the file; CLI on top.
+    let layered =
+        pmc_webhook::configuration::environment_from(&dotenv, [("PMC_PORT".to_owned(), "9003".to_owned())])
+            .unwrap();
+    let settings =
+        load_from(&layered, &CliOverrides { config_file: Some(file.clone()), ..Default::default() }).unwrap();
+    assert_eq!(settings.log.level, "debug", ".env's LOG_LEVEL beats the file");
+    assert_eq!(settings.webhook.port, 9003, "the environment beats .env");
+    let settings = load_from(
+        &layered,
+        &CliOverrides {
+            config_file: Some(file),
+            port: Some(9004),
+            log_level: Some("info".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(settings.webhook.port, 9004, "CLI flags beat everything");
+    assert_eq!(settings.log.level, "info");
+}
+
+#[test]
+fn a_42_character_key_fails_at_start_naming_the_key() {
+    let error = load_from(
+        &env(&[
+            ("WECHAT_CORP_ID", "ww"),
+            ("WECHAT_TOKEN", "t"),
+            ("WECHAT_ENCODING_AES_KEY", "pTD5bzLbh2r9V223o61L16+lc3GdqxJZejprMkkVZi"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("channels.wechat_api.encoding_aes_key"), "{error}");
+    assert!(error.contains("WECHAT_ENCODING_AES_KEY"), "{error}");
+    assert!(!error.contains("pTD5bzLb"), "the value itself is never echoed: {error}");
+}
+
+#[test]
+fn an_explicit_config_file_that_does_not_exist_is_an_error() {
+    let error = load_from(
+        &env(&[]),
+        &CliOverrides { config_file: Some("/nonexistent/x.yaml".into()), ..Default::default() },
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("/nonexistent/x.yaml"));
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() {
+    let settings = load_from(
+        &env(&[
+            ("WECHAT_CORP_ID", "wwcorp"),
+            ("WECHAT_TOKEN", "SUPERSECRETTOKEN"),
+            ("WECHAT_ENCODING_AES_KEY", crate::helpers::APP_KEY),
+            ("WECHAT_CORP_SECRET", "SUPERSECRETCORP"),
+            ("MYSQL_PASSWORD", "SUPERSECRETDB"),
+            ("REDIS_PASSWORD", "SUPERSECRETREDIS"),
+            ("WECHAT_BOT_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SUPERSECRETKEY"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    let printed = format!("{settings:?} {:?}", settings.channels.wechat_api.credentials().unwrap());
+    assert!(!printed.contains("SUPERSECRET"), "{printed}");
+    assert!(!printed.contains(crate::helpers::APP_KEY), "{printed}");
+    assert!(printed.contains("wwcorp"));
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the service is started on port 0 and spoken to over HTTP,
+//! as WeCom and business systems would. One test binary, one link step.
+
+mod api_surface;
+mod callbacks;
+mod configuration;
+mod dedupe;
+mod durability;
+mod helpers;
+mod vectors_over_http;
