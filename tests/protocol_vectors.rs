@@ -158,12 +158,11 @@ fn every_generated_case_passes() {
 fn typed_fields_come_through_for_a_template_card_click() {
     let case = load("generated_vectors.json").into_iter().find(|c| c["id"] == "evt-template-card").unwrap();
     let parsed = payload::parse_xml_payload(case["expected"]["plaintext"].as_str().unwrap()).unwrap();
-    let Callback::App {
-        header,
-        content: AppContent::Event { event: payload::AppEvent::TemplateCardEvent(card) },
-    } = parsed.callback
-    else {
-        panic!("not a template card event: {:?}", parsed.callback);
+    let Callback::App { header, content: AppContent::Event { event } } = parsed.callback else {
+        panic!("not an app event: {:?}", parsed.callback);
+    };
+    let payload::AppEvent::TemplateCardEvent(card) = *event else {
+        panic!("not a template card event: {event:?}");
     };
     assert_eq!(header.from_user_name, "zhangsan");
     assert_eq!(header.agent_id, Some(1000002));

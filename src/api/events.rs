@@ -99,7 +99,7 @@ fn list_bad_request(error: poem::Error) -> ListEventsResponse {
 pub enum GetEventResponse {
     /// The event.
     #[oai(status = 200)]
-    Ok(Json<EventDetail>),
+    Ok(Json<Box<EventDetail>>),
     /// An invalid id.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -202,7 +202,7 @@ impl EventsApi {
     #[oai(path = "/api/v1/events/:id", method = "get", operation_id = "getEvent")]
     async fn get(&self, id: Path<i64>) -> GetEventResponse {
         match self.state.event_log.get(id.0).await {
-            Ok(Some(event)) => GetEventResponse::Ok(Json(EventDetail {
+            Ok(Some(event)) => GetEventResponse::Ok(Json(Box::new(EventDetail {
                 summary: summary(&event),
                 payload: serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null),
                 source_ip: event.source_ip,
@@ -212,7 +212,7 @@ impl EventsApi {
                 nonce: event.nonce,
                 ciphertext: event.ciphertext,
                 plaintext: event.plaintext,
-            })),
+            }))),
             Ok(None) => GetEventResponse::NotFound(ErrorBody::new(
                 "not_found",
                 format!("no event with id {}", id.0),

@@ -287,10 +287,10 @@ impl Ingestor {
 
 /// Tries each configured credential set (app first, then suite) and uses the
 /// first whose signature verifies; any other error is final.
-fn first_verified<'a, T>(
-    candidates: &'a [CallbackCrypto],
+fn first_verified<T>(
+    candidates: &[CallbackCrypto],
     attempt: impl Fn(&CallbackCrypto) -> Result<T, WeComError>,
-) -> Result<(&'a CallbackCrypto, T), WeComError> {
+) -> Result<(&CallbackCrypto, T), WeComError> {
     let mut last_error = WeComError::ValidateSignature;
     for crypto in candidates {
         match attempt(crypto) {

@@ -70,8 +70,8 @@ pub enum AppContent {
     },
     /// An event.
     Event {
-        /// The typed event.
-        event: AppEvent,
+        /// The typed event (boxed: approval events are large).
+        event: Box<AppEvent>,
     },
     /// A message type we do not model (or whose fields did not fit), kept whole.
     UnknownMessage {
@@ -179,7 +179,7 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value) -> ParsedCallback {
                     }
                     _ => format!("event.{}", label_part(&event)),
                 };
-                (AppContent::Event { event: typed }, label)
+                (AppContent::Event { event: Box::new(typed) }, label)
             }
             None => (
                 AppContent::UnknownEvent { raw_event: event.clone(), fields },
