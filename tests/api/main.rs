@@ -7,4 +7,5 @@ mod configuration;
 mod dedupe;
 mod durability;
 mod helpers;
+mod openapi_spec;
 mod vectors_over_http;
