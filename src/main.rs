@@ -10,6 +10,11 @@ use pmc_webhook::{
     telemetry,
 };
 
+/// glibc's malloc spent a quarter of the service's CPU in arena contention
+/// under load (perf); mimalloc removes most of it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -10,7 +10,7 @@ mod status;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt, Route, middleware::Tracing};
+use poem::{Endpoint, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use self::{callback::CallbackApi, events::EventsApi, health::HealthApi, state::AppState, status::StatusApi};
@@ -51,5 +51,5 @@ pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
     let service = api_service(state, version);
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
-    Route::new().nest("/", service).at("/openapi.json", spec).nest("/docs", docs).with(Tracing)
+    Route::new().nest("/", service).at("/openapi.json", spec).nest("/docs", docs)
 }

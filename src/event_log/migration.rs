@@ -14,8 +14,13 @@ impl MigratorTrait for Migrator {
 }
 
 /// The event log: events, dedupe keys and quarantine.
-#[derive(DeriveMigrationName)]
 struct CreateEventLog;
+
+impl MigrationName for CreateEventLog {
+    fn name(&self) -> &str {
+        "m0001_create_event_log"
+    }
+}
 
 // The trait's signature elides SchemaManager's lifetime; the impl must match it.
 #[allow(elided_lifetimes_in_paths)]

@@ -200,18 +200,20 @@ impl EventLog {
                 SqliteSynchronous::Normal => Sync::Normal,
             })
             .busy_timeout(Duration::from_secs(5));
-        let connect = |connections: u32| {
+        let connect = |connections: u32, options: SqliteConnectOptions| async move {
             SqlitePoolOptions::new()
                 .max_connections(connections)
                 .min_connections(1)
-                .connect_with(options.clone())
+                .connect_with(options)
+                .await
+                .map_err(|error| {
+                    EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                        error.into(),
+                    )))
+                })
         };
-        let writer_pool = connect(1).await.map_err(|error| {
-            EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
-        })?;
-        let reader_pool = connect(4).await.map_err(|error| {
-            EventLogError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
-        })?;
+        let writer_pool = connect(1, options.clone()).await?;
+        let reader_pool = connect(4, options.clone()).await?;
         let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
         Migrator::up(&writer, None).await?;

@@ -168,6 +168,7 @@ impl Ingestor {
         let result = self.receive_inner(channel, raw_query, body, source_ip).await;
         match &result {
             Ok(ack) => {
+                tracing::debug!(channel = %channel, callback_type = %ack.callback_type, outcome = ?ack.outcome, "Callback acknowledged.");
                 let outcome = match ack.outcome {
                     AppendOutcome::Stored { .. } => "stored",
                     AppendOutcome::Duplicate { .. } => "duplicate",

@@ -25,12 +25,15 @@ pub struct Sample {
     pub plaintext: String,
 }
 
-/// Every type, for round `round` (0-based), created at `now` (Unix seconds).
-pub fn samples(round: u32, now: i64, corp_id: &str) -> Vec<Sample> {
+/// Every type, for round `round` (0-based) of the run identified by `run`
+/// (distinct per simulation, so a second run is not a retry of the first),
+/// created at `now` (Unix seconds).
+pub fn samples(run: u64, round: u32, now: i64, corp_id: &str) -> Vec<Sample> {
     let user = format!("user{:04}", round % 10_000);
     // Events dedupe on FromUserName + CreateTime (+ event, subject): vary both.
     let time = now + i64::from(round);
-    let msg_id = 7_400_000_000_000_000_000u64 + u64::from(round) * 100;
+    // Up to 10^4 rounds × 100 ids fit below the next run's base.
+    let msg_id = (run % 10_000_000_000_000) * 1_000_000 + u64::from(round) * 100;
     let app = |name: &'static str, body: String| Sample { name, route: Route::App, plaintext: body };
     let head = |msg_type: &str| {
         format!(
@@ -250,7 +253,7 @@ pub fn samples(round: u32, now: i64, corp_id: &str) -> Vec<Sample> {
         ),
         app("event.close_inactive_agent", system("close_inactive_agent", "<AgentID>1000002</AgentID>")),
     ];
-    let robot_id = format!("CAIQsim{round:010}");
+    let robot_id = format!("CAIQsim{run:x}r{round:010}");
     let robot = |name: &'static str, suffix: &str, mut body: serde_json::Value| {
         body["msgid"] = json!(format!("{robot_id}{suffix}"));
         body["aibotid"] = json!("aib_SIMULATOR");

@@ -203,10 +203,11 @@ fn prepare(
     base: &str,
 ) -> Result<Vec<PreparedCallback>, SimulateError> {
     let now = now_seconds();
+    let run = chrono::Utc::now().timestamp_millis() as u64;
     let corp_id = app.map(|crypto| crypto.receive_id().to_owned()).unwrap_or_default();
     let mut prepared = Vec::new();
     for round in 0..args.count {
-        for sample in corpus::samples(round, now, &corp_id) {
+        for sample in corpus::samples(run, round, now, &corp_id) {
             let (crypto, path, format) = match sample.route {
                 Route::App => (app, APP_PATH, EnvelopeFormat::Xml),
                 Route::BotJson => (bot, BOT_PATH, EnvelopeFormat::Json),

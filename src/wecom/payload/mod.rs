@@ -318,3 +318,67 @@ fn label_part(raw: &str) -> String {
 fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::wecom::Envelope;
+
+    proptest! {
+        #[test]
+        fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse_xml_payload(&text);
+            let _ = parse_json_payload(&text);
+            let _ = Envelope::parse(&bytes);
+        }
+
+        #[test]
+        fn parsing_wecom_shaped_xml_never_panics(
+            msg_type in "(text|image|event|location|x)",
+            event in "(click|change_contact|template_card_event|sys_approval_change|LOCATION|zzz)",
+            field in "[A-Za-z_]{1,12}",
+            value in "[^<>&]{0,20}",
+        ) {
+            let document = format!(
+                "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>{value}</CreateTime><MsgType>{msg_type}</MsgType><Event>{event}</Event><{field}>{value}</{field}></xml>"
+            );
+            let parsed = parse_xml_payload(&document).unwrap();
+            prop_assert!(!parsed.dedupe_key.is_empty());
+        }
+
+        #[test]
+        fn parsing_robot_shaped_json_never_panics(msgtype in "(text|image|event|stream|mixed|x)", key in "[a-z_]{1,10}", value in any::<i64>()) {
+            let document = serde_json::json!({"msgid": "m", "msgtype": msgtype, key.clone(): value, "event": {"eventtype": key}}).to_string();
+            let parsed = parse_json_payload(&document).unwrap();
+            prop_assert_eq!(parsed.dedupe_key, "msgid:m");
+        }
+    }
+
+    #[test]
+    fn an_unknown_event_is_kept_with_its_fields() {
+        let parsed = parse_xml_payload(
+            "<xml><ToUserName>ww</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>future_event</Event><Extra>x</Extra></xml>",
+        )
+        .unwrap();
+        assert_eq!(parsed.callback_type, "event.future_event");
+        assert_eq!(parsed.dedupe_key, "evt:u:1:future_event");
+        assert!(
+            matches!(parsed.callback, Callback::App { content: AppContent::UnknownEvent { ref fields, .. }, .. } if fields["Extra"] == "x")
+        );
+    }
+
+    #[test]
+    fn a_suite_ticket_is_typed_and_keyed_by_suite_type_and_time() {
+        let parsed = parse_xml_payload(
+            "<xml><SuiteId><![CDATA[ww5f]]></SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType><TimeStamp>1717401600</TimeStamp><SuiteTicket><![CDATA[t1]]></SuiteTicket></xml>",
+        )
+        .unwrap();
+        assert_eq!(parsed.callback_type, "suite.suite_ticket");
+        assert_eq!(parsed.dedupe_key, "suite:ww5f:suite_ticket:1717401600");
+        let Callback::Suite(notice) = parsed.callback else { panic!("not a suite notice") };
+        assert_eq!(notice.suite_ticket.as_deref(), Some("t1"));
+    }
+}
