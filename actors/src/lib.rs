@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod messages;
+pub mod status;
 pub mod supervisor;
 mod system;
 
