@@ -14,4 +14,5 @@ pub mod ingest;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;
+pub mod tracking;
 pub mod wecom;

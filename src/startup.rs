@@ -1,4 +1,4 @@
-//! Building the application: one function wires storage, actors and HTTP and
+//! Building the application: one builder wires storage, actors and HTTP and
 //! binds the listener, so tests can start it on port 0 and ask its port.
 
 use std::{
@@ -8,8 +8,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use pmc_actors::ActorSystem;
+use pmc_actors::{
+    ActorSystem, ActorSystemConfig, HandlerRegistry, InteractionHandler, Status, StatusHandler,
+    SupervisorSettings, WriterSettings,
+};
 use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
+use secrecy::ExposeSecret;
 
 use crate::{
     api::{
@@ -17,12 +21,13 @@ use crate::{
         state::{AppState, ExternalBackends},
     },
     configuration::{ChannelCredentials, ConfigError, Settings},
-    event_log::{CommitHook, EventLog, EventLogError},
-    ingest::{CallbackCounters, Ingestor, ReplyPolicy, to_committed_events},
+    event_log::{EventLog, EventLogError},
+    ingest::{CallbackCounters, Ingestor, ReplyPolicy},
+    tracking::{self, Feeder, SqlTrackingStore},
 };
 
 /// How long the actors may take to drain on shutdown.
-const ACTOR_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+const ACTOR_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +38,9 @@ pub enum StartupError {
     /// The event log could not be opened.
     #[error("cannot open the event log: {0}")]
     EventLog(#[from] EventLogError),
+    /// The tracking store could not be opened.
+    #[error("cannot open the tracking store: {0}")]
+    Tracking(#[from] pmc_actors::StoreError),
     /// The actor system could not start.
     #[error("cannot start the actors: {0}")]
     Actors(#[from] pmc_actors::ActorSystemError),
@@ -41,34 +49,81 @@ pub enum StartupError {
     Http(#[from] std::io::Error),
 }
 
-/// A built, bound, not yet serving application.
-pub struct Application {
-    local_addr: SocketAddr,
-    acceptor: TcpAcceptor,
-    endpoint: BoxEndpoint<'static>,
-    event_log: EventLog,
-    actors: ActorSystem,
-    shutdown_timeout: Duration,
+/// Collects user handlers, then builds the [`Application`].
+pub struct ApplicationBuilder {
+    settings: Settings,
+    handlers: HandlerRegistry,
 }
 
-impl Application {
-    /// Opens the event log, starts the actors and binds the listener.
-    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+impl ApplicationBuilder {
+    /// Calls `handler` whenever a recipient reaches `status` (the seed's
+    /// `tracker.add_status_callback(MessageStatusType.X, f)`).
+    pub fn on_status(mut self, name: &str, status: Status, handler: impl StatusHandler) -> Self {
+        self.handlers.on_status(name, Some(status), Arc::new(handler));
+        self
+    }
+
+    /// Calls `handler` on every status change.
+    pub fn on_any_status(mut self, name: &str, handler: impl StatusHandler) -> Self {
+        self.handlers.on_status(name, None, Arc::new(handler));
+        self
+    }
+
+    /// Calls `handler` for every user interaction (the seed's
+    /// `tracker.add_interaction_callback(f)`).
+    pub fn on_interaction(mut self, name: &str, handler: impl InteractionHandler) -> Self {
+        self.handlers.on_interaction(name, Arc::new(handler));
+        self
+    }
+
+    /// Opens storage, starts the actors, replays what the actors had not yet
+    /// stored, and binds the listener.
+    pub async fn build(self) -> Result<Application, StartupError> {
+        let settings = self.settings;
         let api_credentials = settings.channels.wechat_api.credentials()?;
         let bot_credentials = settings.channels.wechat_bot.credentials()?;
         report_channel("wechat_api", &api_credentials);
         report_channel("wechat_bot", &bot_credentials);
 
-        let actors = ActorSystem::start().await?;
-        let supervisor = actors.handle();
-        let hand_off: CommitHook = Arc::new(move |stored| {
-            if let Err(error) = supervisor.apply_committed(to_committed_events(stored)) {
-                tracing::error!(error = %error, "Committed events could not be handed to the supervisor.");
-            }
-        });
-        let event_log = EventLog::open(&settings.storage, hand_off).await?;
-        tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log).");
+        std::fs::create_dir_all(&settings.storage.data_dir).map_err(|error| EventLogError::DataDir {
+            path: settings.storage.data_dir.clone(),
+            reason: error.to_string(),
+        })?;
+        let store = SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?;
+        let checkpoint = store.checkpoint().await?;
+        let tracking_settings = &settings.tracking;
+        let actors = ActorSystem::start(ActorSystemConfig {
+            settings: SupervisorSettings {
+                idle_timeout: Duration::from_secs(tracking_settings.idle_timeout_secs),
+                max_live_actors: tracking_settings.max_live_actors,
+                callback_actors: tracking_settings.callback_actors,
+                writer: WriterSettings {
+                    max_rows: tracking_settings.writer_max_rows,
+                    max_delay: Duration::from_millis(tracking_settings.writer_max_delay_ms),
+                },
+                ..SupervisorSettings::default()
+            },
+            store: Arc::new(store.clone()),
+            handlers: self.handlers,
+            checkpoint,
+        })
+        .await?;
+        let feeder = Feeder::start(actors.handle());
+        let event_log = EventLog::open(&settings.storage, feeder.hook()).await?;
+        tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log and tracking store).");
+        tracking::replay(&event_log, &actors.handle(), checkpoint).await?;
 
+        let status_webhook = settings
+            .status_webhook
+            .secret
+            .as_ref()
+            .map(|secret| standardwebhooks::Webhook::new(secret.expose_secret()))
+            .transpose()
+            .map_err(|_| ConfigError::Invalid {
+                key: "status_webhook.secret",
+                env: "STATUS_WEBHOOK_SECRET",
+                reason: "must be whsec_ followed by base64".to_owned(),
+            })?;
         let ingestor = Ingestor::new(
             event_log.clone(),
             api_credentials,
@@ -82,7 +137,9 @@ impl Application {
         let state = Arc::new(AppState {
             ingestor,
             event_log: event_log.clone(),
+            tracking: store,
             supervisor: actors.handle(),
+            status_webhook,
             started_at: Instant::now(),
             started_at_utc: chrono::Utc::now(),
             service_name: settings.service.name.clone(),
@@ -96,14 +153,38 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let acceptor = TcpAcceptor::from_tokio(listener)?;
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
-        Ok(Self {
+        Ok(Application {
             local_addr,
             acceptor,
             endpoint,
             event_log,
+            feeder,
             actors,
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
+    }
+}
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    local_addr: SocketAddr,
+    acceptor: TcpAcceptor,
+    endpoint: BoxEndpoint<'static>,
+    event_log: EventLog,
+    feeder: Feeder,
+    actors: ActorSystem,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// A builder, to register handlers before building.
+    pub fn builder(settings: Settings) -> ApplicationBuilder {
+        ApplicationBuilder { settings, handlers: HandlerRegistry::default() }
+    }
+
+    /// Builds with no custom handlers.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::builder(settings).build().await
     }
 
     /// The bound port (useful with port 0).
@@ -118,7 +199,8 @@ impl Application {
 
     /// Serves until `shutdown` completes, then shuts down in order: stop
     /// accepting and finish in-flight requests → commit everything queued in
-    /// the event log → drain the actors.
+    /// the event log → feed it to the actors → drain the actors and write
+    /// their last batch.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -129,9 +211,10 @@ impl Application {
             .await;
         tracing::info!("HTTP server stopped; committing queued callbacks.");
         self.event_log.close().await;
+        self.feeder.close().await;
         tracing::info!("Event log closed; draining actors.");
         if let Err(error) = self.actors.shutdown(ACTOR_DRAIN_TIMEOUT).await {
-            tracing::error!(error = %error, "Actors did not drain in time.");
+            tracing::error!(error = %error, "Actors did not drain in time; the next start replays the rest.");
         }
         tracing::info!("Shutdown complete.");
         Ok(served?)

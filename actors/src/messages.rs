@@ -6,43 +6,69 @@ use std::collections::BTreeMap;
 use ractor::RpcReplyPort;
 use serde::Serialize;
 
-/// A callback that the event log has durably committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::{
+    model::{MessageId, MessageState, Signal},
+    rows::UnitId,
+};
+
+/// A callback or API request that the event log has durably committed,
+/// with what it contributes to tracking.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommittedEvent {
     /// The event log's id (monotonic, commit order).
     pub id: i64,
-    /// Which route it came in on (`wechat_api`, `wechat_bot`).
-    pub channel: String,
-    /// Dotted type label (`message.text`, `event.template_card_event`, …).
+    /// Dotted type label (`message.text`, `status.update`, …).
     pub callback_type: String,
-    /// The dedupe key it was stored under.
-    pub dedupe_key: String,
-    /// The member who caused it, when there is one.
-    pub user_id: Option<String>,
-    /// When it arrived, Unix milliseconds.
-    pub received_at_ms: i64,
-    /// The typed payload as JSON text.
-    pub payload_json: String,
+    /// What it contributes (often nothing: a plain message to the app).
+    pub signals: Vec<Signal>,
 }
 
 /// Messages understood by the [`Supervisor`](crate::supervisor::Supervisor).
 #[derive(Debug)]
 pub enum SupervisorMsg {
-    /// Apply these committed events, in order (cast).
+    /// Apply these committed events, in order (cast). Events at or below
+    /// the last one applied are ignored, so replays may overlap.
     ApplyCommitted(Vec<CommittedEvent>),
+    /// The writer stored the rows of these units (cast).
+    Flushed(Vec<UnitId>),
+    /// A parked message actor handed back its state (cast).
+    Parked {
+        /// The message.
+        id: MessageId,
+        /// Its state.
+        state: Box<MessageState>,
+        /// The last event applied to it.
+        last_event_id: i64,
+    },
+    /// Passivate idle message actors (timer).
+    Tick,
     /// Report counters (call).
     GetStats(RpcReplyPort<SupervisorStats>),
 }
 
-/// What the supervisor has applied so far.
+/// What the supervisor has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SupervisorStats {
     /// Events applied since start.
     pub events_applied: u64,
     /// The highest event id applied.
     pub last_applied_id: Option<i64>,
+    /// Every event at or below this id is fully stored.
+    pub checkpoint: i64,
+    /// Events ignored because their id was not above the last applied one.
+    pub repeats_ignored: u64,
     /// Events applied per callback type.
     pub applied_by_type: BTreeMap<String, u64>,
-    /// Events ignored because their id was not above the last applied one.
-    pub out_of_order_ignored: u64,
+    /// Message actors alive now.
+    pub live_message_actors: u64,
+    /// Message actors started (first use or reactivation).
+    pub activations: u64,
+    /// Message actors passivated (idle or over the cap).
+    pub passivations: u64,
+    /// Message actors restarted after a crash.
+    pub restarts: u64,
+    /// Units of work dispatched to actors and not yet stored: the backlog.
+    pub pending_units: u64,
+    /// Signals held for actors that are being parked.
+    pub held_for_parking: u64,
 }

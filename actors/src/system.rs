@@ -1,12 +1,14 @@
 //! Starting and stopping the actor tree as one unit.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use ractor::{Actor, ActorRef, concurrency::JoinHandle};
 
 use crate::{
+    handlers::{HandlerRegistry, HandlerStats},
     messages::{CommittedEvent, SupervisorMsg, SupervisorStats},
-    supervisor::Supervisor,
+    store::TrackingStore,
+    supervisor::{Supervisor, SupervisorArgs, SupervisorSettings},
 };
 
 /// Errors starting or talking to the actor system.
@@ -23,44 +25,53 @@ pub enum ActorSystemError {
     Timeout,
 }
 
+/// What the tree needs to start.
+pub struct ActorSystemConfig {
+    /// Tuning.
+    pub settings: SupervisorSettings,
+    /// The tracking store.
+    pub store: Arc<dyn TrackingStore>,
+    /// User handlers.
+    pub handlers: HandlerRegistry,
+    /// The stored checkpoint (events at or below it are already applied).
+    pub checkpoint: i64,
+}
+
 /// A handle on the running actor tree.
 pub struct ActorSystem {
     supervisor: ActorRef<SupervisorMsg>,
     supervisor_handle: JoinHandle<()>,
+    handler_stats: Arc<HandlerStats>,
 }
 
 impl ActorSystem {
-    /// Spawns the supervisor (unnamed, so parallel tests never collide in
-    /// ractor's global registry).
-    pub async fn start() -> Result<Self, ActorSystemError> {
-        let (supervisor, supervisor_handle) = Actor::spawn(None, Supervisor, ())
+    /// Spawns the supervisor, which spawns the writer and callback actors.
+    /// Unnamed actors, so parallel tests never collide in ractor's registry.
+    pub async fn start(config: ActorSystemConfig) -> Result<Self, ActorSystemError> {
+        let handler_stats = Arc::clone(&config.handlers.stats);
+        let args = SupervisorArgs {
+            settings: config.settings,
+            store: config.store,
+            handlers: config.handlers,
+            checkpoint: config.checkpoint,
+        };
+        let (supervisor, supervisor_handle) = Actor::spawn(None, Supervisor, args)
             .await
             .map_err(|error| ActorSystemError::Spawn(error.to_string()))?;
-        Ok(Self { supervisor, supervisor_handle })
-    }
-
-    /// Hands committed events to the supervisor without waiting (cast).
-    pub fn apply_committed(&self, events: Vec<CommittedEvent>) -> Result<(), ActorSystemError> {
-        self.supervisor.cast(SupervisorMsg::ApplyCommitted(events)).map_err(|_| ActorSystemError::NotRunning)
-    }
-
-    /// A sender other components can keep to hand events over.
-    pub fn supervisor(&self) -> ActorRef<SupervisorMsg> {
-        self.supervisor.clone()
+        Ok(Self { supervisor, supervisor_handle, handler_stats })
     }
 
     /// A cloneable handle for the rest of the service.
     pub fn handle(&self) -> SupervisorHandle {
-        SupervisorHandle { supervisor: self.supervisor.clone() }
+        SupervisorHandle {
+            supervisor: self.supervisor.clone(),
+            handler_stats: Arc::clone(&self.handler_stats),
+        }
     }
 
-    /// Asks the supervisor for its counters.
-    pub async fn stats(&self, timeout: Duration) -> Result<SupervisorStats, ActorSystemError> {
-        self.handle().stats(timeout).await
-    }
-
-    /// Drains the tree: every message already sent is processed, then the
-    /// actors stop. Waits at most `timeout`.
+    /// Drains the tree: the supervisor applies everything already sent, the
+    /// message and callback actors finish their mailboxes, and the writer
+    /// writes its last batch. Waits at most `timeout`.
     pub async fn shutdown(self, timeout: Duration) -> Result<(), ActorSystemError> {
         self.supervisor.drain_and_wait(Some(timeout)).await.map_err(|_| ActorSystemError::Timeout)?;
         let _ = self.supervisor_handle.await;
@@ -72,6 +83,7 @@ impl ActorSystem {
 #[derive(Debug, Clone)]
 pub struct SupervisorHandle {
     supervisor: ActorRef<SupervisorMsg>,
+    handler_stats: Arc<HandlerStats>,
 }
 
 impl SupervisorHandle {
@@ -88,33 +100,9 @@ impl SupervisorHandle {
             Ok(ractor::rpc::CallResult::SenderError) | Err(_) => Err(ActorSystemError::NotRunning),
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn events_cast_before_shutdown_are_all_applied() {
-        let system = ActorSystem::start().await.unwrap();
-        let supervisor = system.supervisor();
-        for id in 1..=100 {
-            system
-                .apply_committed(vec![CommittedEvent {
-                    id,
-                    channel: "wechat_api".into(),
-                    callback_type: "message.text".into(),
-                    dedupe_key: format!("msgid:{id}"),
-                    user_id: Some("u".into()),
-                    received_at_ms: 0,
-                    payload_json: "{}".into(),
-                }])
-                .unwrap();
-        }
-        let stats = system.stats(Duration::from_secs(5)).await.unwrap();
-        assert_eq!(stats.events_applied, 100);
-        assert_eq!(stats.last_applied_id, Some(100));
-        system.shutdown(Duration::from_secs(5)).await.unwrap();
-        assert!(supervisor.cast(SupervisorMsg::ApplyCommitted(vec![])).is_err());
+    /// Per-handler counters.
+    pub fn handler_stats(&self) -> &HandlerStats {
+        &self.handler_stats
     }
 }

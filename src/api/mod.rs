@@ -1,19 +1,27 @@
 //! The HTTP front end (poem + poem-openapi): the WeCom callback routes, the
 //! operations routes, the events API, the OpenAPI spec and Swagger UI.
 
+mod activity;
+mod actors;
 mod callback;
+mod convert;
 pub mod error;
 mod events;
 mod health;
+mod messages;
 pub mod state;
 mod status;
+mod status_webhook;
 
 use std::sync::Arc;
 
 use poem::{Endpoint, Route};
 use poem_openapi::{OpenApiService, Tags};
 
-use self::{callback::CallbackApi, events::EventsApi, health::HealthApi, state::AppState, status::StatusApi};
+use self::{
+    activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi, health::HealthApi,
+    messages::MessagesApi, state::AppState, status::StatusApi, status_webhook::StatusWebhookApi,
+};
 
 /// Groups in the spec and in Swagger UI.
 #[derive(Tags)]
@@ -21,6 +29,10 @@ pub enum ApiTags {
     /// Callbacks from WeCom (apps, suites, robots).
     #[oai(rename = "WeCom callbacks")]
     WeComCallbacks,
+    /// Tracked messages: registration, status callbacks, status and history.
+    Messages,
+    /// User interactions and member events.
+    Tracking,
     /// Stored callbacks.
     Events,
     /// Health and status.
@@ -28,16 +40,23 @@ pub enum ApiTags {
 }
 
 /// The whole API as one OpenAPI service.
-pub type ApiService = OpenApiService<(CallbackApi, HealthApi, StatusApi, EventsApi), ()>;
+pub type ApiService = OpenApiService<
+    (CallbackApi, StatusWebhookApi, MessagesApi, ActivityApi, EventsApi, HealthApi, StatusApi, ActorsApi),
+    (),
+>;
 
 /// Builds the OpenAPI service over `state`.
 pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
     OpenApiService::new(
         (
             CallbackApi::new(Arc::clone(&state)),
+            StatusWebhookApi::new(Arc::clone(&state)),
+            MessagesApi::new(Arc::clone(&state)),
+            ActivityApi::new(Arc::clone(&state)),
+            EventsApi::new(Arc::clone(&state)),
             HealthApi::new(Arc::clone(&state)),
             StatusApi::new(Arc::clone(&state)),
-            EventsApi::new(state),
+            ActorsApi::new(state),
         ),
         "pmc-webhook",
         version,

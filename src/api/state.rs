@@ -4,7 +4,7 @@ use std::{path::PathBuf, time::Instant};
 
 use pmc_actors::SupervisorHandle;
 
-use crate::{configuration::Settings, event_log::EventLog, ingest::Ingestor};
+use crate::{configuration::Settings, event_log::EventLog, ingest::Ingestor, tracking::SqlTrackingStore};
 
 /// Shared, read-only application state (the mutable parts are owned by the
 /// event log's committer and the actors, and reached through handles).
@@ -13,8 +13,12 @@ pub struct AppState {
     pub ingestor: Ingestor,
     /// The event log (reads).
     pub event_log: EventLog,
+    /// The tracking store (reads).
+    pub tracking: SqlTrackingStore,
     /// The actor supervisor.
     pub supervisor: SupervisorHandle,
+    /// Verifies status callbacks; `None` when no secret is configured.
+    pub status_webhook: Option<standardwebhooks::Webhook>,
     /// When the service started.
     pub started_at: Instant,
     /// Wall-clock start.

@@ -52,6 +52,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("LOG_LEVEL", "log.level"),
     ("LOG_FORMAT", "log.format"),
     ("PMC_DATA_DIR", "storage.data_dir"),
+    ("STATUS_WEBHOOK_SECRET", "status_webhook.secret"),
     ("PMC_HOST", "webhook.host"),
     ("PMC_PORT", "webhook.port"),
 ];
@@ -197,6 +198,22 @@ impl Settings {
                 key: "storage.group_commit_max_batch",
                 env: "PMC__STORAGE__GROUP_COMMIT_MAX_BATCH",
                 reason: "must be between 1 and 2000".to_owned(),
+            });
+        }
+        if let Some(secret) = &self.status_webhook.secret {
+            standardwebhooks::Webhook::new(secrecy::ExposeSecret::expose_secret(secret)).map_err(|_| {
+                ConfigError::Invalid {
+                    key: "status_webhook.secret",
+                    env: "STATUS_WEBHOOK_SECRET",
+                    reason: "must be whsec_ followed by base64".to_owned(),
+                }
+            })?;
+        }
+        if self.tracking.max_live_actors == 0 || self.tracking.writer_max_rows == 0 {
+            return Err(ConfigError::Invalid {
+                key: "tracking.max_live_actors",
+                env: "PMC__TRACKING__MAX_LIVE_ACTORS",
+                reason: "max_live_actors and writer_max_rows must be at least 1".to_owned(),
             });
         }
         if self.webhook.max_body_bytes < 1024 {

@@ -32,6 +32,10 @@ pub struct Settings {
     pub channels: ChannelSettings,
     /// The local event log.
     pub storage: StorageSettings,
+    /// The actor system and its writers.
+    pub tracking: TrackingSettings,
+    /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).
+    pub status_webhook: StatusWebhookSettings,
     /// Logging.
     pub log: LogSettings,
     /// MySQL (seed names `MYSQL_*`); read now, used by the production storage.
@@ -123,6 +127,44 @@ impl Default for StorageSettings {
             sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
+}
+
+/// `tracking:` in the YAML: the actor system.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TrackingSettings {
+    /// A message actor idle this long is passivated (seconds).
+    pub idle_timeout_secs: u64,
+    /// At most this many message actors live at once (about 9 KB each).
+    pub max_live_actors: usize,
+    /// Actors that store interactions and run handlers.
+    pub callback_actors: usize,
+    /// The writer writes as soon as this many rows wait.
+    pub writer_max_rows: usize,
+    /// The writer writes rows at most this long after they arrive (ms).
+    pub writer_max_delay_ms: u64,
+}
+
+impl Default for TrackingSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 300,
+            max_live_actors: 10_000,
+            callback_actors: 4,
+            writer_max_rows: 1000,
+            writer_max_delay_ms: 20,
+        }
+    }
+}
+
+/// `status_webhook:` in the YAML.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct StatusWebhookSettings {
+    /// The Standard Webhooks secret, `whsec_…` (`STATUS_WEBHOOK_SECRET`).
+    /// Without it the route answers 503.
+    #[serde(deserialize_with = "secret_empty_as_none")]
+    pub secret: Option<SecretString>,
 }
 
 /// SQLite's `synchronous` pragma for the event log.

@@ -70,6 +70,16 @@ impl EventLog {
         Ok(EventPage { events, next_before_id })
     }
 
+    /// Events with an id above `after_id`, oldest first (for replay).
+    pub async fn events_after(&self, after_id: i64, limit: u64) -> Result<Vec<StoredEvent>, EventLogError> {
+        Ok(event::Entity::find()
+            .filter(event::Column::Id.gt(after_id))
+            .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(&self.reader)
+            .await?)
+    }
+
     /// One event by id.
     pub async fn get(&self, id: i64) -> Result<Option<StoredEvent>, EventLogError> {
         Ok(event::Entity::find_by_id(id).one(&self.reader).await?)

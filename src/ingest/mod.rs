@@ -8,15 +8,13 @@ mod replies;
 
 use std::{fmt, sync::Arc};
 
-use pmc_actors::CommittedEvent;
-
 pub use self::{
     counters::{CallbackCounters, CounterRow},
     replies::ReplyPolicy,
 };
 use crate::{
     configuration::ChannelCredentials,
-    event_log::{AppendOutcome, EventLog, EventLogError, NewEvent, NewQuarantine, StoredEvent},
+    event_log::{AppendOutcome, EventLog, EventLogError, NewEvent, NewQuarantine},
     wecom::{
         CallbackCrypto, CallbackQuery, EnvelopeFormat, OpenedCallback, WeComError,
         payload::{self, Callback, ParsedCallback},
@@ -30,6 +28,8 @@ pub enum Channel {
     WeChatApi,
     /// Smart-robot and legacy group-robot callbacks.
     WeChatBot,
+    /// Status callbacks from other systems.
+    StatusWebhook,
 }
 
 impl Channel {
@@ -38,6 +38,7 @@ impl Channel {
         match self {
             Channel::WeChatApi => "wechat_api",
             Channel::WeChatBot => "wechat_bot",
+            Channel::StatusWebhook => "status_webhook",
         }
     }
 }
@@ -126,7 +127,7 @@ impl Ingestor {
     pub fn channel_state(&self, channel: Channel) -> &ChannelCredentials {
         match channel {
             Channel::WeChatApi => &self.api,
-            Channel::WeChatBot => &self.bot,
+            Channel::WeChatBot | Channel::StatusWebhook => &self.bot,
         }
     }
 
@@ -301,20 +302,4 @@ fn first_verified<T>(
         }
     }
     Err(last_error)
-}
-
-/// Converts stored rows into the actor system's message type.
-pub fn to_committed_events(stored: &[StoredEvent]) -> Vec<CommittedEvent> {
-    stored
-        .iter()
-        .map(|event| CommittedEvent {
-            id: event.id,
-            channel: event.channel.clone(),
-            callback_type: event.callback_type.clone(),
-            dedupe_key: event.dedupe_key.clone(),
-            user_id: event.user_id.clone(),
-            received_at_ms: event.received_at_ms,
-            payload_json: event.payload.clone(),
-        })
-        .collect()
 }

@@ -8,4 +8,5 @@ mod dedupe;
 mod durability;
 mod helpers;
 mod openapi_spec;
+mod tracking;
 mod vectors_over_http;

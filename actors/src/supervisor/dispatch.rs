@@ -1,0 +1,218 @@
+//! How the supervisor routes each signal, and the life of message actors:
+//! spawn on first use, park (passivate) and unpark, restart after a crash.
+
+use std::{collections::HashSet, time::Instant};
+
+use ractor::{Actor, ActorRef};
+
+use super::{Live, SupervisorState};
+use crate::{
+    callbacks::CallbackMsg,
+    message_actor::{MessageActor, MessageArgs, MessageMsg},
+    messages::{CommittedEvent, SupervisorMsg},
+    model::{InteractionRecord, MessageId, MessageState, Observation, Signal},
+    rows::{InteractionRow, MemberEventRow, WriteBatch},
+    status::Status,
+    writer::WriterMsg,
+};
+
+/// The unit of the `read` a card click implies, beside the click itself.
+const IMPLIED_READ: u32 = 0x8000;
+/// A crashing message actor is restarted this many times, then its pending
+/// signals are dropped (logged) so the rest of the pipeline goes on.
+const MAX_RESTARTS: u32 = 3;
+
+impl SupervisorState {
+    pub(super) async fn apply_event(&mut self, myself: &ActorRef<SupervisorMsg>, event: CommittedEvent) {
+        if event.id <= self.last_dispatched {
+            self.stats.repeats_ignored += 1;
+            return;
+        }
+        self.last_dispatched = event.id;
+        self.stats.events_applied += 1;
+        self.stats.last_applied_id = Some(event.id);
+        *self.stats.applied_by_type.entry(event.callback_type.clone()).or_default() += 1;
+        let mut units = HashSet::new();
+        for (index, signal) in event.signals.into_iter().enumerate().take(IMPLIED_READ as usize - 1) {
+            let seq = index as u32;
+            let unit = (event.id, seq);
+            units.insert(seq);
+            match signal {
+                Signal::Register(registration) => {
+                    if let Some(task_id) = &registration.task_id {
+                        self.task_cache.put(task_id.clone(), registration.message_id.clone());
+                    }
+                    let id = registration.message_id.clone();
+                    self.dispatch(myself, id, MessageMsg::Register(unit, registration)).await;
+                }
+                Signal::Observe(observation) => {
+                    let id = observation.message_id.clone();
+                    self.dispatch(myself, id, MessageMsg::Observe(unit, observation)).await;
+                }
+                Signal::CardInteraction { mut interaction, task_id } => {
+                    interaction.message_id = self.message_for_task(&task_id).await;
+                    if let Some(message_id) = interaction.message_id.clone() {
+                        // A click on the card is the strongest proof it was seen.
+                        let read = Observation {
+                            message_id: message_id.clone(),
+                            recipient: Some(interaction.user_id.clone()),
+                            status: Status::Read,
+                            source: "wecom_card".to_owned(),
+                            occurred_at_ms: interaction.occurred_at_ms,
+                            received_at_ms: interaction.received_at_ms,
+                            detail: Some(format!("{} on card {task_id}", interaction.kind)),
+                        };
+                        units.insert(seq | IMPLIED_READ);
+                        self.dispatch(
+                            myself,
+                            message_id,
+                            MessageMsg::Observe((event.id, seq | IMPLIED_READ), read),
+                        )
+                        .await;
+                    }
+                    self.send_interaction(event.id, seq, interaction);
+                }
+                Signal::Interaction(interaction) => self.send_interaction(event.id, seq, interaction),
+                Signal::Member(record) => {
+                    let batch = WriteBatch {
+                        member_events: vec![MemberEventRow { event_id: event.id, seq, record }],
+                        ..WriteBatch::default()
+                    };
+                    let _ = self.writer.cast(WriterMsg::Rows(batch, vec![unit]));
+                }
+            }
+        }
+        if !units.is_empty() {
+            self.pending.insert(event.id, units);
+        }
+    }
+
+    fn send_interaction(&self, event_id: i64, seq: u32, record: InteractionRecord) {
+        let callback = self.callback_for(&record.user_id);
+        let _ = callback
+            .cast(CallbackMsg::Interaction(InteractionRow { event_id, seq, record }, (event_id, seq)));
+    }
+
+    async fn message_for_task(&mut self, task_id: &str) -> Option<MessageId> {
+        if let Some(id) = self.task_cache.get(task_id) {
+            return Some(id.clone());
+        }
+        match self.store.message_for_task(task_id).await {
+            Ok(found) => {
+                if let Some(id) = &found {
+                    self.task_cache.put(task_id.to_owned(), id.clone());
+                }
+                found
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, task_id, "Looking up a card's message failed; the click is stored unlinked.");
+                None
+            }
+        }
+    }
+
+    async fn dispatch(&mut self, myself: &ActorRef<SupervisorMsg>, id: MessageId, message: MessageMsg) {
+        if let Some(held) = self.parking.get_mut(&id) {
+            held.push(message);
+            return;
+        }
+        let checkpoint = self.checkpoint;
+        if let Some(live) = self.live.get_mut(&id) {
+            live.last_used = Instant::now();
+            live.unflushed.retain(|sent| sent.event_id().is_some_and(|event_id| event_id > checkpoint));
+            live.unflushed.push(message.clone());
+            // A failed cast means the actor is dying; its supervision event re-sends `unflushed`.
+            let _ = live.actor.cast(message);
+            return;
+        }
+        let initial = self.parked.remove(&id);
+        self.spawn(myself, id, initial, vec![message], 0).await;
+    }
+
+    async fn spawn(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        id: MessageId,
+        initial: Option<(MessageState, i64)>,
+        messages: Vec<MessageMsg>,
+        restarts: u32,
+    ) {
+        while self.live.len() >= self.settings.max_live_actors.max(1) {
+            match self.live.pop_lru() {
+                Some((oldest, live)) => self.park(oldest, live),
+                None => break,
+            }
+        }
+        let args = MessageArgs {
+            id: id.clone(),
+            initial,
+            store: self.store.clone(),
+            writer: self.writer.clone(),
+            supervisor: myself.clone(),
+            status_callbacks: self
+                .handlers
+                .has_status_handlers()
+                .then(|| self.callback_for(id.as_str()).clone()),
+        };
+        match Actor::spawn_linked(None, MessageActor, args, myself.get_cell()).await {
+            Ok((actor, _)) => {
+                self.stats.activations += 1;
+                self.actor_ids.insert(actor.get_id(), id.clone());
+                for message in &messages {
+                    let _ = actor.cast(message.clone());
+                }
+                self.live.put(id, Live { actor, last_used: Instant::now(), unflushed: messages, restarts });
+            }
+            Err(error) => {
+                // Its units stay pending: the checkpoint holds and a restart replays them.
+                tracing::error!(message_id = %id, error = %error, "A message actor could not start.");
+            }
+        }
+    }
+
+    pub(super) async fn unpark(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        id: MessageId,
+        state: MessageState,
+        last_event_id: i64,
+    ) {
+        let held = self.parking.remove(&id).unwrap_or_default();
+        if !held.is_empty() {
+            self.spawn(myself, id, Some((state, last_event_id)), held, 0).await;
+        } else if last_event_id > self.checkpoint {
+            // Not all of it is stored yet: keep it, or a reload could miss it.
+            self.parked.insert(id, (state, last_event_id));
+        }
+    }
+
+    pub(super) async fn restart(&mut self, myself: &ActorRef<SupervisorMsg>, id: MessageId) {
+        self.stats.restarts += 1;
+        let (mut messages, restarts) = match self.live.pop(&id) {
+            Some(live) => (live.unflushed, live.restarts + 1),
+            None => (Vec::new(), 1),
+        };
+        messages.extend(self.parking.remove(&id).unwrap_or_default());
+        let checkpoint = self.checkpoint;
+        messages.retain(|sent| sent.event_id().is_some_and(|event_id| event_id > checkpoint));
+        if restarts > MAX_RESTARTS {
+            tracing::error!(message_id = %id, signals = messages.len(), "A message actor keeps crashing; its pending signals are dropped.");
+            for message in messages {
+                if let MessageMsg::Register((event_id, seq), _) | MessageMsg::Observe((event_id, seq), _) =
+                    message
+                    && let Some(open) = self.pending.get_mut(&event_id)
+                {
+                    open.remove(&seq);
+                    if open.is_empty() {
+                        self.pending.remove(&event_id);
+                    }
+                }
+            }
+            self.advance_checkpoint();
+            return;
+        }
+        // The new actor reloads the stored state; re-applying what was
+        // already stored converges to the same state and the same rows.
+        self.spawn(myself, id, None, messages, restarts).await;
+    }
+}

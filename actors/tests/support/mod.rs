@@ -1,0 +1,74 @@
+//! An in-memory TrackingStore with the same semantics the SQL store has:
+//! states upserted, history/interaction/member rows inserted once per key.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::Mutex,
+};
+
+use async_trait::async_trait;
+use pmc_actors::{
+    MessageId, MessageState, StoreError, TrackingStore,
+    rows::{HistoryRow, InteractionRow, WriteBatch},
+};
+
+#[derive(Default)]
+pub struct MemoryStore {
+    pub inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+pub struct Inner {
+    pub messages: BTreeMap<MessageId, MessageState>,
+    pub history: BTreeMap<(i64, u32, String), HistoryRow>,
+    pub interactions: BTreeMap<(i64, u32), InteractionRow>,
+    pub member_events: HashSet<(i64, u32)>,
+    pub checkpoint: i64,
+    pub writes: u64,
+    /// Loads of these ids fail once (to crash their actor).
+    pub fail_load_once: HashSet<MessageId>,
+}
+
+#[async_trait]
+impl TrackingStore for MemoryStore {
+    async fn load_message(&self, id: &MessageId) -> Result<Option<MessageState>, StoreError> {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.fail_load_once.remove(id) {
+            return Err(StoreError("injected load failure".into()));
+        }
+        Ok(inner.messages.get(id).cloned())
+    }
+
+    async fn message_for_task(&self, task_id: &str) -> Result<Option<MessageId>, StoreError> {
+        let inner = self.inner.lock().unwrap();
+        Ok(inner
+            .messages
+            .iter()
+            .find(|(_, state)| state.task_id.as_deref() == Some(task_id))
+            .map(|(id, _)| id.clone()))
+    }
+
+    async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError> {
+        let mut inner = self.inner.lock().unwrap();
+        inner.writes += 1;
+        for row in &batch.messages {
+            inner.messages.insert(row.message_id.clone(), row.state.clone());
+        }
+        for row in &batch.history {
+            inner
+                .history
+                .entry((row.event_id, row.seq, row.recipient.clone()))
+                .or_insert_with(|| row.clone());
+        }
+        for row in &batch.interactions {
+            inner.interactions.entry((row.event_id, row.seq)).or_insert_with(|| row.clone());
+        }
+        for row in &batch.member_events {
+            inner.member_events.insert((row.event_id, row.seq));
+        }
+        if let Some(checkpoint) = batch.checkpoint {
+            inner.checkpoint = inner.checkpoint.max(checkpoint);
+        }
+        Ok(())
+    }
+}

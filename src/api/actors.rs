@@ -1,0 +1,163 @@
+//! `GET /api/v1/actors` (the actor tree's counters) and
+//! `GET /api/v1/webhooks/handlers` (every webhook source and user handler).
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+
+use super::{ApiTags, error::ErrorBody, state::AppState};
+use crate::ingest::Channel;
+
+/// Introspection routes.
+pub struct ActorsApi {
+    state: Arc<AppState>,
+}
+
+/// The actor tree's counters.
+#[derive(Debug, Clone, Object)]
+pub struct ActorsBody {
+    /// Message actors alive now (bounded by `tracking.max_live_actors`).
+    pub live_message_actors: u64,
+    /// Message actors started (first use or reactivation).
+    pub activations: u64,
+    /// Message actors passivated (idle or over the cap).
+    pub passivations: u64,
+    /// Message actors restarted after a crash.
+    pub restarts: u64,
+    /// Events applied since start.
+    pub events_applied: u64,
+    /// Highest event id applied.
+    pub last_applied_id: Option<i64>,
+    /// Every event at or below this id is fully stored.
+    pub checkpoint: i64,
+    /// Mailbox depth of the pipeline: units of work sent to message,
+    /// callback and writer actors and not yet stored.
+    pub pending_units: u64,
+    /// Signals held for actors being passivated.
+    pub held_for_parking: u64,
+    /// Events applied per callback type.
+    pub applied_by_type: BTreeMap<String, u64>,
+}
+
+/// A webhook source or user handler.
+#[derive(Debug, Clone, Object)]
+pub struct HandlerBody {
+    /// Its name.
+    pub name: String,
+    /// `webhook` (a source mounted under /api/v1/webhooks), `status` or `interaction` (user handlers).
+    pub kind: String,
+    /// What it listens to.
+    pub listens_to: Vec<String>,
+    /// Its routes (webhook sources).
+    pub routes: Vec<String>,
+    /// Calls.
+    pub invocations: u64,
+    /// Calls that failed (refused requests for sources; errors, panics and timeouts for handlers).
+    pub failures: u64,
+    /// The last failure, when known.
+    pub last_error: Option<String>,
+}
+
+/// `/api/v1/actors` answers.
+#[derive(ApiResponse)]
+pub enum ActorsResponse {
+    /// The counters.
+    #[oai(status = 200)]
+    Ok(Json<ActorsBody>),
+    /// The supervisor did not answer.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl ActorsApi {
+    /// The routes over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+
+    fn source(&self, channel: Channel, listens_to: &[&str], routes: &[&str]) -> HandlerBody {
+        let (mut invocations, mut failures) = (0, 0);
+        for row in self.state.ingestor.counters().snapshot() {
+            if row.channel == channel.as_str() {
+                invocations += row.count;
+                if !matches!(row.outcome.as_str(), "stored" | "duplicate" | "verified") {
+                    failures += row.count;
+                }
+            }
+        }
+        HandlerBody {
+            name: channel.as_str().to_owned(),
+            kind: "webhook".to_owned(),
+            listens_to: listens_to.iter().map(|s| (*s).to_owned()).collect(),
+            routes: routes.iter().map(|s| (*s).to_owned()).collect(),
+            invocations,
+            failures,
+            last_error: None,
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Operations")]
+impl ActorsApi {
+    /// Actor counters
+    ///
+    /// Live message actors, activations, passivations, restarts, the
+    /// backlog of unstored work and the checkpoint.
+    #[oai(path = "/api/v1/actors", method = "get", operation_id = "actors")]
+    async fn actors(&self) -> ActorsResponse {
+        match self.state.supervisor.stats(Duration::from_secs(5)).await {
+            Ok(stats) => ActorsResponse::Ok(Json(ActorsBody {
+                live_message_actors: stats.live_message_actors,
+                activations: stats.activations,
+                passivations: stats.passivations,
+                restarts: stats.restarts,
+                events_applied: stats.events_applied,
+                last_applied_id: stats.last_applied_id,
+                checkpoint: stats.checkpoint,
+                pending_units: stats.pending_units,
+                held_for_parking: stats.held_for_parking,
+                applied_by_type: stats.applied_by_type,
+            })),
+            Err(error) => {
+                ActorsResponse::Unavailable(ErrorBody::new("actors_unavailable", error.to_string(), None))
+            }
+        }
+    }
+
+    /// Webhook sources and handlers
+    ///
+    /// Every webhook source with its routes, and every registered status
+    /// and interaction handler, with invocations, failures and the last error.
+    #[oai(path = "/api/v1/webhooks/handlers", method = "get", operation_id = "listHandlers")]
+    async fn handlers(&self) -> Json<Vec<HandlerBody>> {
+        let mut handlers = vec![
+            self.source(
+                Channel::WeChatApi,
+                &["app messages", "app events", "suite notices"],
+                &[
+                    "GET /api/v1/webhooks/wechat/api",
+                    "GET /api/v1/webhooks/wechat/api/verify",
+                    "POST /api/v1/webhooks/wechat/api",
+                ],
+            ),
+            self.source(
+                Channel::WeChatBot,
+                &["smart-robot callbacks", "group-robot callbacks"],
+                &["GET /api/v1/webhooks/wechat/bot", "POST /api/v1/webhooks/wechat/bot"],
+            ),
+            self.source(Channel::StatusWebhook, &["status updates"], &["POST /api/v1/webhooks/status"]),
+        ];
+        for (name, stat) in self.state.supervisor.handler_stats().snapshot() {
+            handlers.push(HandlerBody {
+                kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }.to_owned(),
+                listens_to: vec![stat.listens_to],
+                routes: Vec::new(),
+                invocations: stat.invocations,
+                failures: stat.failures,
+                last_error: stat.last_error,
+                name,
+            });
+        }
+        Json(handlers)
+    }
+}

@@ -1,0 +1,484 @@
+//! `/api/v1/messages`: register messages a business system sent, and read
+//! their status, per-recipient states and history.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use pmc_actors::{MessageId, Registration, Status, status::RecipientState};
+use poem::web::RemoteAddr;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{
+    ApiTags,
+    convert::{page_size, time_from_ms},
+    error::{ErrorBody, read_failed, storage_unavailable},
+    state::AppState,
+};
+use crate::{
+    event_log::{AppendOutcome, NewEvent},
+    tracking::{
+        derive::{API_CHANNEL, REGISTER_TYPE},
+        entity::{message, recipient},
+        query::MessageFilter,
+    },
+};
+
+/// Message routes.
+pub struct MessagesApi {
+    state: Arc<AppState>,
+}
+
+/// A message to register.
+#[derive(Debug, Clone, Object)]
+pub struct RegisterMessage {
+    /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent.
+    pub id: Option<String>,
+    /// How it was sent. `external`: by you, outside this service.
+    #[oai(default = "default_channel")]
+    pub channel: String,
+    /// Recipient user ids; empty to track the message as a whole.
+    #[oai(default)]
+    pub recipients: Vec<String>,
+    /// WeCom's `msgid`, if you sent it through WeCom.
+    pub wecom_msgid: Option<String>,
+    /// The template card's `task_id`: card clicks then count as `read`.
+    pub task_id: Option<String>,
+    /// The status to start from (default `sent`).
+    pub status: Option<String>,
+}
+
+fn default_channel() -> String {
+    "external".to_owned()
+}
+
+/// A tracked message.
+#[derive(Debug, Clone, Object)]
+pub struct MessageBody {
+    /// Message id.
+    pub id: String,
+    /// `external`, `wecom_app`, `wecom_bot`.
+    pub channel: String,
+    /// The most advanced recipient's status.
+    pub status: Option<String>,
+    /// Registered through the API (else created by its first observation).
+    pub registered: bool,
+    /// WeCom's msgid.
+    pub wecom_msgid: Option<String>,
+    /// Template card task id.
+    pub task_id: Option<String>,
+    /// First seen.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Per recipient.
+    pub recipients: Vec<RecipientBody>,
+    /// Recipients per current status.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// One recipient's state.
+#[derive(Debug, Clone, Object)]
+pub struct RecipientBody {
+    /// User id (`""` for the message as a whole).
+    pub recipient: String,
+    /// Current status.
+    pub status: String,
+    /// Every status reached, applied or implied, in order.
+    pub reached: Vec<String>,
+}
+
+/// The status answer.
+#[derive(Debug, Clone, Object)]
+pub struct MessageStatusBody {
+    /// Message id.
+    pub message_id: String,
+    /// The most advanced recipient's status.
+    pub status: Option<String>,
+    /// Per recipient.
+    pub recipients: Vec<RecipientBody>,
+    /// Recipients per current status.
+    pub counts: BTreeMap<String, u64>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, Object)]
+pub struct HistoryEntry {
+    /// The event it came from.
+    pub event_id: i64,
+    /// Recipient (`""` for the whole message).
+    pub recipient: String,
+    /// Status observed or implied.
+    pub status: String,
+    /// `applied`, `implied`, `duplicate`, `stale`, `conflict`.
+    pub outcome: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// `register`, `status_webhook`, `wecom_card`, …
+    pub source: String,
+    /// When it says it happened.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Free text from the source.
+    pub detail: Option<String>,
+}
+
+/// The history answer.
+#[derive(Debug, Clone, Object)]
+pub struct HistoryBody {
+    /// Message id.
+    pub message_id: String,
+    /// Every observation in the order applied.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A page of messages.
+#[derive(Debug, Clone, Object)]
+pub struct MessagePage {
+    /// Newest first.
+    pub messages: Vec<MessageBody>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// Answers of `POST /api/v1/messages`.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "register_bad_request")]
+pub enum RegisterResponse {
+    /// Registered (durably; the actors apply it within milliseconds).
+    #[oai(status = 201)]
+    Created(Json<MessageBody>),
+    /// Malformed JSON.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// A message with this id is already registered.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// Invalid id, status or channel.
+    #[oai(status = 422)]
+    Invalid(Json<ErrorBody>),
+    /// The event log cannot store now.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+fn register_bad_request(error: poem::Error) -> RegisterResponse {
+    RegisterResponse::BadRequest(ErrorBody::new("invalid_request", error.to_string(), None))
+}
+
+/// Answers of the message reads.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "read_bad_request")]
+pub enum ReadResponse<T: poem_openapi::types::ToJSON + Send + Sync> {
+    /// Found.
+    #[oai(status = 200)]
+    Ok(Json<T>),
+    /// Invalid parameter.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No message has that id.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The tracking store could not be read.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+fn read_bad_request<T: poem_openapi::types::ToJSON + Send + Sync>(error: poem::Error) -> ReadResponse<T> {
+    ReadResponse::BadRequest(ErrorBody::new("invalid_parameter", error.to_string(), None))
+}
+
+fn recipient_body(row: &recipient::Model) -> RecipientBody {
+    let seen = pmc_actors::status::StatusSet::from_bits(row.seen as u8);
+    RecipientBody {
+        recipient: row.recipient.clone(),
+        status: row.status.clone(),
+        reached: seen.iter().map(|status| status.as_str().to_owned()).collect(),
+    }
+}
+
+fn counts(recipients: &[RecipientBody]) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for recipient in recipients {
+        *counts.entry(recipient.status.clone()).or_default() += 1;
+    }
+    counts
+}
+
+fn message_body(row: message::Model, recipients: Vec<RecipientBody>) -> MessageBody {
+    MessageBody {
+        counts: counts(&recipients),
+        id: row.id,
+        channel: row.channel,
+        status: row.status,
+        registered: row.registered,
+        wecom_msgid: row.wecom_msgid,
+        task_id: row.task_id,
+        created_at: time_from_ms(row.created_at_ms),
+        updated_at: time_from_ms(row.updated_at_ms),
+        recipients,
+    }
+}
+
+fn not_found(id: &str) -> Json<ErrorBody> {
+    ErrorBody::new("not_found", format!("no message with id {id}"), None)
+}
+
+fn invalid(message: impl Into<String>) -> RegisterResponse {
+    RegisterResponse::Invalid(ErrorBody::new("invalid_message", message, None))
+}
+
+impl MessagesApi {
+    /// The routes over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Messages")]
+impl MessagesApi {
+    /// Register a sent message
+    ///
+    /// Tracks a message a business system sent: its recipients start at
+    /// `status` (default `sent`). Answered once stored durably; status
+    /// callbacks and card clicks then move it along.
+    #[oai(path = "/api/v1/messages", method = "post", operation_id = "registerMessage")]
+    async fn register(&self, remote: &RemoteAddr, body: Json<RegisterMessage>) -> RegisterResponse {
+        let request = body.0;
+        let id = request.id.clone().unwrap_or_else(|| format!("msg_{:032x}", rand::random::<u128>()));
+        let message_id = match MessageId::parse(&id) {
+            Ok(id) => id,
+            Err(reason) => return invalid(reason),
+        };
+        let initial_status = match request.status.as_deref().map(Status::parse) {
+            None => Status::Sent,
+            Some(Some(status)) => status,
+            Some(None) => return invalid("status must be one of sent, delivered, read, failed, recalled"),
+        };
+        if request.channel != "external" {
+            return invalid(
+                "channel must be external (sending through WeCom is not available in this version)",
+            );
+        }
+        if request.recipients.len() > 10_000
+            || request.recipients.iter().any(|r| r.is_empty() || r.len() > 128)
+        {
+            return invalid("recipients: at most 10000 user ids of 1 to 128 characters");
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let registration = Registration {
+            message_id: message_id.clone(),
+            channel: request.channel.clone(),
+            recipients: request.recipients.clone(),
+            wecom_msgid: request.wecom_msgid.clone(),
+            task_id: request.task_id.clone(),
+            initial_status,
+            registered_at_ms: now,
+        };
+        let payload = serde_json::to_string(&registration).expect("registrations serialise");
+        let appended = self
+            .state
+            .event_log
+            .append(NewEvent {
+                received_at_ms: now,
+                channel: API_CHANNEL.to_owned(),
+                callback_type: REGISTER_TYPE.to_owned(),
+                dedupe_key: format!("message:{id}"),
+                user_id: None,
+                source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
+                envelope_format: "json".to_owned(),
+                msg_signature: String::new(),
+                timestamp: String::new(),
+                nonce: String::new(),
+                ciphertext: String::new(),
+                plaintext: payload.clone(),
+                payload,
+            })
+            .await;
+        match appended {
+            Ok(AppendOutcome::Stored { .. }) => {
+                let mut state = RecipientState::default();
+                state.apply(initial_status);
+                let names =
+                    if request.recipients.is_empty() { vec![String::new()] } else { request.recipients };
+                let recipients: Vec<RecipientBody> = names
+                    .into_iter()
+                    .map(|recipient| RecipientBody {
+                        recipient,
+                        status: initial_status.as_str().to_owned(),
+                        reached: state.seen().iter().map(|s| s.as_str().to_owned()).collect(),
+                    })
+                    .collect();
+                RegisterResponse::Created(Json(MessageBody {
+                    counts: counts(&recipients),
+                    id,
+                    channel: request.channel,
+                    status: Some(initial_status.as_str().to_owned()),
+                    registered: true,
+                    wecom_msgid: request.wecom_msgid,
+                    task_id: request.task_id,
+                    created_at: time_from_ms(now),
+                    updated_at: time_from_ms(now),
+                    recipients,
+                }))
+            }
+            Ok(AppendOutcome::Duplicate { .. }) => RegisterResponse::Conflict(ErrorBody::new(
+                "already_registered",
+                format!("message {id} is already registered; GET /api/v1/messages/{id}"),
+                None,
+            )),
+            Err(error) => {
+                tracing::error!(error = %error, "Registration not stored.");
+                RegisterResponse::Unavailable(storage_unavailable())
+            }
+        }
+    }
+
+    /// List tracked messages
+    ///
+    /// Newest first; filter by current status, recipient, channel and
+    /// creation time.
+    #[oai(path = "/api/v1/messages", method = "get", operation_id = "listMessages")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        /// Current status.
+        status: Query<Option<String>>,
+        /// Messages to this recipient.
+        recipient: Query<Option<String>>,
+        /// `external`, `wecom_app`, `wecom_bot`.
+        channel: Query<Option<String>>,
+        /// Created at or after (RFC 3339).
+        since: Query<Option<DateTime<Utc>>>,
+        /// Created before (RFC 3339).
+        until: Query<Option<DateTime<Utc>>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 500 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> ReadResponse<MessagePage> {
+        let bad =
+            |message: String| ReadResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+        let limit = match page_size(limit.0) {
+            Ok(limit) => limit,
+            Err(message) => return bad(message),
+        };
+        if let Some(status) = status.0.as_deref()
+            && Status::parse(status).is_none()
+        {
+            return bad("status must be one of sent, delivered, read, failed, recalled".to_owned());
+        }
+        let after = match cursor
+            .0
+            .as_deref()
+            .map(|c| c.split_once(':').and_then(|(t, id)| Some((t.parse().ok()?, id.to_owned()))))
+        {
+            None => None,
+            Some(Some(after)) => Some(after),
+            Some(None) => return bad("cursor is not one this API returned".to_owned()),
+        };
+        let filter = MessageFilter {
+            status: status.0,
+            recipient: recipient.0,
+            channel: channel.0,
+            since_ms: since.0.map(|t| t.timestamp_millis()),
+            until_ms: until.0.map(|t| t.timestamp_millis()),
+            after,
+            limit,
+        };
+        match self.state.tracking.list_messages(&filter).await {
+            Ok((rows, more)) => {
+                let next_cursor = if more {
+                    rows.last().map(|row| format!("{}:{}", row.created_at_ms, row.id))
+                } else {
+                    None
+                };
+                let mut messages = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let recipients = match self.state.tracking.get_message(&row.id).await {
+                        Ok(Some(found)) => found.recipients.iter().map(recipient_body).collect(),
+                        Ok(None) => Vec::new(),
+                        Err(error) => return ReadResponse::Unavailable(read_failed(&error.into())),
+                    };
+                    messages.push(message_body(row, recipients));
+                }
+                ReadResponse::Ok(Json(MessagePage { messages, next_cursor }))
+            }
+            Err(error) => ReadResponse::Unavailable(read_failed(&error.into())),
+        }
+    }
+
+    /// Get a tracked message
+    #[oai(path = "/api/v1/messages/:id", method = "get", operation_id = "getMessage")]
+    async fn get(&self, id: Path<String>) -> ReadResponse<MessageBody> {
+        match self.state.tracking.get_message(&id.0).await {
+            Ok(Some(found)) => {
+                let recipients = found.recipients.iter().map(recipient_body).collect();
+                ReadResponse::Ok(Json(message_body(found.message, recipients)))
+            }
+            Ok(None) => ReadResponse::NotFound(not_found(&id.0)),
+            Err(error) => ReadResponse::Unavailable(read_failed(&error.into())),
+        }
+    }
+
+    /// Get a message's status
+    ///
+    /// The message's status (its most advanced recipient's), each
+    /// recipient's state, and counts per state.
+    #[oai(path = "/api/v1/messages/:id/status", method = "get", operation_id = "getMessageStatus")]
+    async fn status(&self, id: Path<String>) -> ReadResponse<MessageStatusBody> {
+        match self.state.tracking.get_message(&id.0).await {
+            Ok(Some(found)) => {
+                let recipients: Vec<RecipientBody> = found.recipients.iter().map(recipient_body).collect();
+                ReadResponse::Ok(Json(MessageStatusBody {
+                    message_id: found.message.id,
+                    status: found.message.status,
+                    counts: counts(&recipients),
+                    recipients,
+                    updated_at: time_from_ms(found.message.updated_at_ms),
+                }))
+            }
+            Ok(None) => ReadResponse::NotFound(not_found(&id.0)),
+            Err(error) => ReadResponse::Unavailable(read_failed(&error.into())),
+        }
+    }
+
+    /// Get a message's history
+    ///
+    /// Every observation with its outcome (`applied`, `implied`,
+    /// `duplicate`, `stale`, `conflict`), source and times, in the order applied.
+    #[oai(path = "/api/v1/messages/:id/history", method = "get", operation_id = "getMessageHistory")]
+    async fn history(&self, id: Path<String>) -> ReadResponse<HistoryBody> {
+        match self.state.tracking.get_message(&id.0).await {
+            Ok(None) => return ReadResponse::NotFound(not_found(&id.0)),
+            Err(error) => return ReadResponse::Unavailable(read_failed(&error.into())),
+            Ok(Some(_)) => {}
+        }
+        match self.state.tracking.history(&id.0).await {
+            Ok(rows) => ReadResponse::Ok(Json(HistoryBody {
+                message_id: id.0,
+                history: rows
+                    .into_iter()
+                    .map(|row| HistoryEntry {
+                        event_id: row.event_id,
+                        recipient: row.recipient,
+                        status: row.status,
+                        outcome: row.outcome,
+                        from_status: row.from_status,
+                        source: row.source,
+                        occurred_at: row.occurred_at_ms.map(time_from_ms),
+                        received_at: time_from_ms(row.received_at_ms),
+                        detail: row.detail,
+                    })
+                    .collect(),
+            })),
+            Err(error) => ReadResponse::Unavailable(read_failed(&error.into())),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! sea-orm entities of the tracking store (messages, recipients, history,
+//! interactions, member events, checkpoints). Schema: [`super::migration`].
+
+/// Tracked messages.
+pub mod message {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `messages`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "messages")]
+    pub struct Model {
+        /// Message id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// `external`, `wecom_app`, `wecom_bot`.
+        pub channel: String,
+        /// Current status (most advanced recipient).
+        pub status: Option<String>,
+        /// Registered through the API (else created by its first observation).
+        pub registered: bool,
+        /// WeCom msgid.
+        pub wecom_msgid: Option<String>,
+        /// Template card task id.
+        pub task_id: Option<String>,
+        /// Number of recipients.
+        pub recipient_count: i32,
+        /// First seen, Unix ms.
+        pub created_at_ms: i64,
+        /// Last change, Unix ms.
+        pub updated_at_ms: i64,
+        /// Last event applied.
+        pub last_event_id: i64,
+        /// The full actor state as JSON, reloaded exactly on reactivation.
+        #[sea_orm(column_type = "Text")]
+        pub state: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Per-recipient states.
+pub mod recipient {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `recipients`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "recipients")]
+    pub struct Model {
+        /// Message id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: String,
+        /// Recipient (`""` for the whole message).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub recipient: String,
+        /// Current status.
+        pub status: String,
+        /// Statuses reached, as a bitmask.
+        pub seen: i32,
+        /// Last change, Unix ms.
+        pub updated_at_ms: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Every observation and implied step.
+pub mod history {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `status_history`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "status_history")]
+    pub struct Model {
+        /// Source event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: i64,
+        /// Position in the event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        /// Recipient.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub recipient: String,
+        /// Message id.
+        pub message_id: String,
+        /// Status observed or implied.
+        pub status: String,
+        /// applied, implied, duplicate, stale, conflict.
+        pub outcome: String,
+        /// Status before.
+        pub from_status: Option<String>,
+        /// Where it came from.
+        pub source: String,
+        /// When it says it happened, Unix ms.
+        pub occurred_at_ms: Option<i64>,
+        /// When it arrived, Unix ms.
+        pub received_at_ms: i64,
+        /// Free text.
+        pub detail: Option<String>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// User interactions.
+pub mod interaction {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `interactions`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "interactions")]
+    pub struct Model {
+        /// Source event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: i64,
+        /// Position in the event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        /// Who.
+        pub user_id: String,
+        /// What kind.
+        pub kind: String,
+        /// Linked message.
+        pub message_id: Option<String>,
+        /// Callback type.
+        pub callback_type: String,
+        /// Channel.
+        pub channel: String,
+        /// Typed callback JSON.
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        /// When it happened, Unix ms.
+        pub occurred_at_ms: Option<i64>,
+        /// When it arrived, Unix ms.
+        pub received_at_ms: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Member events.
+pub mod member_event {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `member_events`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "member_events")]
+    pub struct Model {
+        /// Source event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: i64,
+        /// Position in the event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        /// The member, if named.
+        pub user_id: Option<String>,
+        /// subscribe, unsubscribe, create_user, …
+        pub kind: String,
+        /// Typed callback JSON.
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        /// When it happened, Unix ms.
+        pub occurred_at_ms: Option<i64>,
+        /// When it arrived, Unix ms.
+        pub received_at_ms: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Named checkpoints.
+pub mod checkpoint {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `checkpoints`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checkpoints")]
+    pub struct Model {
+        /// `tracking`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// Every event at or below it is applied and stored.
+        pub event_id: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

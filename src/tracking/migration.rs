@@ -1,0 +1,154 @@
+//! Schema of the tracking store (sea-orm-migration, portable builder).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// All tracking migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateTracking)]
+    }
+
+    fn migration_table_name() -> sea_orm::DynIden {
+        "tracking_migrations".into_iden()
+    }
+}
+
+struct CreateTracking;
+
+impl MigrationName for CreateTracking {
+    fn name(&self) -> &str {
+        "t0001_create_tracking"
+    }
+}
+
+async fn index(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+    columns: &[&'static str],
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(table.to_owned()).if_not_exists();
+    for column in columns {
+        index.col(*column);
+    }
+    manager.create_index(index.to_owned()).await
+}
+
+// The trait's signature elides SchemaManager's lifetime; the impl must match it.
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTracking {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("messages")
+                    .if_not_exists()
+                    .col(string_len("id", 128).primary_key())
+                    .col(string_len("channel", 32))
+                    .col(string_len_null("status", 16))
+                    .col(boolean("registered"))
+                    .col(string_len_null("wecom_msgid", 128))
+                    .col(string_len_null("task_id", 128))
+                    .col(integer("recipient_count"))
+                    .col(big_integer("created_at_ms"))
+                    .col(big_integer("updated_at_ms"))
+                    .col(big_integer("last_event_id"))
+                    .col(text("state"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "messages", "idx_messages_task", &["task_id"]).await?;
+        index(manager, "messages", "idx_messages_status", &["status", "created_at_ms"]).await?;
+        index(manager, "messages", "idx_messages_created", &["created_at_ms"]).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("recipients")
+                    .if_not_exists()
+                    .col(string_len("message_id", 128))
+                    .col(string_len("recipient", 128))
+                    .col(string_len("status", 16))
+                    .col(integer("seen"))
+                    .col(big_integer("updated_at_ms"))
+                    .primary_key(Index::create().col("message_id").col("recipient"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "recipients", "idx_recipients_recipient", &["recipient"]).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("status_history")
+                    .if_not_exists()
+                    .col(big_integer("event_id"))
+                    .col(big_integer("seq"))
+                    .col(string_len("recipient", 128))
+                    .col(string_len("message_id", 128))
+                    .col(string_len("status", 16))
+                    .col(string_len("outcome", 16))
+                    .col(string_len_null("from_status", 16))
+                    .col(string_len("source", 64))
+                    .col(big_integer_null("occurred_at_ms"))
+                    .col(big_integer("received_at_ms"))
+                    .col(text_null("detail"))
+                    .primary_key(Index::create().col("event_id").col("seq").col("recipient"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "status_history", "idx_history_message", &["message_id", "event_id"]).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("interactions")
+                    .if_not_exists()
+                    .col(big_integer("event_id"))
+                    .col(big_integer("seq"))
+                    .col(string_len("user_id", 128))
+                    .col(string_len("kind", 48))
+                    .col(string_len_null("message_id", 128))
+                    .col(string_len("callback_type", 96))
+                    .col(string_len("channel", 32))
+                    .col(text("payload"))
+                    .col(big_integer_null("occurred_at_ms"))
+                    .col(big_integer("received_at_ms"))
+                    .primary_key(Index::create().col("event_id").col("seq"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "interactions", "idx_interactions_user", &["user_id", "event_id"]).await?;
+        index(manager, "interactions", "idx_interactions_kind", &["kind", "event_id"]).await?;
+        index(manager, "interactions", "idx_interactions_message", &["message_id", "event_id"]).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("member_events")
+                    .if_not_exists()
+                    .col(big_integer("event_id"))
+                    .col(big_integer("seq"))
+                    .col(string_len_null("user_id", 128))
+                    .col(string_len("kind", 48))
+                    .col(text("payload"))
+                    .col(big_integer_null("occurred_at_ms"))
+                    .col(big_integer("received_at_ms"))
+                    .primary_key(Index::create().col("event_id").col("seq"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "member_events", "idx_members_user", &["user_id", "event_id"]).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("checkpoints")
+                    .if_not_exists()
+                    .col(string_len("name", 32).primary_key())
+                    .col(big_integer("event_id"))
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -1,0 +1,268 @@
+//! [`SqlTrackingStore`]: the actors' [`TrackingStore`] over sea-orm. In the
+//! embedded default it is a SQLite file beside the event log (`tracking.db`);
+//! everything in it can be rebuilt from the event log by replay, which is why
+//! it commits without fsync (`synchronous=NORMAL`).
+
+use std::{collections::HashMap, path::Path, time::Duration};
+
+use async_trait::async_trait;
+use pmc_actors::{MessageId, MessageState, StoreError, TrackingStore, rows::WriteBatch};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlxSqliteConnector, TransactionTrait,
+    sea_query::OnConflict,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use sea_orm_migration::MigratorTrait;
+
+use super::{
+    entity::{checkpoint, history, interaction, member_event, message, recipient},
+    migration::Migrator,
+};
+
+/// Rows per INSERT statement: far below SQLite's 32 766 bound variables.
+const ROWS_PER_STATEMENT: usize = 500;
+const CHECKPOINT_NAME: &str = "tracking";
+
+/// The tracking store.
+#[derive(Clone)]
+pub struct SqlTrackingStore {
+    db: DatabaseConnection,
+}
+
+fn store_error(error: impl std::fmt::Display) -> StoreError {
+    StoreError(error.to_string())
+}
+
+impl SqlTrackingStore {
+    /// Opens (creating and migrating) `tracking.db` in `data_dir`.
+    pub async fn open_sqlite(data_dir: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join("tracking.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(store_error)?;
+        let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        Migrator::up(&db, None).await.map_err(store_error)?;
+        Ok(Self { db })
+    }
+
+    /// The connection, for the API's reads.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The stored checkpoint (0 when nothing was ever applied).
+    pub async fn checkpoint(&self) -> Result<i64, StoreError> {
+        Ok(checkpoint::Entity::find_by_id(CHECKPOINT_NAME)
+            .one(&self.db)
+            .await
+            .map_err(store_error)?
+            .map(|row| row.event_id)
+            .unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl TrackingStore for SqlTrackingStore {
+    async fn load_message(&self, id: &MessageId) -> Result<Option<MessageState>, StoreError> {
+        let Some(row) = message::Entity::find_by_id(id.as_str()).one(&self.db).await.map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_str(&row.state).map(Some).map_err(store_error)
+    }
+
+    async fn message_for_task(&self, task_id: &str) -> Result<Option<MessageId>, StoreError> {
+        let row = message::Entity::find()
+            .filter(message::Column::TaskId.eq(task_id))
+            .one(&self.db)
+            .await
+            .map_err(store_error)?;
+        Ok(row.and_then(|row| MessageId::parse(&row.id).ok()))
+    }
+
+    async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError> {
+        let transaction = self.db.begin().await.map_err(store_error)?;
+        // Upserts: the last state of each message/recipient in the batch wins
+        // (SQLite refuses to upsert one row twice in a statement).
+        let mut messages: HashMap<&MessageId, message::ActiveModel> = HashMap::new();
+        for row in &batch.messages {
+            let state = &row.state;
+            messages.insert(
+                &row.message_id,
+                message::ActiveModel {
+                    id: Set(row.message_id.to_string()),
+                    channel: Set(state.channel.clone().unwrap_or_else(|| "external".to_owned())),
+                    status: Set(state.status().map(|status| status.as_str().to_owned())),
+                    registered: Set(state.registered),
+                    wecom_msgid: Set(state.wecom_msgid.clone()),
+                    task_id: Set(state.task_id.clone()),
+                    recipient_count: Set(state.recipients.len() as i32),
+                    created_at_ms: Set(state.created_at_ms),
+                    updated_at_ms: Set(state.updated_at_ms),
+                    last_event_id: Set(row.last_event_id),
+                    state: Set(serde_json::to_string(state).map_err(store_error)?),
+                },
+            );
+        }
+        let messages: Vec<message::ActiveModel> = messages.into_values().collect();
+        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+            message::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(message::Column::Id)
+                        .update_columns([
+                            message::Column::Channel,
+                            message::Column::Status,
+                            message::Column::Registered,
+                            message::Column::WecomMsgid,
+                            message::Column::TaskId,
+                            message::Column::RecipientCount,
+                            message::Column::CreatedAtMs,
+                            message::Column::UpdatedAtMs,
+                            message::Column::LastEventId,
+                            message::Column::State,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        let mut recipients: HashMap<(&MessageId, &str), recipient::ActiveModel> = HashMap::new();
+        for row in &batch.recipients {
+            recipients.insert(
+                (&row.message_id, row.recipient.as_str()),
+                recipient::ActiveModel {
+                    message_id: Set(row.message_id.to_string()),
+                    recipient: Set(row.recipient.clone()),
+                    status: Set(row.status.as_str().to_owned()),
+                    seen: Set(i32::from(row.seen.bits())),
+                    updated_at_ms: Set(row.updated_at_ms),
+                },
+            );
+        }
+        let recipients: Vec<recipient::ActiveModel> = recipients.into_values().collect();
+        for chunk in recipients.chunks(ROWS_PER_STATEMENT) {
+            recipient::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([recipient::Column::MessageId, recipient::Column::Recipient])
+                        .update_columns([
+                            recipient::Column::Status,
+                            recipient::Column::Seen,
+                            recipient::Column::UpdatedAtMs,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        // Keyed rows: inserted once, so a replay never doubles them.
+        let history_rows: Vec<history::ActiveModel> = batch
+            .history
+            .iter()
+            .map(|row| history::ActiveModel {
+                event_id: Set(row.event_id),
+                seq: Set(i64::from(row.seq)),
+                recipient: Set(row.recipient.clone()),
+                message_id: Set(row.message_id.to_string()),
+                status: Set(row.status.as_str().to_owned()),
+                outcome: Set(row.outcome.as_str().to_owned()),
+                from_status: Set(row.from_status.map(|status| status.as_str().to_owned())),
+                source: Set(row.source.chars().take(64).collect()),
+                occurred_at_ms: Set(row.occurred_at_ms),
+                received_at_ms: Set(row.received_at_ms),
+                detail: Set(row.detail.clone()),
+            })
+            .collect();
+        for chunk in history_rows.chunks(ROWS_PER_STATEMENT) {
+            history::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        history::Column::EventId,
+                        history::Column::Seq,
+                        history::Column::Recipient,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        let interactions: Vec<interaction::ActiveModel> = batch
+            .interactions
+            .iter()
+            .map(|row| interaction::ActiveModel {
+                event_id: Set(row.event_id),
+                seq: Set(i64::from(row.seq)),
+                user_id: Set(row.record.user_id.clone()),
+                kind: Set(row.record.kind.clone()),
+                message_id: Set(row.record.message_id.as_ref().map(ToString::to_string)),
+                callback_type: Set(row.record.callback_type.clone()),
+                channel: Set(row.record.channel.clone()),
+                payload: Set(row.record.payload.to_string()),
+                occurred_at_ms: Set(row.record.occurred_at_ms),
+                received_at_ms: Set(row.record.received_at_ms),
+            })
+            .collect();
+        for chunk in interactions.chunks(ROWS_PER_STATEMENT) {
+            interaction::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([interaction::Column::EventId, interaction::Column::Seq])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        let members: Vec<member_event::ActiveModel> = batch
+            .member_events
+            .iter()
+            .map(|row| member_event::ActiveModel {
+                event_id: Set(row.event_id),
+                seq: Set(i64::from(row.seq)),
+                user_id: Set(row.record.user_id.clone()),
+                kind: Set(row.record.kind.clone()),
+                payload: Set(row.record.payload.to_string()),
+                occurred_at_ms: Set(row.record.occurred_at_ms),
+                received_at_ms: Set(row.record.received_at_ms),
+            })
+            .collect();
+        for chunk in members.chunks(ROWS_PER_STATEMENT) {
+            member_event::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([member_event::Column::EventId, member_event::Column::Seq])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        if let Some(event_id) = batch.checkpoint {
+            checkpoint::Entity::insert(checkpoint::ActiveModel {
+                name: Set(CHECKPOINT_NAME.to_owned()),
+                event_id: Set(event_id),
+            })
+            .on_conflict(
+                OnConflict::column(checkpoint::Column::Name)
+                    .update_column(checkpoint::Column::EventId)
+                    .to_owned(),
+            )
+            .exec_without_returning(&transaction)
+            .await
+            .map_err(store_error)?;
+        }
+        transaction.commit().await.map_err(store_error)
+    }
+}
