@@ -120,3 +120,148 @@ async fn every_acknowledged_callback_survives_a_sigkill_exactly_once() {
         per_key.len()
     );
 }
+
+/// Lattice order of statuses (`sent < failed < delivered < read < recalled`).
+fn rank(status: &str) -> u8 {
+    match status {
+        "sent" => 1,
+        "failed" => 2,
+        "delivered" => 3,
+        "read" => 4,
+        "recalled" => 5,
+        _ => 0,
+    }
+}
+
+#[tokio::test]
+async fn tracking_replays_after_a_sigkill_without_losing_or_doubling_history() {
+    use crate::tracking::STATUS_SECRET;
+    let temp = tempfile::tempdir().unwrap();
+    let env_file = temp.path().join("test.env");
+    // A long writer delay: at the kill, acknowledged observations are
+    // certainly not all tracked yet, so the restart must replay them.
+    std::fs::write(
+        &env_file,
+        format!("STATUS_WEBHOOK_SECRET={STATUS_SECRET}\nPMC__TRACKING__WRITER_MAX_DELAY_MS=300\nPMC__TRACKING__WRITER_MAX_ROWS=100000\n"),
+    )
+    .unwrap();
+    let data_dir = temp.path().join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let port = free_port();
+    let mut service = start_service(&env_file, &data_dir, port).await;
+
+    let messages = 60;
+    let mut updates = Vec::new();
+    for message in 0..messages {
+        let mut statuses = vec!["sent", "delivered", "read"];
+        statuses.rotate_left(message % 3);
+        for (step, status) in statuses.into_iter().enumerate() {
+            updates.push((format!("crash-{message}"), status, format!("wh-{message}-{step}")));
+        }
+    }
+    let client = reqwest::Client::new();
+    let acknowledged: Arc<Mutex<Vec<(String, &'static str)>>> = Arc::default();
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(16));
+    let mut burst = tokio::task::JoinSet::new();
+    for (message_id, status, webhook_id) in updates {
+        let body =
+            serde_json::json!({"message_id": message_id, "recipient": "u", "status": status}).to_string();
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = standardwebhooks::Webhook::new(STATUS_SECRET)
+            .unwrap()
+            .sign(&webhook_id, timestamp, body.as_bytes())
+            .unwrap();
+        let (client, acknowledged, in_flight) =
+            (client.clone(), Arc::clone(&acknowledged), Arc::clone(&in_flight));
+        burst.spawn(async move {
+            let _permit = in_flight.acquire_owned().await.unwrap();
+            let response = client
+                .post(format!("http://127.0.0.1:{port}/api/v1/webhooks/status"))
+                .header("webhook-id", webhook_id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(body)
+                .send()
+                .await;
+            if let Ok(response) = response
+                && response.status() == 202
+            {
+                acknowledged.lock().unwrap().push((message_id, status));
+            }
+        });
+    }
+    while acknowledged.lock().unwrap().len() < 90 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    service.start_kill().unwrap();
+    service.wait().await.unwrap();
+    while burst.join_next().await.is_some() {}
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let port = free_port();
+    let _restarted = start_service(&env_file, &data_dir, port).await;
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://127.0.0.1:{port}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    // The replay is dispatched before the service listens; wait until it is all stored.
+    for _ in 0..500 {
+        let actors = get("/api/v1/actors".into()).await;
+        if actors["pending_units"] == 0 && actors["checkpoint"] == actors["last_applied_id"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut stored_events = 0u64;
+    let mut cursor = String::new();
+    loop {
+        let page = get(format!("/api/v1/events?channel=status_webhook&limit=500{cursor}")).await;
+        stored_events += page["events"].as_array().unwrap().len() as u64;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert!(stored_events >= acknowledged.len() as u64);
+
+    let mut observed_rows = 0u64;
+    for message in 0..messages {
+        let id = format!("crash-{message}");
+        let history = get(format!("/api/v1/messages/{id}/history")).await;
+        let Some(rows) = history["history"].as_array() else { continue };
+        let observed: Vec<&serde_json::Value> =
+            rows.iter().filter(|row| row["outcome"] != "implied").collect();
+        observed_rows += observed.len() as u64;
+        let mut event_ids: Vec<i64> = observed.iter().map(|row| row["event_id"].as_i64().unwrap()).collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        assert_eq!(event_ids.len(), observed.len(), "{id}: an observation was recorded twice");
+        for (acked_id, status) in acknowledged.iter().filter(|(acked_id, _)| *acked_id == id) {
+            assert!(
+                observed.iter().any(|row| row["status"] == *status),
+                "{acked_id}: acknowledged {status} lost"
+            );
+        }
+        let highest = observed
+            .iter()
+            .map(|row| row["status"].as_str().unwrap())
+            .max_by_key(|status| rank(status))
+            .unwrap();
+        let status = get(format!("/api/v1/messages/{id}/status")).await;
+        assert_eq!(status["status"], highest, "{id}: final state");
+    }
+    assert_eq!(observed_rows, stored_events, "every stored observation is in a history exactly once");
+    println!(
+        "{} status callbacks acknowledged before SIGKILL; {stored_events} stored, all tracked once after replay",
+        acknowledged.len()
+    );
+}
