@@ -23,7 +23,10 @@ struct ReadReceipts;
 #[async_trait]
 impl StatusHandler for ReadReceipts {
     async fn on_status(&self, change: &StatusChange) -> Result<(), HandlerError> {
-        println!("message {} was read by {:?} (source: {})", change.message_id, change.recipient, change.source);
+        println!(
+            "message {} was read by {:?} (source: {})",
+            change.message_id, change.recipient, change.source
+        );
         Ok(())
     }
 }
@@ -45,7 +48,8 @@ impl InteractionHandler for ForwardInteractions {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
-    let settings = configuration::load_with_env_file(&cli.global.overrides(), cli.global.env_file.as_deref())?;
+    let settings =
+        configuration::load_with_env_file(&cli.global.overrides(), cli.global.env_file.as_deref())?;
     telemetry::init(&settings.log)?;
     let application = Application::builder(settings)
         .on_status("read-receipts", Status::Read, ReadReceipts)

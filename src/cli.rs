@@ -83,4 +83,12 @@ pub struct SimulateArgs {
     /// Send every callback a second time, as WeCom's retries do.
     #[arg(long)]
     pub duplicates: bool,
+    /// Instead of WeCom callbacks: track this many distinct message ids with
+    /// three signed status callbacks each (sent, read, delivered), then wait
+    /// until the service has stored them all (a tracking benchmark).
+    #[arg(long, value_name = "N")]
+    pub status_messages: Option<u64>,
+    /// Status updates per request in `--status-messages` mode.
+    #[arg(long, default_value_t = 500)]
+    pub status_batch: usize,
 }

@@ -52,6 +52,17 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Simulate(args) if args.status_messages.is_some() => {
+            let messages = args.status_messages.unwrap_or_default();
+            match simulator::status_load::run(&settings, &args, messages).await {
+                Ok(report) if report.failed_requests == 0 => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::FAILURE,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Simulate(args) => match simulator::run(&settings, &args).await {
             Ok(report) if report.all_acknowledged() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,

@@ -108,10 +108,11 @@ impl ApplicationBuilder {
             checkpoint,
         })
         .await?;
-        let feeder = Feeder::start(actors.handle());
-        let event_log = EventLog::open(&settings.storage, feeder.hook()).await?;
+        // The commit hook is only a notification; the feeder reads the log itself.
+        let (hook, head_notifications) = tracking::commit_notifier();
+        let event_log = EventLog::open(&settings.storage, hook).await?;
         tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log and tracking store).");
-        tracking::replay(&event_log, &actors.handle(), checkpoint).await?;
+        let feeder = Feeder::start(event_log.clone(), actors.handle(), checkpoint, head_notifications);
 
         let status_webhook = settings
             .status_webhook

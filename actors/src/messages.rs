@@ -61,6 +61,8 @@ pub struct SupervisorStats {
     pub applied_by_type: BTreeMap<String, u64>,
     /// Message actors alive now.
     pub live_message_actors: u64,
+    /// The most message actors alive at once (live, parking and stopping).
+    pub peak_message_actors: u64,
     /// Message actors started (first use or reactivation).
     pub activations: u64,
     /// Message actors passivated (idle or over the cap).
@@ -71,4 +73,6 @@ pub struct SupervisorStats {
     pub pending_units: u64,
     /// Signals held for actors that are being parked.
     pub held_for_parking: u64,
+    /// Message ids waiting for a free slot under the live cap.
+    pub waiting_for_slot: u64,
 }

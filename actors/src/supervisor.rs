@@ -12,7 +12,7 @@
 mod dispatch;
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -92,7 +92,18 @@ pub struct SupervisorState {
     live: LruCache<MessageId, Live>,
     actor_ids: HashMap<ActorId, MessageId>,
     /// Actors asked to park, and signals that arrived for them meanwhile.
+    /// They are alive until they reach `Park`, so they count toward the cap.
     parking: HashMap<MessageId, Vec<MessageMsg>>,
+    /// Parked actors that handed their state back but have not terminated
+    /// yet: still alive, so they still count toward the cap.
+    stopping: usize,
+    /// Parking actors whose termination arrived before their `Parked`
+    /// (supervision events overtake ordinary messages in ractor).
+    terminated_before_parked: HashSet<MessageId>,
+    /// Ids waiting for a free slot under the cap, in arrival order, with
+    /// their signals.
+    waiting: VecDeque<MessageId>,
+    waiting_signals: HashMap<MessageId, Vec<MessageMsg>>,
     /// States handed back by parked actors, kept until stored.
     parked: HashMap<MessageId, (MessageState, i64)>,
     /// Units dispatched and not yet stored, by event id.
@@ -147,6 +158,10 @@ impl Actor for Supervisor {
             live: LruCache::unbounded(),
             actor_ids: HashMap::new(),
             parking: HashMap::new(),
+            stopping: 0,
+            terminated_before_parked: HashSet::new(),
+            waiting: VecDeque::new(),
+            waiting_signals: HashMap::new(),
             parked: HashMap::new(),
             pending: BTreeMap::new(),
             last_dispatched: args.checkpoint,
@@ -199,7 +214,15 @@ impl Actor for Supervisor {
     ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorTerminated(cell, _, _) => {
-                state.actor_ids.remove(&cell.get_id());
+                // Only parked message actors stop normally: their slot is free now.
+                if let Some(id) = state.actor_ids.remove(&cell.get_id()) {
+                    if state.parking.contains_key(&id) {
+                        state.terminated_before_parked.insert(id);
+                    } else {
+                        state.stopping = state.stopping.saturating_sub(1);
+                    }
+                    state.admit_waiting(&myself).await;
+                }
             }
             SupervisionEvent::ActorFailed(cell, error) => {
                 if cell.get_id() == state.writer.get_id()
@@ -235,6 +258,7 @@ impl SupervisorState {
             live_message_actors: self.live.len() as u64,
             pending_units: self.pending.values().map(|units| units.len() as u64).sum(),
             held_for_parking: self.parking.values().map(|held| held.len() as u64).sum(),
+            waiting_for_slot: self.waiting.len() as u64,
             ..self.stats.clone()
         }
     }

@@ -18,6 +18,8 @@ pub struct ActorsApi {
 pub struct ActorsBody {
     /// Message actors alive now (bounded by `tracking.max_live_actors`).
     pub live_message_actors: u64,
+    /// The most message actors alive at once (live, parking and stopping).
+    pub peak_message_actors: u64,
     /// Message actors started (first use or reactivation).
     pub activations: u64,
     /// Message actors passivated (idle or over the cap).
@@ -30,11 +32,16 @@ pub struct ActorsBody {
     pub last_applied_id: Option<i64>,
     /// Every event at or below this id is fully stored.
     pub checkpoint: i64,
+    /// The last event committed to the event log: tracking has caught up
+    /// when `checkpoint` equals it.
+    pub event_log_head: i64,
     /// Mailbox depth of the pipeline: units of work sent to message,
     /// callback and writer actors and not yet stored.
     pub pending_units: u64,
     /// Signals held for actors being passivated.
     pub held_for_parking: u64,
+    /// Message ids waiting for a free slot under the live cap.
+    pub waiting_for_slot: u64,
     /// Events applied per callback type.
     pub applied_by_type: BTreeMap<String, u64>,
 }
@@ -108,14 +115,17 @@ impl ActorsApi {
         match self.state.supervisor.stats(Duration::from_secs(5)).await {
             Ok(stats) => ActorsResponse::Ok(Json(ActorsBody {
                 live_message_actors: stats.live_message_actors,
+                peak_message_actors: stats.peak_message_actors,
                 activations: stats.activations,
                 passivations: stats.passivations,
                 restarts: stats.restarts,
                 events_applied: stats.events_applied,
                 last_applied_id: stats.last_applied_id,
                 checkpoint: stats.checkpoint,
+                event_log_head: self.state.event_log.head(),
                 pending_units: stats.pending_units,
                 held_for_parking: stats.held_for_parking,
+                waiting_for_slot: stats.waiting_for_slot,
                 applied_by_type: stats.applied_by_type,
             })),
             Err(error) => {

@@ -31,6 +31,31 @@ pub struct StatusBody {
     pub actors: ActorStatus,
     /// Callbacks answered, by channel, type and outcome.
     pub callbacks: Vec<CallbackCount>,
+    /// This process.
+    pub process: ProcessStatus,
+}
+
+/// Memory of this process (Linux; absent elsewhere).
+#[derive(Debug, Clone, Object)]
+pub struct ProcessStatus {
+    /// Resident set size now, bytes.
+    pub rss_bytes: Option<u64>,
+    /// Peak resident set size, bytes.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+impl ProcessStatus {
+    fn read() -> Self {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kilobytes| kilobytes * 1024)
+        };
+        Self { rss_bytes: field("VmRSS:"), peak_rss_bytes: field("VmHWM:") }
+    }
 }
 
 /// One channel.
@@ -120,7 +145,7 @@ pub struct CallbackCount {
 pub enum StatusResponse {
     /// The status.
     #[oai(status = 200)]
-    Ok(Json<StatusBody>),
+    Ok(Json<Box<StatusBody>>),
     /// The event log could not be read.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -177,7 +202,7 @@ impl StatusApi {
             },
             Err(_) => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
         };
-        StatusResponse::Ok(Json(StatusBody {
+        StatusResponse::Ok(Json(Box::new(StatusBody {
             service: state.service_name.clone(),
             version: state.service_version.clone(),
             started_at: state.started_at_utc,
@@ -221,6 +246,7 @@ impl StatusApi {
                     count: row.count,
                 })
                 .collect(),
-        }))
+            process: ProcessStatus::read(),
+        })))
     }
 }

@@ -205,7 +205,8 @@ impl StatusWebhookApi {
                 timestamp: String::new(),
                 nonce: String::new(),
                 ciphertext: String::new(),
-                plaintext: String::from_utf8_lossy(&bytes).into_owned(),
+                // The validated updates are the content; the raw body would only double the log.
+                plaintext: String::new(),
                 payload,
             })
             .await;

@@ -119,7 +119,8 @@ impl Committer {
                 for (_, reply) in quarantined {
                     let _ = reply.send(Ok(()));
                 }
-                if !stored.is_empty() {
+                if let Some(last) = stored.last() {
+                    self.health.set_head(last.id);
                     (self.on_commit)(&stored);
                 }
             }

@@ -4,7 +4,7 @@
 use std::{
     sync::{
         Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -15,6 +15,7 @@ use serde::Serialize;
 #[derive(Debug, Default)]
 pub struct EventLogHealth {
     committer_running: AtomicBool,
+    head: AtomicI64,
     batches: AtomicU64,
     requests: AtomicU64,
     events_stored: AtomicU64,
@@ -48,6 +49,15 @@ pub struct EventLogHealthSnapshot {
 impl EventLogHealth {
     pub(super) fn set_running(&self, running: bool) {
         self.committer_running.store(running, Ordering::SeqCst);
+    }
+
+    pub(super) fn set_head(&self, id: i64) {
+        self.head.fetch_max(id, Ordering::SeqCst);
+    }
+
+    /// The id of the last committed event.
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::SeqCst)
     }
 
     pub(super) fn record_commit(&self, requests: usize, stored: usize, took: Duration) {

@@ -199,7 +199,9 @@ impl EventLog {
                 SqliteSynchronous::Full => Sync::Full,
                 SqliteSynchronous::Normal => Sync::Normal,
             })
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Batch INSERTs of every size would each stay cached (~100 KB each).
+            .statement_cache_capacity(24);
         let connect = |connections: u32, options: SqliteConnectOptions| async move {
             SqlitePoolOptions::new()
                 .max_connections(connections)
@@ -227,6 +229,7 @@ impl EventLog {
             .one(&writer)
             .await?;
         let health = Arc::new(EventLogHealth::default());
+        health.set_head(last_id.unwrap_or(0));
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
         let committer = Committer {
@@ -274,6 +277,11 @@ impl EventLog {
             .await
             .map_err(|_| EventLogError::Closed)?;
         outcome.await.map_err(|_| EventLogError::Closed)?
+    }
+
+    /// The id of the last committed event (0 when empty).
+    pub fn head(&self) -> i64 {
+        self.health.head()
     }
 
     /// Health and counters.

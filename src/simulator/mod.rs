@@ -4,6 +4,7 @@
 //! retries) and reports what the service answered and how fast.
 
 pub mod corpus;
+pub mod status_load;
 
 use std::{
     collections::BTreeMap,
@@ -32,6 +33,9 @@ pub enum SimulateError {
         "no channel has credentials: set WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY and WECHAT_CORP_ID (app) or WECHAT_BOT_TOKEN and WECHAT_BOT_ENCODING_AES_KEY (robot), or try --env-file config/demo.env"
     )]
     NoChannels,
+    /// `--status-messages` needs the status webhook secret.
+    #[error("--status-messages needs STATUS_WEBHOOK_SECRET (whsec_…) in the configuration")]
+    NoStatusSecret,
     /// Invalid configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),

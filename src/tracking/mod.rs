@@ -2,9 +2,9 @@
 //!
 //! The event log stays the single acknowledgement point. Committed events
 //! are turned into signals ([`derive`]) and handed to the actor system by
-//! the [`Feeder`], off the committer's path; the actors persist into the
-//! [`SqlTrackingStore`]. After a crash [`replay`] feeds the events above the
-//! stored checkpoint again before the service takes traffic.
+//! the [`Feeder`], which tails the event log from the tracking checkpoint —
+//! so replay after a crash and live feeding are one loop — as fast as the
+//! actors store; the actors persist into the [`SqlTrackingStore`].
 
 pub mod derive;
 pub mod entity;
@@ -15,48 +15,148 @@ mod store;
 use std::time::Duration;
 
 use pmc_actors::{CommittedEvent, SupervisorHandle};
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::{sync::watch, task::JoinHandle};
 
 pub use self::store::SqlTrackingStore;
-use crate::event_log::{CommitHook, EventLog, EventLogError, StoredEvent};
+use crate::event_log::{CommitHook, EventLog, StoredEvent};
 
-/// Events replayed per page at start.
-const REPLAY_PAGE: u64 = 1000;
+/// Events read from the log per page.
+const PAGE: u64 = 100;
+/// Signals handed to the supervisor between two backpressure checks (one
+/// status callback can carry a thousand).
+const SIGNALS_PER_CHUNK: usize = 2_000;
+/// Dispatch more only while fewer units than this wait to be stored: the
+/// bound on the actors' mailboxes and the writer's queue.
+const MAX_PENDING_UNITS: u64 = 10_000;
 
-/// Hands committed events to the supervisor, in commit order.
+/// Tails the event log from the tracking checkpoint and feeds the supervisor,
+/// in commit order, as fast as the actors store (backpressure). The same
+/// loop replays after a crash and follows live commits.
 pub struct Feeder {
-    sender: mpsc::UnboundedSender<Vec<StoredEvent>>,
+    closing: watch::Sender<bool>,
+    fed: watch::Receiver<i64>,
     task: JoinHandle<()>,
 }
 
 impl Feeder {
-    /// Starts the feeding task.
-    pub fn start(supervisor: SupervisorHandle) -> Self {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<StoredEvent>>();
+    /// Starts tailing after `checkpoint`; `committed_rx` comes from [`commit_notifier`].
+    pub fn start(
+        event_log: EventLog,
+        supervisor: SupervisorHandle,
+        checkpoint: i64,
+        mut committed_rx: watch::Receiver<i64>,
+    ) -> Self {
+        let head = event_log.head();
+        let (closing, closing_rx) = watch::channel(false);
+        let (fed_tx, fed) = watch::channel(checkpoint);
         let task = tokio::spawn(async move {
-            while let Some(stored) = receiver.recv().await {
-                if let Err(error) = supervisor.apply_committed(committed(&stored)) {
-                    // The events are in the log; the next start replays them.
-                    tracing::error!(error = %error, events = stored.len(), "The supervisor is gone; events are left for replay.");
+            let mut fed_up_to = checkpoint;
+            if head > checkpoint {
+                tracing::info!(
+                    from = checkpoint,
+                    to = head,
+                    "Replaying events committed but not yet tracked."
+                );
+            }
+            loop {
+                let target = (*committed_rx.borrow_and_update()).max(event_log.head());
+                if fed_up_to >= target {
+                    if *closing_rx.borrow() {
+                        break;
+                    }
+                    tokio::select! {
+                        changed = committed_rx.changed() => if changed.is_err() { break },
+                        _ = wait_closing(closing_rx.clone()) => {}
+                    }
+                    continue;
                 }
+                let page = match event_log.events_after(fed_up_to, PAGE).await {
+                    Ok(page) => page,
+                    Err(error) => {
+                        tracing::error!(error = %error, "Reading the event log for tracking failed; retrying.");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                };
+                let Some(last) = page.last().map(|event| event.id) else {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                };
+                if !feed_in_chunks(&supervisor, &page).await {
+                    tracing::error!("The supervisor is gone; the rest is replayed at the next start.");
+                    break;
+                }
+                fed_up_to = last;
+                let _ = fed_tx.send(fed_up_to);
             }
         });
-        Self { sender, task }
+        Self { closing, fed, task }
     }
 
-    /// The event log's commit hook: copies the batch to the feeding task.
-    pub fn hook(&self) -> CommitHook {
-        let sender = self.sender.clone();
-        std::sync::Arc::new(move |stored: &[StoredEvent]| {
-            let _ = sender.send(stored.to_vec());
-        })
+    /// The highest event id handed to the supervisor.
+    pub fn fed_up_to(&self) -> i64 {
+        *self.fed.borrow()
     }
 
-    /// Waits until everything handed over has been fed. Call after the
-    /// event log is closed (which drops its copy of the hook).
+    /// Feeds everything committed so far, then stops. Call after the event
+    /// log is closed.
     pub async fn close(self) {
-        drop(self.sender);
+        let _ = self.closing.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// The event log's commit hook, publishing the last committed id, and the
+/// receiver a [`Feeder`] waits on. The hook only notifies: the feeder reads
+/// the rows itself, so nothing is copied or queued per event.
+pub fn commit_notifier() -> (CommitHook, watch::Receiver<i64>) {
+    let (committed, receiver) = watch::channel(0);
+    let hook: CommitHook = std::sync::Arc::new(move |stored: &[StoredEvent]| {
+        if let Some(last) = stored.last() {
+            committed.send_modify(|head| *head = (*head).max(last.id));
+        }
+    });
+    (hook, receiver)
+}
+
+async fn wait_closing(mut closing: watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
+
+/// Hands a page over in chunks of about [`SIGNALS_PER_CHUNK`] signals,
+/// waiting for capacity after each. `false` when the supervisor is gone.
+async fn feed_in_chunks(supervisor: &SupervisorHandle, page: &[StoredEvent]) -> bool {
+    let mut chunk = Vec::new();
+    let mut signals = 0;
+    for event in committed(page) {
+        signals += event.signals.len();
+        chunk.push(event);
+        if signals >= SIGNALS_PER_CHUNK {
+            if supervisor.apply_committed(std::mem::take(&mut chunk)).is_err() {
+                return false;
+            }
+            signals = 0;
+            wait_for_capacity(supervisor).await;
+        }
+    }
+    if !chunk.is_empty() {
+        if supervisor.apply_committed(chunk).is_err() {
+            return false;
+        }
+        wait_for_capacity(supervisor).await;
+    }
+    true
+}
+
+/// Waits while the actors' backlog is above [`MAX_PENDING_UNITS`].
+async fn wait_for_capacity(supervisor: &SupervisorHandle) {
+    loop {
+        match supervisor.stats(Duration::from_secs(30)).await {
+            Ok(stats) if stats.pending_units >= MAX_PENDING_UNITS => {
+                tokio::time::sleep(Duration::from_millis(2)).await
+            }
+            _ => return,
+        }
     }
 }
 
@@ -69,40 +169,4 @@ fn committed(stored: &[StoredEvent]) -> Vec<CommittedEvent> {
             signals: derive::signals_of(event),
         })
         .collect()
-}
-
-/// Feeds every event above `checkpoint` to the supervisor, page by page,
-/// waiting for each page to be dispatched. Returns how many were replayed.
-pub async fn replay(
-    event_log: &EventLog,
-    supervisor: &SupervisorHandle,
-    checkpoint: i64,
-) -> Result<u64, EventLogError> {
-    let mut after = checkpoint;
-    let mut replayed = 0;
-    loop {
-        let page = event_log.events_after(after, REPLAY_PAGE).await?;
-        let Some(last) = page.last().map(|event| event.id) else { break };
-        replayed += page.len() as u64;
-        if supervisor.apply_committed(committed(&page)).is_err() {
-            break;
-        }
-        // Backpressure: let the supervisor dispatch this page before the next.
-        for _ in 0..6000 {
-            match supervisor.stats(Duration::from_secs(5)).await {
-                Ok(stats) if stats.last_applied_id.unwrap_or(0) >= last => break,
-                Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-                Err(_) => break,
-            }
-        }
-        after = last;
-    }
-    if replayed > 0 {
-        tracing::info!(
-            replayed,
-            from_checkpoint = checkpoint,
-            "Replayed events committed but not yet tracked."
-        );
-    }
-    Ok(replayed)
 }

@@ -23,6 +23,8 @@ use super::{
 /// Rows per INSERT statement: far below SQLite's 32 766 bound variables.
 const ROWS_PER_STATEMENT: usize = 500;
 const CHECKPOINT_NAME: &str = "tracking";
+/// Prepared statements cached per connection.
+const STATEMENT_CACHE: usize = 24;
 
 /// The tracking store.
 #[derive(Clone)]
@@ -42,7 +44,10 @@ impl SqlTrackingStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Multi-row INSERTs of every batch size would each be cached at
+            // ~100 KB (heaptrack: 90 MB); keep only the common statements.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)

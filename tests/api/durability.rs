@@ -213,10 +213,10 @@ async fn tracking_replays_after_a_sigkill_without_losing_or_doubling_history() {
                 .unwrap()
         }
     };
-    // The replay is dispatched before the service listens; wait until it is all stored.
+    // The feeder replays from the checkpoint in the background; wait until tracking caught up.
     for _ in 0..500 {
         let actors = get("/api/v1/actors".into()).await;
-        if actors["pending_units"] == 0 && actors["checkpoint"] == actors["last_applied_id"] {
+        if actors["pending_units"] == 0 && actors["checkpoint"] == actors["event_log_head"] {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

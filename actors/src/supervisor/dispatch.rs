@@ -116,6 +116,10 @@ impl SupervisorState {
             held.push(message);
             return;
         }
+        if let Some(queued) = self.waiting_signals.get_mut(&id) {
+            queued.push(message);
+            return;
+        }
         let checkpoint = self.checkpoint;
         if let Some(live) = self.live.get_mut(&id) {
             live.last_used = Instant::now();
@@ -125,8 +129,47 @@ impl SupervisorState {
             let _ = live.actor.cast(message);
             return;
         }
+        if !self.has_free_slot() {
+            // Make room (parked actors free their slot when they reach `Park`) and wait for it.
+            self.park_least_recently_used();
+            self.waiting.push_back(id.clone());
+            self.waiting_signals.insert(id, vec![message]);
+            return;
+        }
         let initial = self.parked.remove(&id);
         self.spawn(myself, id, initial, vec![message], 0).await;
+    }
+
+    /// Live and parking actors both count: a parking actor is alive until
+    /// it reaches `Park` in its mailbox.
+    fn has_free_slot(&self) -> bool {
+        self.live.len() + self.parking.len() + self.stopping < self.settings.max_live_actors.max(1)
+    }
+
+    fn park_least_recently_used(&mut self) {
+        // Keep a few parks in flight so slots keep freeing up under load.
+        let in_flight = self.parking.len();
+        let wanted = (self.settings.max_live_actors / 64).max(1);
+        for _ in in_flight..wanted {
+            match self.live.pop_lru() {
+                Some((oldest, live)) => self.park(oldest, live),
+                None => break,
+            }
+        }
+    }
+
+    /// Spawns waiting ids while there are free slots.
+    pub(super) async fn admit_waiting(&mut self, myself: &ActorRef<SupervisorMsg>) {
+        while self.has_free_slot() {
+            let Some(id) = self.waiting.pop_front() else { break };
+            let messages = self.waiting_signals.remove(&id).unwrap_or_default();
+            let initial = self.parked.remove(&id);
+            self.spawn(myself, id, initial, messages, 0).await;
+        }
+        if !self.waiting.is_empty() {
+            // Still full: keep parking so the queue keeps moving.
+            self.park_least_recently_used();
+        }
     }
 
     async fn spawn(
@@ -137,12 +180,6 @@ impl SupervisorState {
         messages: Vec<MessageMsg>,
         restarts: u32,
     ) {
-        while self.live.len() >= self.settings.max_live_actors.max(1) {
-            match self.live.pop_lru() {
-                Some((oldest, live)) => self.park(oldest, live),
-                None => break,
-            }
-        }
         let args = MessageArgs {
             id: id.clone(),
             initial,
@@ -162,6 +199,8 @@ impl SupervisorState {
                     let _ = actor.cast(message.clone());
                 }
                 self.live.put(id, Live { actor, last_used: Instant::now(), unflushed: messages, restarts });
+                let alive = (self.live.len() + self.parking.len() + self.stopping) as u64;
+                self.stats.peak_message_actors = self.stats.peak_message_actors.max(alive);
             }
             Err(error) => {
                 // Its units stay pending: the checkpoint holds and a restart replays them.
@@ -178,12 +217,19 @@ impl SupervisorState {
         last_event_id: i64,
     ) {
         let held = self.parking.remove(&id).unwrap_or_default();
+        // The actor stops after handing its state back; its slot frees on
+        // termination, unless that was already reported.
+        if !self.terminated_before_parked.remove(&id) {
+            self.stopping += 1;
+        }
         if !held.is_empty() {
+            // It got signals while parking: it takes its own slot back at once.
             self.spawn(myself, id, Some((state, last_event_id)), held, 0).await;
         } else if last_event_id > self.checkpoint {
             // Not all of it is stored yet: keep it, or a reload could miss it.
             self.parked.insert(id, (state, last_event_id));
         }
+        self.admit_waiting(myself).await;
     }
 
     pub(super) async fn restart(&mut self, myself: &ActorRef<SupervisorMsg>, id: MessageId) {
@@ -214,5 +260,6 @@ impl SupervisorState {
         // The new actor reloads the stored state; re-applying what was
         // already stored converges to the same state and the same rows.
         self.spawn(myself, id, None, messages, restarts).await;
+        self.admit_waiting(myself).await;
     }
 }
