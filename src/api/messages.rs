@@ -282,25 +282,11 @@ impl MessagesApi {
             registered_at_ms: now,
         };
         let payload = serde_json::to_string(&registration).expect("registrations serialise");
-        let appended = self
-            .state
-            .event_log
-            .append(NewEvent {
-                received_at_ms: now,
-                channel: API_CHANNEL.to_owned(),
-                callback_type: REGISTER_TYPE.to_owned(),
-                dedupe_key: format!("message:{id}"),
-                user_id: None,
-                source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
-                envelope_format: "json".to_owned(),
-                msg_signature: String::new(),
-                timestamp: String::new(),
-                nonce: String::new(),
-                ciphertext: String::new(),
-                plaintext: payload.clone(),
-                payload,
-            })
-            .await;
+        let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
+        let mut event =
+            NewEvent::internal(API_CHANNEL, REGISTER_TYPE, format!("message:{id}"), source_ip, payload);
+        event.received_at_ms = now;
+        let appended = self.state.event_log.append(event).await;
         match appended {
             Ok(AppendOutcome::Stored { .. }) => {
                 let mut state = RecipientState::default();

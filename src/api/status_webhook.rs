@@ -190,26 +190,12 @@ impl StatusWebhookApi {
         };
         let count = validated.len() as u64;
         let payload = serde_json::to_string(&validated).expect("updates serialise");
-        let appended = self
-            .state
-            .event_log
-            .append(NewEvent {
-                received_at_ms: chrono::Utc::now().timestamp_millis(),
-                channel: STATUS_WEBHOOK_CHANNEL.to_owned(),
-                callback_type: STATUS_UPDATE_TYPE.to_owned(),
-                dedupe_key: format!("webhook:{}", webhook_id.chars().take(200).collect::<String>()),
-                user_id: None,
-                source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
-                envelope_format: "json".to_owned(),
-                msg_signature: String::new(),
-                timestamp: String::new(),
-                nonce: String::new(),
-                ciphertext: String::new(),
-                // The validated updates are the content; the raw body would only double the log.
-                plaintext: String::new(),
-                payload,
-            })
-            .await;
+        let dedupe_key = format!("webhook:{}", webhook_id.chars().take(200).collect::<String>());
+        let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
+        // The validated updates are the content; the raw body would only double the log.
+        let event =
+            NewEvent::internal(STATUS_WEBHOOK_CHANNEL, STATUS_UPDATE_TYPE, dedupe_key, source_ip, payload);
+        let appended = self.state.event_log.append(event).await;
         match appended {
             Ok(outcome) => StatusWebhookResponse::Accepted(Json(AcceptedBody {
                 accepted: count,

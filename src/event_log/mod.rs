@@ -97,6 +97,32 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// An event that did not come from WeCom (a registration, a signed
+    /// status callback): no ciphertext and no WeCom signature, JSON payload.
+    pub fn internal(
+        channel: &str,
+        callback_type: &str,
+        dedupe_key: String,
+        source_ip: Option<String>,
+        payload: String,
+    ) -> Self {
+        Self {
+            received_at_ms: chrono::Utc::now().timestamp_millis(),
+            channel: channel.to_owned(),
+            callback_type: callback_type.to_owned(),
+            dedupe_key,
+            user_id: None,
+            source_ip,
+            envelope_format: "json".to_owned(),
+            msg_signature: String::new(),
+            timestamp: String::new(),
+            nonce: String::new(),
+            ciphertext: String::new(),
+            plaintext: String::new(),
+            payload,
+        }
+    }
+
     fn into_model(self, id: i64) -> StoredEvent {
         event::Model {
             id,

@@ -8,8 +8,10 @@ use std::{collections::HashMap, path::Path, time::Duration};
 use async_trait::async_trait;
 use pmc_actors::{MessageId, MessageState, StoreError, TrackingStore, rows::WriteBatch};
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlxSqliteConnector, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, SqlxSqliteConnector,
+    TransactionTrait,
     sea_query::OnConflict,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
@@ -75,6 +77,26 @@ impl SqlTrackingStore {
     }
 }
 
+/// Inserts rows in statements of [`ROWS_PER_STATEMENT`]; `on_conflict`
+/// decides what a key conflict does (update the state, or keep the first row).
+async fn insert_in_chunks<A>(
+    transaction: &DatabaseTransaction,
+    rows: Vec<A>,
+    on_conflict: OnConflict,
+) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Clone + Send,
+{
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(transaction)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl TrackingStore for SqlTrackingStore {
     async fn load_message(&self, id: &MessageId) -> Result<Option<MessageState>, StoreError> {
@@ -119,28 +141,25 @@ impl TrackingStore for SqlTrackingStore {
             );
         }
         let messages: Vec<message::ActiveModel> = messages.into_values().collect();
-        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-            message::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::column(message::Column::Id)
-                        .update_columns([
-                            message::Column::Channel,
-                            message::Column::Status,
-                            message::Column::Registered,
-                            message::Column::WecomMsgid,
-                            message::Column::TaskId,
-                            message::Column::RecipientCount,
-                            message::Column::CreatedAtMs,
-                            message::Column::UpdatedAtMs,
-                            message::Column::LastEventId,
-                            message::Column::State,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await
-                .map_err(store_error)?;
-        }
+        insert_in_chunks(
+            &transaction,
+            messages,
+            OnConflict::column(message::Column::Id)
+                .update_columns([
+                    message::Column::Channel,
+                    message::Column::Status,
+                    message::Column::Registered,
+                    message::Column::WecomMsgid,
+                    message::Column::TaskId,
+                    message::Column::RecipientCount,
+                    message::Column::CreatedAtMs,
+                    message::Column::UpdatedAtMs,
+                    message::Column::LastEventId,
+                    message::Column::State,
+                ])
+                .to_owned(),
+        )
+        .await?;
         let mut recipients: HashMap<(&MessageId, &str), recipient::ActiveModel> = HashMap::new();
         for row in &batch.recipients {
             recipients.insert(
@@ -155,21 +174,18 @@ impl TrackingStore for SqlTrackingStore {
             );
         }
         let recipients: Vec<recipient::ActiveModel> = recipients.into_values().collect();
-        for chunk in recipients.chunks(ROWS_PER_STATEMENT) {
-            recipient::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([recipient::Column::MessageId, recipient::Column::Recipient])
-                        .update_columns([
-                            recipient::Column::Status,
-                            recipient::Column::Seen,
-                            recipient::Column::UpdatedAtMs,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await
-                .map_err(store_error)?;
-        }
+        insert_in_chunks(
+            &transaction,
+            recipients,
+            OnConflict::columns([recipient::Column::MessageId, recipient::Column::Recipient])
+                .update_columns([
+                    recipient::Column::Status,
+                    recipient::Column::Seen,
+                    recipient::Column::UpdatedAtMs,
+                ])
+                .to_owned(),
+        )
+        .await?;
         // Keyed rows: inserted once, so a replay never doubles them.
         let history_rows: Vec<history::ActiveModel> = batch
             .history
@@ -188,21 +204,14 @@ impl TrackingStore for SqlTrackingStore {
                 detail: Set(row.detail.clone()),
             })
             .collect();
-        for chunk in history_rows.chunks(ROWS_PER_STATEMENT) {
-            history::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([
-                        history::Column::EventId,
-                        history::Column::Seq,
-                        history::Column::Recipient,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await
-                .map_err(store_error)?;
-        }
+        insert_in_chunks(
+            &transaction,
+            history_rows,
+            OnConflict::columns([history::Column::EventId, history::Column::Seq, history::Column::Recipient])
+                .do_nothing()
+                .to_owned(),
+        )
+        .await?;
         let interactions: Vec<interaction::ActiveModel> = batch
             .interactions
             .iter()
@@ -219,17 +228,14 @@ impl TrackingStore for SqlTrackingStore {
                 received_at_ms: Set(row.record.received_at_ms),
             })
             .collect();
-        for chunk in interactions.chunks(ROWS_PER_STATEMENT) {
-            interaction::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([interaction::Column::EventId, interaction::Column::Seq])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await
-                .map_err(store_error)?;
-        }
+        insert_in_chunks(
+            &transaction,
+            interactions,
+            OnConflict::columns([interaction::Column::EventId, interaction::Column::Seq])
+                .do_nothing()
+                .to_owned(),
+        )
+        .await?;
         let members: Vec<member_event::ActiveModel> = batch
             .member_events
             .iter()
@@ -243,17 +249,14 @@ impl TrackingStore for SqlTrackingStore {
                 received_at_ms: Set(row.record.received_at_ms),
             })
             .collect();
-        for chunk in members.chunks(ROWS_PER_STATEMENT) {
-            member_event::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([member_event::Column::EventId, member_event::Column::Seq])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await
-                .map_err(store_error)?;
-        }
+        insert_in_chunks(
+            &transaction,
+            members,
+            OnConflict::columns([member_event::Column::EventId, member_event::Column::Seq])
+                .do_nothing()
+                .to_owned(),
+        )
+        .await?;
         if let Some(event_id) = batch.checkpoint {
             checkpoint::Entity::insert(checkpoint::ActiveModel {
                 name: Set(CHECKPOINT_NAME.to_owned()),
