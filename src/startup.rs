@@ -155,6 +155,7 @@ impl ApplicationBuilder {
         let acceptor = TcpAcceptor::from_tokio(listener)?;
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
         Ok(Application {
+            data_dir: settings.storage.data_dir.clone(),
             local_addr,
             acceptor,
             endpoint,
@@ -168,6 +169,7 @@ impl ApplicationBuilder {
 
 /// A built, bound, not yet serving application.
 pub struct Application {
+    data_dir: std::path::PathBuf,
     local_addr: SocketAddr,
     acceptor: TcpAcceptor,
     endpoint: BoxEndpoint<'static>,
@@ -191,6 +193,11 @@ impl Application {
     /// The bound port (useful with port 0).
     pub fn port(&self) -> u16 {
         self.local_addr.port()
+    }
+
+    /// Where its data lives.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// The bound address.

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, error::ErrorBody, state::AppState};
-use crate::ingest::Channel;
+use crate::{ingest::Channel, tracking::derive::STATUS_WEBHOOK_CHANNEL};
 
 /// Introspection routes.
 pub struct ActorsApi {
@@ -82,10 +82,10 @@ impl ActorsApi {
         Self { state }
     }
 
-    fn source(&self, channel: Channel, listens_to: &[&str], routes: &[&str]) -> HandlerBody {
+    fn source(&self, name: &str, listens_to: &[&str], routes: &[&str]) -> HandlerBody {
         let (mut invocations, mut failures) = (0, 0);
         for row in self.state.ingestor.counters().snapshot() {
-            if row.channel == channel.as_str() {
+            if row.channel == name {
                 invocations += row.count;
                 if !matches!(row.outcome.as_str(), "stored" | "duplicate" | "verified") {
                     failures += row.count;
@@ -93,7 +93,7 @@ impl ActorsApi {
             }
         }
         HandlerBody {
-            name: channel.as_str().to_owned(),
+            name: name.to_owned(),
             kind: "webhook".to_owned(),
             listens_to: listens_to.iter().map(|s| (*s).to_owned()).collect(),
             routes: routes.iter().map(|s| (*s).to_owned()).collect(),
@@ -142,7 +142,7 @@ impl ActorsApi {
     async fn handlers(&self) -> Json<Vec<HandlerBody>> {
         let mut handlers = vec![
             self.source(
-                Channel::WeChatApi,
+                Channel::WeChatApi.as_str(),
                 &["app messages", "app events", "suite notices"],
                 &[
                     "GET /api/v1/webhooks/wechat/api",
@@ -151,11 +151,11 @@ impl ActorsApi {
                 ],
             ),
             self.source(
-                Channel::WeChatBot,
+                Channel::WeChatBot.as_str(),
                 &["smart-robot callbacks", "group-robot callbacks"],
                 &["GET /api/v1/webhooks/wechat/bot", "POST /api/v1/webhooks/wechat/bot"],
             ),
-            self.source(Channel::StatusWebhook, &["status updates"], &["POST /api/v1/webhooks/status"]),
+            self.source(STATUS_WEBHOOK_CHANNEL, &["status updates"], &["POST /api/v1/webhooks/status"]),
         ];
         for (name, stat) in self.state.supervisor.handler_stats().snapshot() {
             handlers.push(HandlerBody {

@@ -8,6 +8,7 @@ mod convert;
 pub mod error;
 mod events;
 mod health;
+mod message_bodies;
 mod messages;
 pub mod state;
 mod status;

@@ -17,7 +17,6 @@ use super::{
 };
 use crate::{
     event_log::{AppendOutcome, NewEvent},
-    ingest::Channel,
     tracking::derive::{STATUS_UPDATE_TYPE, STATUS_WEBHOOK_CHANNEL, StatusUpdate},
 };
 
@@ -124,7 +123,7 @@ impl StatusWebhookApi {
             StatusWebhookResponse::Invalid(_) => "invalid_update",
             StatusWebhookResponse::Unavailable(_) => "unavailable",
         };
-        self.state.ingestor.counters().record(Channel::StatusWebhook, STATUS_UPDATE_TYPE, outcome);
+        self.state.ingestor.counters().record(STATUS_WEBHOOK_CHANNEL, STATUS_UPDATE_TYPE, outcome);
         response
     }
 }

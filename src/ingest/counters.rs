@@ -4,18 +4,18 @@ use std::{collections::BTreeMap, sync::Mutex};
 
 use serde::Serialize;
 
-use super::Channel;
-
-/// Counts every callback answered, keyed by (channel, type, outcome).
+/// Counts every request answered, keyed by (source, type, outcome). A
+/// source is a WeCom channel (`wechat_api`, `wechat_bot`) or another webhook
+/// source (`status_webhook`).
 #[derive(Debug, Default)]
 pub struct CallbackCounters {
-    counts: Mutex<BTreeMap<(Channel, String, String), u64>>,
+    counts: Mutex<BTreeMap<(&'static str, String, String), u64>>,
 }
 
 /// One counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CounterRow {
-    /// `wechat_api` or `wechat_bot`.
+    /// `wechat_api`, `wechat_bot` or `status_webhook`.
     pub channel: String,
     /// Type label, `url_verification`, or `unknown` when refused before typing.
     pub callback_type: String,
@@ -27,9 +27,9 @@ pub struct CounterRow {
 
 impl CallbackCounters {
     /// Adds one.
-    pub fn record(&self, channel: Channel, callback_type: &str, outcome: &str) {
+    pub fn record(&self, source: &'static str, callback_type: &str, outcome: &str) {
         let mut counts = self.counts.lock().expect("counter lock");
-        *counts.entry((channel, callback_type.to_owned(), outcome.to_owned())).or_default() += 1;
+        *counts.entry((source, callback_type.to_owned(), outcome.to_owned())).or_default() += 1;
     }
 
     /// All counters, sorted.
@@ -38,8 +38,8 @@ impl CallbackCounters {
             .lock()
             .expect("counter lock")
             .iter()
-            .map(|((channel, callback_type, outcome), count)| CounterRow {
-                channel: channel.as_str().to_owned(),
+            .map(|((source, callback_type, outcome), count)| CounterRow {
+                channel: (*source).to_owned(),
                 callback_type: callback_type.clone(),
                 outcome: outcome.clone(),
                 count: *count,

@@ -28,8 +28,6 @@ pub enum Channel {
     WeChatApi,
     /// Smart-robot and legacy group-robot callbacks.
     WeChatBot,
-    /// Status callbacks from other systems.
-    StatusWebhook,
 }
 
 impl Channel {
@@ -38,7 +36,6 @@ impl Channel {
         match self {
             Channel::WeChatApi => "wechat_api",
             Channel::WeChatBot => "wechat_bot",
-            Channel::StatusWebhook => "status_webhook",
         }
     }
 }
@@ -127,7 +124,7 @@ impl Ingestor {
     pub fn channel_state(&self, channel: Channel) -> &ChannelCredentials {
         match channel {
             Channel::WeChatApi => &self.api,
-            Channel::WeChatBot | Channel::StatusWebhook => &self.bot,
+            Channel::WeChatBot => &self.bot,
         }
     }
 
@@ -138,7 +135,7 @@ impl Ingestor {
 
     /// Records a failure that happened before the pipeline (e.g. body too large).
     pub fn count_failure(&self, channel: Channel, error: &IngestError) {
-        self.counters.record(channel, "unknown", &error.outcome_label());
+        self.counters.record(channel.as_str(), "unknown", &error.outcome_label());
     }
 
     /// GET URL verification: returns the decrypted echo.
@@ -154,7 +151,7 @@ impl Ingestor {
             Ok(_) => "verified".to_owned(),
             Err(error) => error.outcome_label(),
         };
-        self.counters.record(channel, "url_verification", &outcome);
+        self.counters.record(channel.as_str(), "url_verification", &outcome);
         result
     }
 
@@ -174,11 +171,11 @@ impl Ingestor {
                     AppendOutcome::Stored { .. } => "stored",
                     AppendOutcome::Duplicate { .. } => "duplicate",
                 };
-                self.counters.record(channel, &ack.callback_type, outcome);
+                self.counters.record(channel.as_str(), &ack.callback_type, outcome);
             }
             Err(error) => {
                 tracing::warn!(channel = %channel, outcome = %error.outcome_label(), error = %error, "Callback refused.");
-                self.counters.record(channel, "unknown", &error.outcome_label());
+                self.counters.record(channel.as_str(), "unknown", &error.outcome_label());
             }
         }
         result

@@ -91,8 +91,12 @@ pub async fn spawn_app_in(env: &[(&str, String)], data_dir: &Path) -> TestApp {
 
 /// Starts the service with explicit settings.
 pub async fn spawn_with_settings(settings: Settings) -> TestApp {
-    let data_dir = settings.storage.data_dir.clone();
-    let application = Application::build(settings).await.expect("the service starts");
+    spawn_built(Application::build(settings).await.expect("the service starts")).await
+}
+
+/// Runs an already built application (e.g. with handlers from the builder).
+pub async fn spawn_built(application: Application) -> TestApp {
+    let data_dir = application.data_dir().to_owned();
     let base_url = format!("http://127.0.0.1:{}", application.port());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {

@@ -6,6 +6,7 @@ mod callbacks;
 mod configuration;
 mod dedupe;
 mod durability;
+mod handlers;
 mod helpers;
 mod openapi_spec;
 mod tracking;

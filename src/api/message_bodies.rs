@@ -1,0 +1,156 @@
+//! The JSON bodies of the message routes, and how rows become them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+
+use super::convert::time_from_ms;
+use crate::tracking::entity::{message, recipient};
+
+/// A message to register.
+#[derive(Debug, Clone, Object)]
+pub struct RegisterMessage {
+    /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent.
+    pub id: Option<String>,
+    /// How it was sent. `external`: by you, outside this service.
+    #[oai(default = "default_channel")]
+    pub channel: String,
+    /// Recipient user ids; empty to track the message as a whole.
+    #[oai(default)]
+    pub recipients: Vec<String>,
+    /// WeCom's `msgid`, if you sent it through WeCom.
+    pub wecom_msgid: Option<String>,
+    /// The template card's `task_id`: card clicks then count as `read`.
+    pub task_id: Option<String>,
+    /// The status to start from (default `sent`).
+    pub status: Option<String>,
+}
+
+pub(super) fn default_channel() -> String {
+    "external".to_owned()
+}
+
+/// A tracked message.
+#[derive(Debug, Clone, Object)]
+pub struct MessageBody {
+    /// Message id.
+    pub id: String,
+    /// `external`, `wecom_app`, `wecom_bot`.
+    pub channel: String,
+    /// The most advanced recipient's status.
+    pub status: Option<String>,
+    /// Registered through the API (else created by its first observation).
+    pub registered: bool,
+    /// WeCom's msgid.
+    pub wecom_msgid: Option<String>,
+    /// Template card task id.
+    pub task_id: Option<String>,
+    /// First seen.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Per recipient.
+    pub recipients: Vec<RecipientBody>,
+    /// Recipients per current status.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// One recipient's state.
+#[derive(Debug, Clone, Object)]
+pub struct RecipientBody {
+    /// User id (`""` for the message as a whole).
+    pub recipient: String,
+    /// Current status.
+    pub status: String,
+    /// Every status reached, applied or implied, in order.
+    pub reached: Vec<String>,
+}
+
+/// The status answer.
+#[derive(Debug, Clone, Object)]
+pub struct MessageStatusBody {
+    /// Message id.
+    pub message_id: String,
+    /// The most advanced recipient's status.
+    pub status: Option<String>,
+    /// Per recipient.
+    pub recipients: Vec<RecipientBody>,
+    /// Recipients per current status.
+    pub counts: BTreeMap<String, u64>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, Object)]
+pub struct HistoryEntry {
+    /// The event it came from.
+    pub event_id: i64,
+    /// Recipient (`""` for the whole message).
+    pub recipient: String,
+    /// Status observed or implied.
+    pub status: String,
+    /// `applied`, `implied`, `duplicate`, `stale`, `conflict`.
+    pub outcome: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// `register`, `status_webhook`, `wecom_card`, …
+    pub source: String,
+    /// When it says it happened.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Free text from the source.
+    pub detail: Option<String>,
+}
+
+/// The history answer.
+#[derive(Debug, Clone, Object)]
+pub struct HistoryBody {
+    /// Message id.
+    pub message_id: String,
+    /// Every observation in the order applied.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A page of messages.
+#[derive(Debug, Clone, Object)]
+pub struct MessagePage {
+    /// Newest first.
+    pub messages: Vec<MessageBody>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+pub(super) fn recipient_body(row: &recipient::Model) -> RecipientBody {
+    let seen = pmc_actors::status::StatusSet::from_bits(row.seen as u8);
+    RecipientBody {
+        recipient: row.recipient.clone(),
+        status: row.status.clone(),
+        reached: seen.iter().map(|status| status.as_str().to_owned()).collect(),
+    }
+}
+
+pub(super) fn counts(recipients: &[RecipientBody]) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for recipient in recipients {
+        *counts.entry(recipient.status.clone()).or_default() += 1;
+    }
+    counts
+}
+
+pub(super) fn message_body(row: message::Model, recipients: Vec<RecipientBody>) -> MessageBody {
+    MessageBody {
+        counts: counts(&recipients),
+        id: row.id,
+        channel: row.channel,
+        status: row.status,
+        registered: row.registered,
+        wecom_msgid: row.wecom_msgid,
+        task_id: row.task_id,
+        created_at: time_from_ms(row.created_at_ms),
+        updated_at: time_from_ms(row.updated_at_ms),
+        recipients,
+    }
+}
