@@ -15,4 +15,5 @@ pub mod simulator;
 pub mod startup;
 pub mod telemetry;
 pub mod tracking;
+pub mod webhooks;
 pub mod wecom;

@@ -24,6 +24,7 @@ use crate::{
     event_log::{EventLog, EventLogError},
     ingest::{CallbackCounters, Ingestor, ReplyPolicy},
     tracking::{self, Feeder, SqlTrackingStore},
+    webhooks::{self, WebhookHandler, status::StatusWebhookSource},
 };
 
 /// How long the actors may take to drain on shutdown.
@@ -44,6 +45,9 @@ pub enum StartupError {
     /// The actor system could not start.
     #[error("cannot start the actors: {0}")]
     Actors(#[from] pmc_actors::ActorSystemError),
+    /// A webhook source's name is invalid, reserved or used twice.
+    #[error("webhook source name {0:?}: use 1-40 of [a-z0-9_-], unique, not handlers/wechat/status")]
+    WebhookSource(String),
     /// The listener could not be bound or the server failed.
     #[error("HTTP server: {0}")]
     Http(#[from] std::io::Error),
@@ -53,6 +57,7 @@ pub enum StartupError {
 pub struct ApplicationBuilder {
     settings: Settings,
     handlers: HandlerRegistry,
+    sources: Vec<Arc<dyn WebhookHandler>>,
 }
 
 impl ApplicationBuilder {
@@ -76,9 +81,22 @@ impl ApplicationBuilder {
         self
     }
 
+    /// Mounts a webhook source at `POST /api/v1/webhooks/{name}` (the
+    /// seed's custom `BaseWebhookHandler`).
+    pub fn webhook_handler(mut self, source: impl WebhookHandler) -> Self {
+        self.sources.push(Arc::new(source));
+        self
+    }
+
     /// Opens storage, starts the actors, replays what the actors had not yet
     /// stored, and binds the listener.
     pub async fn build(self) -> Result<Application, StartupError> {
+        let mut names = std::collections::HashSet::new();
+        for source in &self.sources {
+            if !webhooks::valid_name(source.name()) || !names.insert(source.name().to_owned()) {
+                return Err(StartupError::WebhookSource(source.name().to_owned()));
+            }
+        }
         let settings = self.settings;
         let api_credentials = settings.channels.wechat_api.credentials()?;
         let bot_credentials = settings.channels.wechat_bot.credentials()?;
@@ -114,7 +132,7 @@ impl ApplicationBuilder {
         tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log and tracking store).");
         let feeder = Feeder::start(event_log.clone(), actors.handle(), checkpoint, head_notifications);
 
-        let status_webhook = settings
+        let status_verifier = settings
             .status_webhook
             .secret
             .as_ref()
@@ -140,7 +158,8 @@ impl ApplicationBuilder {
             event_log: event_log.clone(),
             tracking: store,
             supervisor: actors.handle(),
-            status_webhook,
+            status_source: Arc::new(StatusWebhookSource::new(status_verifier)),
+            webhook_sources: self.sources,
             started_at: Instant::now(),
             started_at_utc: chrono::Utc::now(),
             service_name: settings.service.name.clone(),
@@ -182,7 +201,7 @@ pub struct Application {
 impl Application {
     /// A builder, to register handlers before building.
     pub fn builder(settings: Settings) -> ApplicationBuilder {
-        ApplicationBuilder { settings, handlers: HandlerRegistry::default() }
+        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new() }
     }
 
     /// Builds with no custom handlers.

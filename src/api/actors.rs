@@ -157,6 +157,12 @@ impl ActorsApi {
             ),
             self.source(STATUS_WEBHOOK_CHANNEL, &["status updates"], &["POST /api/v1/webhooks/status"]),
         ];
+        for source in &self.state.webhook_sources {
+            let listens_to = source.listens_to();
+            let listens_to: Vec<&str> = listens_to.iter().map(String::as_str).collect();
+            let route = format!("POST /api/v1/webhooks/{}", source.name());
+            handlers.push(self.source(source.name(), &listens_to, &[route.as_str()]));
+        }
         for (name, stat) in self.state.supervisor.handler_stats().snapshot() {
             handlers.push(HandlerBody {
                 kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }.to_owned(),

@@ -12,7 +12,7 @@ mod message_bodies;
 mod messages;
 pub mod state;
 mod status;
-mod status_webhook;
+mod webhook_sources;
 
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 use self::{
     activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi, health::HealthApi,
-    messages::MessagesApi, state::AppState, status::StatusApi, status_webhook::StatusWebhookApi,
+    messages::MessagesApi, state::AppState, status::StatusApi, webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.
@@ -42,7 +42,7 @@ pub enum ApiTags {
 
 /// The whole API as one OpenAPI service.
 pub type ApiService = OpenApiService<
-    (CallbackApi, StatusWebhookApi, MessagesApi, ActivityApi, EventsApi, HealthApi, StatusApi, ActorsApi),
+    (CallbackApi, WebhookSourcesApi, MessagesApi, ActivityApi, EventsApi, HealthApi, StatusApi, ActorsApi),
     (),
 >;
 
@@ -51,7 +51,7 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
     OpenApiService::new(
         (
             CallbackApi::new(Arc::clone(&state)),
-            StatusWebhookApi::new(Arc::clone(&state)),
+            WebhookSourcesApi::new(Arc::clone(&state)),
             MessagesApi::new(Arc::clone(&state)),
             ActivityApi::new(Arc::clone(&state)),
             EventsApi::new(Arc::clone(&state)),

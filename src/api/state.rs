@@ -1,10 +1,13 @@
 //! What every handler can reach.
 
-use std::{path::PathBuf, time::Instant};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 
 use pmc_actors::SupervisorHandle;
 
-use crate::{configuration::Settings, event_log::EventLog, ingest::Ingestor, tracking::SqlTrackingStore};
+use crate::{
+    configuration::Settings, event_log::EventLog, ingest::Ingestor, tracking::SqlTrackingStore,
+    webhooks::WebhookHandler,
+};
 
 /// Shared, read-only application state (the mutable parts are owned by the
 /// event log's committer and the actors, and reached through handles).
@@ -17,8 +20,10 @@ pub struct AppState {
     pub tracking: SqlTrackingStore,
     /// The actor supervisor.
     pub supervisor: SupervisorHandle,
-    /// Verifies status callbacks; `None` when no secret is configured.
-    pub status_webhook: Option<standardwebhooks::Webhook>,
+    /// The built-in status-callback source.
+    pub status_source: Arc<dyn WebhookHandler>,
+    /// Sources registered on the builder, mounted at `/api/v1/webhooks/{name}`.
+    pub webhook_sources: Vec<Arc<dyn WebhookHandler>>,
     /// When the service started.
     pub started_at: Instant,
     /// Wall-clock start.

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// source (`status_webhook`).
 #[derive(Debug, Default)]
 pub struct CallbackCounters {
-    counts: Mutex<BTreeMap<(&'static str, String, String), u64>>,
+    counts: Mutex<BTreeMap<(String, String, String), u64>>,
 }
 
 /// One counter.
@@ -27,9 +27,9 @@ pub struct CounterRow {
 
 impl CallbackCounters {
     /// Adds one.
-    pub fn record(&self, source: &'static str, callback_type: &str, outcome: &str) {
+    pub fn record(&self, source: &str, callback_type: &str, outcome: &str) {
         let mut counts = self.counts.lock().expect("counter lock");
-        *counts.entry((source, callback_type.to_owned(), outcome.to_owned())).or_default() += 1;
+        *counts.entry((source.to_owned(), callback_type.to_owned(), outcome.to_owned())).or_default() += 1;
     }
 
     /// All counters, sorted.
@@ -39,7 +39,7 @@ impl CallbackCounters {
             .expect("counter lock")
             .iter()
             .map(|((source, callback_type, outcome), count)| CounterRow {
-                channel: (*source).to_owned(),
+                channel: source.clone(),
                 callback_type: callback_type.clone(),
                 outcome: outcome.clone(),
                 count: *count,

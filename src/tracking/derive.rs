@@ -18,8 +18,22 @@ pub const API_CHANNEL: &str = "api";
 pub const REGISTER_TYPE: &str = "message.register";
 /// Channel of status callbacks from other systems.
 pub const STATUS_WEBHOOK_CHANNEL: &str = "status_webhook";
-/// Callback type of a status callback.
+/// Callback type of status updates (from the status webhook or any source).
 pub const STATUS_UPDATE_TYPE: &str = "status.update";
+/// Callback type of an interaction reported by a custom webhook source.
+pub const INTERACTION_TYPE: &str = "interaction";
+/// The WeCom channels, whose events are typed callbacks.
+const WECOM_CHANNELS: [&str; 2] = ["wechat_api", "wechat_bot"];
+
+/// An interaction as a custom source stores it.
+#[derive(Debug, Deserialize)]
+struct SourceInteraction {
+    user_id: String,
+    kind: String,
+    message_id: Option<String>,
+    #[serde(default)]
+    data: serde_json::Value,
+}
 
 /// One status update from another system, as stored (validated).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,33 +52,46 @@ pub struct StatusUpdate {
 
 /// The signals of one stored event (empty for events tracking ignores).
 pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
+    let unreadable = |error: serde_json::Error| {
+        tracing::error!(event_id = event.id, error = %error, "Stored event unreadable for tracking.");
+        Vec::new()
+    };
     match (event.channel.as_str(), event.callback_type.as_str()) {
         (API_CHANNEL, REGISTER_TYPE) => match serde_json::from_str::<Registration>(&event.payload) {
             Ok(registration) => vec![Signal::Register(registration)],
-            Err(error) => {
-                tracing::error!(event_id = event.id, error = %error, "Stored registration unreadable.");
-                Vec::new()
-            }
+            Err(error) => unreadable(error),
         },
-        (STATUS_WEBHOOK_CHANNEL, _) => match serde_json::from_str::<Vec<StatusUpdate>>(&event.payload) {
-            Ok(updates) => {
-                updates.into_iter().filter_map(|update| observation(update, event.received_at_ms)).collect()
-            }
-            Err(error) => {
-                tracing::error!(event_id = event.id, error = %error, "Stored status update unreadable.");
-                Vec::new()
-            }
+        (channel, _) if WECOM_CHANNELS.contains(&channel) => wecom_signals(event),
+        (channel, STATUS_UPDATE_TYPE) => match serde_json::from_str::<Vec<StatusUpdate>>(&event.payload) {
+            Ok(updates) => updates
+                .into_iter()
+                .filter_map(|update| observation(update, channel, event.received_at_ms))
+                .collect(),
+            Err(error) => unreadable(error),
         },
-        _ => wecom_signals(event),
+        (channel, INTERACTION_TYPE) => match serde_json::from_str::<SourceInteraction>(&event.payload) {
+            Ok(interaction) => vec![Signal::Interaction(InteractionRecord {
+                user_id: interaction.user_id,
+                kind: interaction.kind.chars().take(48).collect(),
+                message_id: interaction.message_id.and_then(|id| MessageId::parse(&id).ok()),
+                callback_type: INTERACTION_TYPE.to_owned(),
+                channel: channel.to_owned(),
+                payload: interaction.data,
+                occurred_at_ms: None,
+                received_at_ms: event.received_at_ms,
+            })],
+            Err(error) => unreadable(error),
+        },
+        _ => Vec::new(),
     }
 }
 
-fn observation(update: StatusUpdate, received_at_ms: i64) -> Option<Signal> {
+fn observation(update: StatusUpdate, source: &str, received_at_ms: i64) -> Option<Signal> {
     Some(Signal::Observe(Observation {
         message_id: MessageId::parse(&update.message_id).ok()?,
         recipient: update.recipient,
         status: update.status,
-        source: STATUS_WEBHOOK_CHANNEL.to_owned(),
+        source: source.to_owned(),
         occurred_at_ms: update.occurred_at_ms,
         received_at_ms,
         detail: update.detail,

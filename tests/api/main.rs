@@ -11,3 +11,4 @@ mod helpers;
 mod openapi_spec;
 mod tracking;
 mod vectors_over_http;
+mod webhook_sources;

@@ -1,0 +1,160 @@
+//! A custom webhook source (the seed's BaseWebhookHandler) registered on the
+//! builder: mounted at /api/v1/webhooks/{name}, its events stored,
+//! deduplicated and tracked like every other callback.
+
+use async_trait::async_trait;
+use pmc_webhook::{
+    startup::Application,
+    tracking::derive::StatusUpdate,
+    webhooks::{IncomingEvent, WebhookError, WebhookHandler, WebhookRequest},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, settings_for, spawn_built},
+    tracking::{eventually, tracking_env},
+};
+
+/// A link-tracking service that posts `{click_id, user, message}` with a
+/// shared token: each click is an interaction and a `read`.
+struct LinkClicks;
+
+#[async_trait]
+impl WebhookHandler for LinkClicks {
+    fn name(&self) -> &str {
+        "link-clicks"
+    }
+
+    fn listens_to(&self) -> Vec<String> {
+        vec!["tracked link clicks".to_owned()]
+    }
+
+    fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
+        match request.headers.get("x-token").and_then(|v| v.to_str().ok()) {
+            Some("s3cret") => Ok(()),
+            _ => Err(WebhookError::Unauthorized("x-token is missing or wrong".to_owned())),
+        }
+    }
+
+    async fn handle_request(&self, request: &WebhookRequest) -> Result<Vec<IncomingEvent>, WebhookError> {
+        let click: Value =
+            serde_json::from_slice(&request.body).map_err(|e| WebhookError::BadRequest(e.to_string()))?;
+        let (Some(id), Some(user), Some(message)) =
+            (click["click_id"].as_str(), click["user"].as_str(), click["message"].as_str())
+        else {
+            return Err(WebhookError::Invalid("click_id, user and message are required".to_owned()));
+        };
+        let read = StatusUpdate {
+            message_id: message.to_owned(),
+            status: pmc_actors::Status::Read,
+            recipient: Some(user.to_owned()),
+            occurred_at_ms: None,
+            detail: Some("clicked a tracked link".to_owned()),
+        };
+        Ok(vec![
+            IncomingEvent::interaction(
+                format!("{id}:click"),
+                user,
+                "link_click",
+                Some(message),
+                click.clone(),
+            ),
+            IncomingEvent::status_updates(format!("{id}:read"), vec![read]),
+        ])
+    }
+}
+
+async fn spawn() -> (tempfile::TempDir, TestApp) {
+    let temp = tempfile::tempdir().unwrap();
+    let settings = settings_for(&tracking_env(), temp.path()).unwrap();
+    let application = Application::builder(settings).webhook_handler(LinkClicks).build().await.unwrap();
+    let app = spawn_built(application).await;
+    (temp, app)
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(format!("{}{path}", app.base_url))
+        .header("x-token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_custom_source_feeds_the_event_log_dedupe_and_tracking() {
+    let (_temp, app) = spawn().await;
+    let registered = app
+        .client
+        .post(format!("{}/api/v1/messages", app.base_url))
+        .json(&json!({"id": "link-msg", "recipients": ["ann", "ben"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let click = json!({"click_id": "c1", "user": "ann", "message": "link-msg"});
+    let first = post(&app, "/api/v1/webhooks/link-clicks", "s3cret", click.clone()).await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.json::<Value>().await.unwrap(), json!({"stored": 2, "duplicates": 0}));
+    let retry = post(&app, "/api/v1/webhooks/link-clicks", "s3cret", click).await;
+    assert_eq!(retry.json::<Value>().await.unwrap(), json!({"stored": 0, "duplicates": 2}));
+
+    let status = eventually(&app, "/api/v1/messages/link-msg/status", |s| s["status"] == "read").await;
+    assert_eq!(status["counts"], json!({"read": 1, "sent": 1}));
+    let interactions = eventually(&app, "/api/v1/interactions?type=link_click", |p| {
+        !p["interactions"].as_array().unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(interactions["interactions"][0]["user_id"], "ann");
+    assert_eq!(interactions["interactions"][0]["channel"], "link-clicks");
+    assert_eq!(interactions["interactions"][0]["message_id"], "link-msg");
+    let history = app.get_json("/api/v1/messages/link-msg/history").await;
+    assert!(
+        history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["source"] == "link-clicks" && row["status"] == "read")
+    );
+
+    assert_eq!(post(&app, "/api/v1/webhooks/link-clicks", "wrong", json!({})).await.status(), 401);
+    assert_eq!(
+        post(&app, "/api/v1/webhooks/link-clicks", "s3cret", json!({"user": "x"})).await.status(),
+        422
+    );
+    assert_eq!(post(&app, "/api/v1/webhooks/nobody", "s3cret", json!({})).await.status(), 404);
+
+    let handlers = app.get_json("/api/v1/webhooks/handlers").await;
+    let source = handlers.as_array().unwrap().iter().find(|h| h["name"] == "link-clicks").unwrap();
+    assert_eq!(source["routes"][0], "POST /api/v1/webhooks/link-clicks");
+    assert_eq!(source["invocations"], 4);
+    assert_eq!(source["failures"], 2);
+}
+
+#[tokio::test]
+async fn a_source_with_a_reserved_name_is_refused_at_start() {
+    struct Reserved;
+    #[async_trait]
+    impl WebhookHandler for Reserved {
+        fn name(&self) -> &str {
+            "status"
+        }
+        fn listens_to(&self) -> Vec<String> {
+            Vec::new()
+        }
+        fn verify_signature(&self, _request: &WebhookRequest) -> Result<(), WebhookError> {
+            Ok(())
+        }
+        async fn handle_request(
+            &self,
+            _request: &WebhookRequest,
+        ) -> Result<Vec<IncomingEvent>, WebhookError> {
+            Ok(Vec::new())
+        }
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let settings = settings_for(&tracking_env(), temp.path()).unwrap();
+    let error = Application::builder(settings).webhook_handler(Reserved).build().await.err().unwrap();
+    assert!(error.to_string().contains("\"status\""), "{error}");
+}
