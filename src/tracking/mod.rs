@@ -24,10 +24,10 @@ use crate::event_log::{CommitHook, EventLog, StoredEvent};
 const PAGE: u64 = 100;
 /// Signals handed to the supervisor between two backpressure checks (one
 /// status callback can carry a thousand).
-const SIGNALS_PER_CHUNK: usize = 2_000;
+const SIGNALS_PER_CHUNK: usize = 1_000;
 /// Dispatch more only while fewer units than this wait to be stored: the
 /// bound on the actors' mailboxes and the writer's queue.
-const MAX_PENDING_UNITS: u64 = 10_000;
+const MAX_PENDING_UNITS: u64 = 4_000;
 
 /// Tails the event log from the tracking checkpoint and feeds the supervisor,
 /// in commit order, as fast as the actors store (backpressure). The same
