@@ -178,6 +178,35 @@ impl NewQuarantine {
     }
 }
 
+/// Longest dedupe key stored as is (the column holds 255).
+const MAX_PLAIN_DEDUPE_KEY: usize = 160;
+
+/// A dedupe key that fits its column without merging distinct keys: a long
+/// one (a WeCom `view` event carries its URL) keeps a readable prefix and a
+/// hash of the whole key, so keys that differ only after the prefix stay distinct.
+fn bounded_dedupe_key(key: String) -> String {
+    if key.len() <= MAX_PLAIN_DEDUPE_KEY {
+        return key;
+    }
+    let prefix: String = key.chars().take(MAX_PLAIN_DEDUPE_KEY / 2).collect();
+    format!("{prefix}…{}", hex::encode(Sha1::digest(key.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_dedupe_keys_fit_the_column_and_stay_distinct() {
+        let long = "evt:u:1:view:https://example.com/".to_owned() + &"p".repeat(300);
+        let (first, second) =
+            (bounded_dedupe_key(format!("{long}1")), bounded_dedupe_key(format!("{long}2")));
+        assert_ne!(first, second);
+        assert!(first.len() < 255);
+        assert_eq!(bounded_dedupe_key("msgid:1".into()), "msgid:1", "short keys are unchanged");
+    }
+}
+
 /// What [`EventLog::append`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {
@@ -286,7 +315,8 @@ impl EventLog {
     }
 
     /// Stores a callback; returns once its batch has committed.
-    pub async fn append(&self, new_event: NewEvent) -> Result<AppendOutcome, EventLogError> {
+    pub async fn append(&self, mut new_event: NewEvent) -> Result<AppendOutcome, EventLogError> {
+        new_event.dedupe_key = bounded_dedupe_key(new_event.dedupe_key);
         let (reply, outcome) = oneshot::channel();
         self.requests
             .send(Request::Event(Box::new(new_event), reply))

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use pmc_actors::Status;
 use serde::Serialize;
+use sha1::{Digest, Sha1};
 
 use crate::{
     event_log::{AppendOutcome, EventLog, NewEvent},
@@ -143,8 +144,7 @@ pub async fn serve(
     let events = handler.handle_request(request).await?;
     let mut accepted = Accepted { stored: 0, duplicates: 0 };
     for event in events {
-        let dedupe_key =
-            format!("{}:{}", handler.name(), event.dedupe_key.chars().take(200).collect::<String>());
+        let dedupe_key = format!("{}:{}", handler.name(), stored_dedupe_key(&event));
         let mut stored = NewEvent::internal(
             handler.name(),
             &event.callback_type,
@@ -165,6 +165,18 @@ pub async fn serve(
     Ok(accepted)
 }
 
+/// The key an event is deduplicated by. A source that gives no key is
+/// deduplicated by content (type and payload), so distinct events are never
+/// taken for retries of each other. (Long keys are shortened safely by the
+/// event log, for every event.)
+fn stored_dedupe_key(event: &IncomingEvent) -> String {
+    if event.dedupe_key.is_empty() {
+        let content = format!("{}\n{}", event.callback_type, event.payload);
+        return format!("content:{}", hex::encode(Sha1::digest(content.as_bytes())));
+    }
+    event.dedupe_key.clone()
+}
+
 /// Whether a name may be mounted under `/api/v1/webhooks/`.
 pub fn valid_name(name: &str) -> bool {
     const RESERVED: [&str; 3] = ["handlers", "wechat", "status"];
@@ -180,3 +192,16 @@ pub fn parse_status(name: &str) -> Option<Status> {
 
 /// The registered sources, looked up by name.
 pub type WebhookSources = Vec<Arc<dyn WebhookHandler>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_without_a_key_are_told_apart_by_content() {
+        let first = IncomingEvent::other("ping", "", serde_json::json!({"n": 1}));
+        let second = IncomingEvent::other("ping", "", serde_json::json!({"n": 2}));
+        assert_ne!(stored_dedupe_key(&first), stored_dedupe_key(&second));
+        assert_eq!(stored_dedupe_key(&first), stored_dedupe_key(&first.clone()), "a retry keeps its key");
+    }
+}
