@@ -2,15 +2,15 @@
 //! them durably before answering, and hands them to the actor system.
 //!
 //! Reading order: [`startup`] wires everything; [`api`] is the HTTP front
-//! end; [`ingest`] is the callback pipeline; [`wecom`] is the protocol (pure,
-//! no I/O); [`event_log`] is the durable store; [`configuration`] loads the
-//! settings; [`simulator`] plays WeCom for demos and load.
+//! end; [`webhooks`] turns requests (WeCom's and other sources') into
+//! stored events; [`wecom`] is the protocol (pure, no I/O); [`event_log`] is
+//! the durable store; [`tracking`] feeds it to the actors; [`configuration`]
+//! loads the settings; [`simulator`] plays WeCom for demos and load.
 
 pub mod api;
 pub mod cli;
 pub mod configuration;
 pub mod event_log;
-pub mod ingest;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

@@ -22,9 +22,12 @@ use crate::{
     },
     configuration::{ChannelCredentials, ConfigError, Settings},
     event_log::{EventLog, EventLogError},
-    ingest::{CallbackCounters, Ingestor, ReplyPolicy},
     tracking::{self, Feeder, SqlTrackingStore},
-    webhooks::{self, WebhookHandler, status::StatusWebhookSource},
+    webhooks::{
+        self, CallbackCounters, WebhookHandler,
+        status::StatusWebhookSource,
+        wecom::{Channel, ReplyPolicy, WeComSource},
+    },
 };
 
 /// How long the actors may take to drain on shutdown.
@@ -143,18 +146,14 @@ impl ApplicationBuilder {
                 env: "STATUS_WEBHOOK_SECRET",
                 reason: "must be whsec_ followed by base64".to_owned(),
             })?;
-        let ingestor = Ingestor::new(
-            event_log.clone(),
-            api_credentials,
-            bot_credentials,
-            ReplyPolicy {
-                app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
-                bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
-            },
-            Arc::new(CallbackCounters::default()),
-        );
+        let replies = ReplyPolicy {
+            app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
+            bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
+        };
         let state = Arc::new(AppState {
-            ingestor,
+            wecom_app: Arc::new(WeComSource::new(Channel::WeChatApi, api_credentials, replies.clone())),
+            wecom_bot: Arc::new(WeComSource::new(Channel::WeChatBot, bot_credentials, replies)),
+            counters: Arc::new(CallbackCounters::default()),
             event_log: event_log.clone(),
             tracking: store,
             supervisor: actors.handle(),

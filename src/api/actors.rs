@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, error::ErrorBody, state::AppState};
-use crate::{ingest::Channel, tracking::derive::STATUS_WEBHOOK_CHANNEL};
+use crate::webhooks::WebhookHandler;
 
 /// Introspection routes.
 pub struct ActorsApi {
@@ -82,10 +82,10 @@ impl ActorsApi {
         Self { state }
     }
 
-    fn source(&self, name: &str, listens_to: &[&str], routes: &[&str]) -> HandlerBody {
+    fn source(&self, source: &dyn WebhookHandler) -> HandlerBody {
         let (mut invocations, mut failures) = (0, 0);
-        for row in self.state.ingestor.counters().snapshot() {
-            if row.channel == name {
+        for row in self.state.counters.snapshot() {
+            if row.channel == source.name() {
                 invocations += row.count;
                 if !matches!(row.outcome.as_str(), "stored" | "duplicate" | "verified") {
                     failures += row.count;
@@ -93,10 +93,10 @@ impl ActorsApi {
             }
         }
         HandlerBody {
-            name: name.to_owned(),
+            name: source.name().to_owned(),
             kind: "webhook".to_owned(),
-            listens_to: listens_to.iter().map(|s| (*s).to_owned()).collect(),
-            routes: routes.iter().map(|s| (*s).to_owned()).collect(),
+            listens_to: source.listens_to(),
+            routes: source.routes(),
             invocations,
             failures,
             last_error: None,
@@ -140,29 +140,8 @@ impl ActorsApi {
     /// and interaction handler, with invocations, failures and the last error.
     #[oai(path = "/api/v1/webhooks/handlers", method = "get", operation_id = "listHandlers")]
     async fn handlers(&self) -> Json<Vec<HandlerBody>> {
-        let mut handlers = vec![
-            self.source(
-                Channel::WeChatApi.as_str(),
-                &["app messages", "app events", "suite notices"],
-                &[
-                    "GET /api/v1/webhooks/wechat/api",
-                    "GET /api/v1/webhooks/wechat/api/verify",
-                    "POST /api/v1/webhooks/wechat/api",
-                ],
-            ),
-            self.source(
-                Channel::WeChatBot.as_str(),
-                &["smart-robot callbacks", "group-robot callbacks"],
-                &["GET /api/v1/webhooks/wechat/bot", "POST /api/v1/webhooks/wechat/bot"],
-            ),
-            self.source(STATUS_WEBHOOK_CHANNEL, &["status updates"], &["POST /api/v1/webhooks/status"]),
-        ];
-        for source in &self.state.webhook_sources {
-            let listens_to = source.listens_to();
-            let listens_to: Vec<&str> = listens_to.iter().map(String::as_str).collect();
-            let route = format!("POST /api/v1/webhooks/{}", source.name());
-            handlers.push(self.source(source.name(), &listens_to, &[route.as_str()]));
-        }
+        let mut handlers: Vec<HandlerBody> =
+            self.state.all_sources().iter().map(|source| self.source(source.as_ref())).collect();
         for (name, stat) in self.state.supervisor.handler_stats().snapshot() {
             handlers.push(HandlerBody {
                 kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }.to_owned(),

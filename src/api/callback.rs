@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use poem::{Body, Request, web::RemoteAddr};
 use poem_openapi::{
     ApiResponse, OpenApi,
@@ -15,7 +16,13 @@ use super::{
     error::{CallbackFailure, ErrorBody},
     state::AppState,
 };
-use crate::ingest::{Channel, IngestError};
+use crate::{
+    webhooks::{
+        WebhookError, WebhookRequest, serve, serve_url_check,
+        wecom::{Channel, WeComSource},
+    },
+    wecom::WeComError,
+};
 
 /// Callback routes.
 pub struct CallbackApi {
@@ -45,16 +52,13 @@ pub enum CallbackResponse {
     Unavailable(Json<ErrorBody>),
 }
 
-impl From<Result<String, IngestError>> for CallbackResponse {
-    fn from(result: Result<String, IngestError>) -> Self {
-        match result {
-            Ok(body) => CallbackResponse::Ok(PlainText(body)),
-            Err(error) => match CallbackFailure::from(&error) {
-                CallbackFailure::BadRequest(body) => CallbackResponse::BadRequest(body),
-                CallbackFailure::Forbidden(body) => CallbackResponse::Forbidden(body),
-                CallbackFailure::TooLarge(body) => CallbackResponse::TooLarge(body),
-                CallbackFailure::Unavailable(body) => CallbackResponse::Unavailable(body),
-            },
+impl CallbackResponse {
+    fn failure(failure: CallbackFailure) -> Self {
+        match failure {
+            CallbackFailure::BadRequest(body) => CallbackResponse::BadRequest(body),
+            CallbackFailure::Forbidden(body) => CallbackResponse::Forbidden(body),
+            CallbackFailure::TooLarge(body) => CallbackResponse::TooLarge(body),
+            CallbackFailure::Unavailable(body) => CallbackResponse::Unavailable(body),
         }
     }
 }
@@ -65,8 +69,19 @@ impl CallbackApi {
         Self { state }
     }
 
-    fn verify(&self, channel: Channel, request: &Request) -> CallbackResponse {
-        self.state.ingestor.verify_url(channel, request.uri().query().unwrap_or("")).into()
+    fn source(&self, channel: Channel) -> &WeComSource {
+        match channel {
+            Channel::WeChatApi => &self.state.wecom_app,
+            Channel::WeChatBot => &self.state.wecom_bot,
+        }
+    }
+
+    fn verify(&self, channel: Channel, request: &Request, remote: &RemoteAddr) -> CallbackResponse {
+        let request = webhook_request(request, remote, Bytes::new());
+        match serve_url_check(self.source(channel), &request, &self.state.counters) {
+            Ok(echo) => CallbackResponse::Ok(PlainText(echo)),
+            Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
+        }
     }
 
     async fn receive(
@@ -80,26 +95,40 @@ impl CallbackApi {
         let limit = self.state.max_body_bytes;
         let bytes = match body.into_bytes_limit(limit).await {
             Ok(bytes) => bytes,
-            Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-                let error = IngestError::BodyTooLarge { limit };
-                self.state.ingestor.count_failure(channel, &error);
-                return Err(error).into();
-            }
             Err(error) => {
-                let error = IngestError::Protocol(crate::wecom::WeComError::ParseXml(format!(
-                    "unreadable body: {error}"
-                )));
-                self.state.ingestor.count_failure(channel, &error);
-                return Err(error).into();
+                let (outcome, failure) = match error {
+                    poem::error::ReadBodyError::PayloadTooLarge => (
+                        "body_too_large".to_owned(),
+                        CallbackFailure::TooLarge(ErrorBody::new(
+                            "body_too_large",
+                            format!("body larger than {limit} bytes"),
+                            None,
+                        )),
+                    ),
+                    other => {
+                        let error = WeComError::ParseXml(format!("unreadable body: {other}"));
+                        (error.outcome_label(), CallbackFailure::from(&WebhookError::Protocol(error)))
+                    }
+                };
+                self.state.counters.record(channel.as_str(), "unknown", &outcome);
+                return CallbackResponse::failure(failure);
             }
         };
-        let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
-        self.state
-            .ingestor
-            .receive(channel, request.uri().query().unwrap_or(""), &bytes, source_ip)
-            .await
-            .map(|ack| ack.body)
-            .into()
+        let request = webhook_request(request, remote, bytes);
+        match serve(self.source(channel), &request, &self.state.event_log, &self.state.counters).await {
+            Ok(served) => CallbackResponse::Ok(PlainText(served.reply.unwrap_or_default())),
+            Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
+        }
+    }
+}
+
+/// What a source sees of an HTTP request.
+pub(super) fn webhook_request(request: &Request, remote: &RemoteAddr, body: Bytes) -> WebhookRequest {
+    WebhookRequest {
+        raw_query: request.uri().query().unwrap_or("").to_owned(),
+        headers: request.headers().clone(),
+        body,
+        source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
     }
 }
 
@@ -116,13 +145,14 @@ impl CallbackApi {
     async fn verify_app(
         &self,
         request: &Request,
+        remote: &RemoteAddr,
         msg_signature: Query<Option<String>>,
         timestamp: Query<Option<String>>,
         nonce: Query<Option<String>>,
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatApi, request)
+        self.verify(Channel::WeChatApi, request, remote)
     }
 
     /// Verify the app callback URL (seed alias)
@@ -132,13 +162,14 @@ impl CallbackApi {
     async fn verify_app_alias(
         &self,
         request: &Request,
+        remote: &RemoteAddr,
         msg_signature: Query<Option<String>>,
         timestamp: Query<Option<String>>,
         nonce: Query<Option<String>>,
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatApi, request)
+        self.verify(Channel::WeChatApi, request, remote)
     }
 
     /// Receive an app or suite callback
@@ -167,13 +198,14 @@ impl CallbackApi {
     async fn verify_bot(
         &self,
         request: &Request,
+        remote: &RemoteAddr,
         msg_signature: Query<Option<String>>,
         timestamp: Query<Option<String>>,
         nonce: Query<Option<String>>,
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatBot, request)
+        self.verify(Channel::WeChatBot, request, remote)
     }
 
     /// Receive a robot callback

@@ -3,7 +3,11 @@
 
 use poem_openapi::{Object, payload::Json};
 
-use crate::{event_log::EventLogError, ingest::IngestError, wecom::WeComError};
+use crate::{
+    event_log::EventLogError,
+    webhooks::{ServeError, WebhookError},
+    wecom::WeComError,
+};
 
 /// The JSON body of every error answer.
 #[derive(Debug, Clone, Object)]
@@ -36,25 +40,38 @@ pub enum CallbackFailure {
     Unavailable(Json<ErrorBody>),
 }
 
-impl From<&IngestError> for CallbackFailure {
-    fn from(error: &IngestError) -> Self {
+impl From<&ServeError> for CallbackFailure {
+    fn from(error: &ServeError) -> Self {
         match error {
-            IngestError::ChannelUnavailable { .. } => {
-                CallbackFailure::Unavailable(ErrorBody::new("channel_unavailable", error.to_string(), None))
-            }
-            IngestError::Protocol(protocol) => protocol_failure(protocol),
-            IngestError::Unparseable(protocol) => CallbackFailure::BadRequest(ErrorBody::new(
+            ServeError::Refused(refusal) => CallbackFailure::from(refusal),
+            ServeError::Quarantined(protocol) => CallbackFailure::BadRequest(ErrorBody::new(
                 "payload_unparseable",
                 format!("{protocol}; the callback was kept in quarantine"),
                 Some(protocol.code()),
             )),
-            IngestError::BodyTooLarge { .. } => {
-                CallbackFailure::TooLarge(ErrorBody::new("body_too_large", error.to_string(), None))
+            // Logged in full by `serve`; the answer says only "retry".
+            ServeError::Storage => CallbackFailure::Unavailable(storage_unavailable()),
+        }
+    }
+}
+
+impl From<&WebhookError> for CallbackFailure {
+    fn from(error: &WebhookError) -> Self {
+        match error {
+            WebhookError::Protocol(protocol) | WebhookError::Quarantine { error: protocol, .. } => {
+                protocol_failure(protocol)
             }
-            IngestError::Storage(storage) => {
-                // Logged in full by the pipeline; the answer says only "retry".
-                tracing::error!(error = %storage, "Callback not stored.");
-                CallbackFailure::Unavailable(storage_unavailable())
+            WebhookError::Unavailable(reason) => {
+                CallbackFailure::Unavailable(ErrorBody::new("channel_unavailable", reason.clone(), None))
+            }
+            WebhookError::Unauthorized(reason) => {
+                CallbackFailure::Forbidden(ErrorBody::new("unauthorized", reason.clone(), None))
+            }
+            WebhookError::BadRequest(reason) | WebhookError::Invalid(reason) => {
+                CallbackFailure::BadRequest(ErrorBody::new("malformed_request", reason.clone(), None))
+            }
+            WebhookError::NoUrlCheck => {
+                CallbackFailure::BadRequest(ErrorBody::new("malformed_request", error.to_string(), None))
             }
         }
     }

@@ -5,15 +5,21 @@ use std::{path::PathBuf, sync::Arc, time::Instant};
 use pmc_actors::SupervisorHandle;
 
 use crate::{
-    configuration::Settings, event_log::EventLog, ingest::Ingestor, tracking::SqlTrackingStore,
-    webhooks::WebhookHandler,
+    configuration::Settings,
+    event_log::EventLog,
+    tracking::SqlTrackingStore,
+    webhooks::{CallbackCounters, WebhookHandler, wecom::WeComSource},
 };
 
 /// Shared, read-only application state (the mutable parts are owned by the
 /// event log's committer and the actors, and reached through handles).
 pub struct AppState {
-    /// The callback pipeline.
-    pub ingestor: Ingestor,
+    /// The WeCom app (and suite) callback source.
+    pub wecom_app: Arc<WeComSource>,
+    /// The WeCom robot callback source.
+    pub wecom_bot: Arc<WeComSource>,
+    /// Requests answered, by source, type and outcome.
+    pub counters: Arc<CallbackCounters>,
     /// The event log (reads).
     pub event_log: EventLog,
     /// The tracking store (reads).
@@ -38,6 +44,16 @@ pub struct AppState {
     pub external_backends: ExternalBackends,
     /// Largest callback body accepted.
     pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Every webhook source: the built-in ones first, then the registered ones.
+    pub fn all_sources(&self) -> Vec<Arc<dyn WebhookHandler>> {
+        let mut sources: Vec<Arc<dyn WebhookHandler>> =
+            vec![self.wecom_app.clone(), self.wecom_bot.clone(), Arc::clone(&self.status_source)];
+        sources.extend(self.webhook_sources.iter().cloned());
+        sources
+    }
 }
 
 /// Whether MySQL, Redis and MongoDB are configured.

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, error::ErrorBody, state::AppState};
-use crate::{configuration::ChannelCredentials, ingest::Channel};
+use crate::{configuration::ChannelCredentials, webhooks::wecom::WeComSource};
 
 /// Status routes.
 pub struct StatusApi {
@@ -157,13 +157,13 @@ impl StatusApi {
         Self { state }
     }
 
-    fn channel(&self, channel: Channel) -> ChannelStatus {
-        let (state, detail) = match self.state.ingestor.channel_state(channel) {
+    fn channel(source: &WeComSource) -> ChannelStatus {
+        let (state, detail) = match source.credentials() {
             ChannelCredentials::Ready(_) => ("ready", None),
             ChannelCredentials::Disabled => ("disabled", None),
             ChannelCredentials::Unconfigured(reason) => ("unconfigured", Some(reason.clone())),
         };
-        ChannelStatus { name: channel.as_str().to_owned(), state: state.to_owned(), detail }
+        ChannelStatus { name: source.channel().as_str().to_owned(), state: state.to_owned(), detail }
     }
 }
 
@@ -207,7 +207,7 @@ impl StatusApi {
             version: state.service_version.clone(),
             started_at: state.started_at_utc,
             uptime_seconds: state.started_at.elapsed().as_secs(),
-            channels: vec![self.channel(Channel::WeChatApi), self.channel(Channel::WeChatBot)],
+            channels: vec![Self::channel(&state.wecom_app), Self::channel(&state.wecom_bot)],
             storage: StorageStatus {
                 mode: "embedded".to_owned(),
                 backends: vec![
@@ -235,8 +235,7 @@ impl StatusApi {
             },
             actors,
             callbacks: state
-                .ingestor
-                .counters()
+                .counters
                 .snapshot()
                 .into_iter()
                 .map(|row| CallbackCount {

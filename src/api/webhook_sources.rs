@@ -6,14 +6,19 @@
 use std::sync::Arc;
 
 use poem::{Body, Request, web::RemoteAddr};
-use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::Path,
+    payload::{Json, PlainText},
+};
 
+use super::callback::webhook_request;
 use super::{
     ApiTags,
     error::{ErrorBody, storage_unavailable},
     state::AppState,
 };
-use crate::webhooks::{Accepted, ServeError, WebhookError, WebhookHandler, WebhookRequest, serve};
+use crate::webhooks::{Accepted, ServeError, WebhookError, WebhookHandler, serve, serve_url_check};
 
 /// Largest accepted body.
 const MAX_BODY: usize = 1024 * 1024;
@@ -26,6 +31,9 @@ pub struct WebhookSourcesApi {
 /// Answers of a webhook source.
 #[derive(ApiResponse)]
 pub enum SourceResponse {
+    /// Stored, and answered with the source's own text (a handshake reply).
+    #[oai(status = 200)]
+    Replied(PlainText<String>),
     /// Stored durably (duplicates recognised); the actors apply it within milliseconds.
     #[oai(status = 202)]
     Accepted(Json<Accepted>),
@@ -38,6 +46,9 @@ pub enum SourceResponse {
     /// No such source.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The source has no URL check (`GET`).
+    #[oai(status = 405)]
+    NoUrlCheck(Json<ErrorBody>),
     /// Body larger than 1 MiB.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
@@ -47,21 +58,6 @@ pub enum SourceResponse {
     /// The source is not configured, or the event log cannot store now.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
-}
-
-impl SourceResponse {
-    fn outcome(&self) -> &'static str {
-        match self {
-            SourceResponse::Accepted(body) if body.stored == 0 => "duplicate",
-            SourceResponse::Accepted(_) => "stored",
-            SourceResponse::BadRequest(_) => "bad_request",
-            SourceResponse::Unauthorized(_) => "unauthorized",
-            SourceResponse::NotFound(_) => "not_found",
-            SourceResponse::TooLarge(_) => "body_too_large",
-            SourceResponse::Invalid(_) => "invalid",
-            SourceResponse::Unavailable(_) => "unavailable",
-        }
-    }
 }
 
 impl WebhookSourcesApi {
@@ -77,24 +73,34 @@ impl WebhookSourcesApi {
         remote: &RemoteAddr,
         body: Body,
     ) -> SourceResponse {
-        let response = match body.into_bytes_limit(MAX_BODY).await {
-            Err(_) => SourceResponse::TooLarge(ErrorBody::new("body_too_large", "at most 1 MiB", None)),
-            Ok(body) => {
-                let webhook_request = WebhookRequest {
-                    raw_query: request.uri().query().unwrap_or("").to_owned(),
-                    headers: request.headers().clone(),
-                    body,
-                    source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
-                };
-                match serve(source, &webhook_request, &self.state.event_log).await {
-                    Ok(accepted) => SourceResponse::Accepted(Json(accepted)),
-                    Err(ServeError::Storage) => SourceResponse::Unavailable(storage_unavailable()),
-                    Err(ServeError::Refused(refusal)) => refused(refusal),
-                }
-            }
+        let Ok(body) = body.into_bytes_limit(MAX_BODY).await else {
+            self.state.counters.record(source.name(), "unknown", "body_too_large");
+            return SourceResponse::TooLarge(ErrorBody::new("body_too_large", "at most 1 MiB", None));
         };
-        self.state.ingestor.counters().record(source.name(), "webhook", response.outcome());
-        response
+        let request = webhook_request(request, remote, body);
+        match serve(source, &request, &self.state.event_log, &self.state.counters).await {
+            Ok(served) => match served.reply {
+                Some(reply) => SourceResponse::Replied(PlainText(reply)),
+                None => SourceResponse::Accepted(Json(served.accepted)),
+            },
+            Err(ServeError::Storage) => SourceResponse::Unavailable(storage_unavailable()),
+            Err(ServeError::Quarantined(error)) => SourceResponse::BadRequest(ErrorBody::new(
+                "payload_unparseable",
+                format!("{error}; kept in quarantine"),
+                Some(error.code()),
+            )),
+            Err(ServeError::Refused(refusal)) => refused(refusal),
+        }
+    }
+
+    fn find(&self, name: &str) -> Result<Arc<dyn WebhookHandler>, SourceResponse> {
+        self.state.webhook_sources.iter().find(|source| source.name() == name).cloned().ok_or_else(|| {
+            SourceResponse::NotFound(ErrorBody::new(
+                "not_found",
+                format!("no webhook source named {name}"),
+                None,
+            ))
+        })
     }
 }
 
@@ -111,6 +117,13 @@ fn refused(error: WebhookError) -> SourceResponse {
         }
         WebhookError::Unavailable(reason) => {
             SourceResponse::Unavailable(ErrorBody::new("not_configured", reason, None))
+        }
+        WebhookError::NoUrlCheck => {
+            SourceResponse::NoUrlCheck(ErrorBody::new("no_url_check", error.to_string(), None))
+        }
+        WebhookError::Protocol(error) | WebhookError::Quarantine { error, .. } => {
+            let kind = if error.code() == -40001 { "signature_mismatch" } else { "malformed_request" };
+            SourceResponse::BadRequest(ErrorBody::new(kind, error.to_string(), Some(error.code())))
         }
     }
 }
@@ -142,14 +155,31 @@ impl WebhookSourcesApi {
         remote: &RemoteAddr,
         body: Body,
     ) -> SourceResponse {
-        let Some(source) = self.state.webhook_sources.iter().find(|source| source.name() == name.0).cloned()
-        else {
-            return SourceResponse::NotFound(ErrorBody::new(
-                "not_found",
-                format!("no webhook source named {}", name.0),
-                None,
-            ));
+        match self.find(&name.0) {
+            Ok(source) => self.run(source.as_ref(), request, remote, body).await,
+            Err(response) => response,
+        }
+    }
+
+    /// Verify a custom webhook's URL
+    ///
+    /// For sources with a URL handshake (a `WebhookHandler` that implements
+    /// `verify_url`): answers the source's text; 405 for sources without one.
+    #[oai(path = "/api/v1/webhooks/:name", method = "get", operation_id = "verifyCustomWebhookUrl")]
+    async fn verify_custom(
+        &self,
+        name: Path<String>,
+        request: &Request,
+        remote: &RemoteAddr,
+    ) -> SourceResponse {
+        let source = match self.find(&name.0) {
+            Ok(source) => source,
+            Err(response) => return response,
         };
-        self.run(source.as_ref(), request, remote, body).await
+        let request = webhook_request(request, remote, bytes::Bytes::new());
+        match serve_url_check(source.as_ref(), &request, &self.state.counters) {
+            Ok(text) => SourceResponse::Replied(PlainText(text)),
+            Err(refusal) => refused(refusal),
+        }
     }
 }

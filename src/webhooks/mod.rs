@@ -1,59 +1,95 @@
 //! Webhook sources: the seed's `BaseWebhookHandler` (`handle_request` +
-//! `verify_signature`) in Rust. A [`WebhookHandler`] registered on the
-//! application builder is mounted at `POST /api/v1/webhooks/{name}`; what it
-//! returns is stored in the same event log, deduplicated the same way, and
-//! fed to the same actors. The built-in status callbacks
-//! (`/api/v1/webhooks/status`) are a source like any other ([`status`]).
+//! `verify_signature`) in Rust. Every way in is a [`WebhookHandler`]: the
+//! built-in WeCom app and robot channels ([`wecom`]), the built-in status
+//! callbacks ([`status`]), and any source registered on the application
+//! builder (mounted at `/api/v1/webhooks/{name}`). [`serve`] runs one the
+//! same way for all: verify, handle, store every event in the event log
+//! (deduplicated), answer — so they all feed the same actors.
 
+pub mod counters;
+mod serve;
 pub mod status;
+pub mod wecom;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use pmc_actors::Status;
 use serde::Serialize;
-use sha1::{Digest, Sha1};
+use serde_json::value::RawValue;
 
+pub use self::{
+    counters::{CallbackCounters, CounterRow},
+    serve::{Accepted, ServeError, Served, serve, serve_url_check},
+};
 use crate::{
-    event_log::{AppendOutcome, EventLog, NewEvent},
+    event_log::NewQuarantine,
     tracking::derive::{INTERACTION_TYPE, STATUS_UPDATE_TYPE, StatusUpdate},
+    wecom::WeComError,
 };
 
 /// A webhook request, as a source sees it.
 #[derive(Debug, Clone)]
 pub struct WebhookRequest {
-    /// The raw query string.
+    /// The raw query string, still percent-encoded.
     pub raw_query: String,
     /// The headers.
     pub headers: http::HeaderMap,
-    /// The raw body (read whatever the Content-Type, up to 1 MiB).
+    /// The raw body (read whatever the Content-Type, up to the route's cap).
     pub body: bytes::Bytes,
     /// The peer address.
     pub source_ip: Option<String>,
 }
 
 /// One event a source wants stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct IncomingEvent {
     /// Dotted type label; `status.update` and `interaction` also feed tracking.
     pub callback_type: String,
-    /// Retries of the same event carry the same key (kept per source).
+    /// Retries of the same event carry the same key; empty: deduplicated by content.
     pub dedupe_key: String,
     /// The member it concerns, if any.
     pub user_id: Option<String>,
     /// The content, as JSON.
-    pub payload: serde_json::Value,
+    pub payload: Box<RawValue>,
+    /// The encrypted envelope it came in, for sources that have one (WeCom).
+    pub envelope: Option<RawEnvelope>,
+}
+
+/// What an encrypted callback looked like on the wire, kept beside its
+/// payload so that the raw log can be audited and replayed.
+#[derive(Debug, Clone, Default)]
+pub struct RawEnvelope {
+    /// `xml` or `json`.
+    pub format: String,
+    /// Query `msg_signature`.
+    pub msg_signature: String,
+    /// Query `timestamp`.
+    pub timestamp: String,
+    /// Query `nonce`.
+    pub nonce: String,
+    /// The ciphertext as received.
+    pub ciphertext: String,
+    /// The decrypted document.
+    pub plaintext: String,
 }
 
 impl IncomingEvent {
-    /// Status observations for tracked messages.
-    pub fn status_updates(dedupe_key: impl Into<String>, updates: Vec<StatusUpdate>) -> Self {
+    /// Any event: stored and listed in `/api/v1/events`; tracked when its
+    /// type is `status.update` or `interaction`.
+    pub fn new(callback_type: &str, dedupe_key: impl Into<String>, payload: &impl Serialize) -> Self {
         Self {
-            callback_type: STATUS_UPDATE_TYPE.to_owned(),
+            callback_type: callback_type.to_owned(),
             dedupe_key: dedupe_key.into(),
             user_id: None,
-            payload: serde_json::to_value(updates).expect("updates serialise"),
+            payload: serde_json::value::to_raw_value(payload).expect("JSON payloads always serialise"),
+            envelope: None,
         }
+    }
+
+    /// Status observations for tracked messages.
+    pub fn status_updates(dedupe_key: impl Into<String>, updates: Vec<StatusUpdate>) -> Self {
+        Self::new(STATUS_UPDATE_TYPE, dedupe_key, &updates)
     }
 
     /// A user interaction (`kind` e.g. `link_click`), optionally about a tracked message.
@@ -64,22 +100,31 @@ impl IncomingEvent {
         message_id: Option<&str>,
         data: serde_json::Value,
     ) -> Self {
-        Self {
-            callback_type: INTERACTION_TYPE.to_owned(),
-            dedupe_key: dedupe_key.into(),
-            user_id: Some(user_id.to_owned()),
-            payload: serde_json::json!({"user_id": user_id, "kind": kind, "message_id": message_id, "data": data}),
-        }
+        let payload =
+            serde_json::json!({"user_id": user_id, "kind": kind, "message_id": message_id, "data": data});
+        Self { user_id: Some(user_id.to_owned()), ..Self::new(INTERACTION_TYPE, dedupe_key, &payload) }
     }
 
     /// Any other event: stored and listed in `/api/v1/events`, not tracked.
     pub fn other(callback_type: &str, dedupe_key: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self {
-            callback_type: callback_type.to_owned(),
-            dedupe_key: dedupe_key.into(),
-            user_id: None,
-            payload,
-        }
+        Self::new(callback_type, dedupe_key, &payload)
+    }
+}
+
+/// What a source made of a request: the events to store, and the body to
+/// answer with once they are stored.
+#[derive(Debug, Clone, Default)]
+pub struct Handled {
+    /// The events, stored in order.
+    pub events: Vec<IncomingEvent>,
+    /// `None`: the standard `202 {stored, duplicates}`; `Some`: `200` with
+    /// this text (WeCom's empty body, `success` or encrypted passive reply).
+    pub reply: Option<String>,
+}
+
+impl From<Vec<IncomingEvent>> for Handled {
+    fn from(events: Vec<IncomingEvent>) -> Self {
+        Self { events, reply: None }
     }
 }
 
@@ -98,88 +143,80 @@ pub enum WebhookError {
     /// The source cannot work now, e.g. not configured (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The source has no URL check (`GET`, 405).
+    #[error("this source has no URL verification")]
+    NoUrlCheck,
+    /// A WeCom protocol failure, with its official code (signature and
+    /// receiveid mismatches 403, the rest 400).
+    #[error(transparent)]
+    Protocol(WeComError),
+    /// Authentic, but the payload is unreadable: `serve` keeps the record in
+    /// quarantine (nothing authentic is lost) and answers 400.
+    #[error("payload quarantined: {error}")]
+    Quarantine {
+        /// Why it could not be read.
+        error: WeComError,
+        /// What is kept.
+        record: Box<NewQuarantine>,
+    },
+}
+
+impl WebhookError {
+    /// The counter label for this refusal.
+    pub fn outcome_label(&self) -> String {
+        match self {
+            WebhookError::Unauthorized(_) => "unauthorized".to_owned(),
+            WebhookError::BadRequest(_) => "bad_request".to_owned(),
+            WebhookError::Invalid(_) => "invalid".to_owned(),
+            WebhookError::Unavailable(_) => "unavailable".to_owned(),
+            WebhookError::NoUrlCheck => "no_url_check".to_owned(),
+            WebhookError::Protocol(error) => error.outcome_label(),
+            WebhookError::Quarantine { .. } => "quarantined".to_owned(),
+        }
+    }
 }
 
 /// A webhook source.
 #[async_trait]
 pub trait WebhookHandler: Send + Sync + 'static {
-    /// Its name: the last path segment of its route, `[a-z0-9_-]{1,40}`.
+    /// Its name: for registered sources the last path segment of its route,
+    /// `[a-z0-9_-]{1,40}`.
     fn name(&self) -> &str;
+
     /// What it receives, for `GET /api/v1/webhooks/handlers`.
     fn listens_to(&self) -> Vec<String>;
-    /// Checks that the request is authentic, before anything is parsed.
+
+    /// Its routes, for `GET /api/v1/webhooks/handlers`.
+    fn routes(&self) -> Vec<String> {
+        vec![format!("POST /api/v1/webhooks/{}", self.name())]
+    }
+
+    /// The namespace its dedupe keys live in, so that two sources never take
+    /// each other's events for retries. `None` only for keys that are unique
+    /// on their own (WeCom's, which both WeCom routes share).
+    fn dedupe_namespace(&self) -> Option<&str> {
+        Some(self.name())
+    }
+
+    /// A URL check (`GET`): WeCom's `echostr` handshake and the like; the
+    /// `Ok` text is the answer. By default there is none (405).
+    fn verify_url(&self, _request: &WebhookRequest) -> Result<String, WebhookError> {
+        Err(WebhookError::NoUrlCheck)
+    }
+
+    /// Checks that the request is authentic, before its content is read.
     fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError>;
-    /// Turns a verified request into the events to store.
-    async fn handle_request(&self, request: &WebhookRequest) -> Result<Vec<IncomingEvent>, WebhookError>;
-}
 
-/// The answer to an accepted request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
-pub struct Accepted {
-    /// Events stored now.
-    pub stored: u64,
-    /// Events already stored earlier (retries): not stored twice.
-    pub duplicates: u64,
-}
-
-/// Why a request was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    /// The source refused it.
-    #[error(transparent)]
-    Refused(#[from] WebhookError),
-    /// The event log could not store it (the sender should retry).
-    #[error("the event log is unavailable")]
-    Storage,
-}
-
-/// Runs a source on a request: verify, handle, store every event (after
-/// this returns `Ok`, they are durable).
-pub async fn serve(
-    handler: &dyn WebhookHandler,
-    request: &WebhookRequest,
-    event_log: &EventLog,
-) -> Result<Accepted, ServeError> {
-    handler.verify_signature(request)?;
-    let events = handler.handle_request(request).await?;
-    let mut accepted = Accepted { stored: 0, duplicates: 0 };
-    for event in events {
-        let dedupe_key = format!("{}:{}", handler.name(), stored_dedupe_key(&event));
-        let mut stored = NewEvent::internal(
-            handler.name(),
-            &event.callback_type,
-            dedupe_key,
-            request.source_ip.clone(),
-            event.payload.to_string(),
-        );
-        stored.user_id = event.user_id;
-        match event_log.append(stored).await {
-            Ok(AppendOutcome::Stored { .. }) => accepted.stored += 1,
-            Ok(AppendOutcome::Duplicate { .. }) => accepted.duplicates += 1,
-            Err(error) => {
-                tracing::error!(source = handler.name(), error = %error, "Webhook event not stored.");
-                return Err(ServeError::Storage);
-            }
-        }
-    }
-    Ok(accepted)
-}
-
-/// The key an event is deduplicated by. A source that gives no key is
-/// deduplicated by content (type and payload), so distinct events are never
-/// taken for retries of each other. (Long keys are shortened safely by the
-/// event log, for every event.)
-fn stored_dedupe_key(event: &IncomingEvent) -> String {
-    if event.dedupe_key.is_empty() {
-        let content = format!("{}\n{}", event.callback_type, event.payload);
-        return format!("content:{}", hex::encode(Sha1::digest(content.as_bytes())));
-    }
-    event.dedupe_key.clone()
+    /// Turns a verified request into the events to store (and, optionally,
+    /// the answer). `Ok(vec![…].into())` for the standard answer.
+    async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError>;
 }
 
 /// Whether a name may be mounted under `/api/v1/webhooks/`.
 pub fn valid_name(name: &str) -> bool {
-    const RESERVED: [&str; 3] = ["handlers", "wechat", "status"];
+    // The built-in sources' names and route segments.
+    const RESERVED: [&str; 6] =
+        ["handlers", "wechat", "status", "status_webhook", "wechat_api", "wechat_bot"];
     (1..=40).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         && !RESERVED.contains(&name)
@@ -192,16 +229,3 @@ pub fn parse_status(name: &str) -> Option<Status> {
 
 /// The registered sources, looked up by name.
 pub type WebhookSources = Vec<Arc<dyn WebhookHandler>>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_without_a_key_are_told_apart_by_content() {
-        let first = IncomingEvent::other("ping", "", serde_json::json!({"n": 1}));
-        let second = IncomingEvent::other("ping", "", serde_json::json!({"n": 2}));
-        assert_ne!(stored_dedupe_key(&first), stored_dedupe_key(&second));
-        assert_eq!(stored_dedupe_key(&first), stored_dedupe_key(&first.clone()), "a retry keeps its key");
-    }
-}

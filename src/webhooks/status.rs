@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use pmc_actors::MessageId;
 use serde::Deserialize;
 
-use super::{IncomingEvent, WebhookError, WebhookHandler, WebhookRequest, parse_status};
+use super::{Handled, IncomingEvent, WebhookError, WebhookHandler, WebhookRequest, parse_status};
 use crate::tracking::derive::{STATUS_WEBHOOK_CHANNEL, StatusUpdate};
 
 /// Most updates accepted in one request.
@@ -68,6 +68,10 @@ impl WebhookHandler for StatusWebhookSource {
         vec!["status updates".to_owned()]
     }
 
+    fn routes(&self) -> Vec<String> {
+        vec!["POST /api/v1/webhooks/status".to_owned()]
+    }
+
     fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
         let verifier = self.verifier.as_ref().ok_or_else(|| {
             WebhookError::Unavailable("status callbacks need STATUS_WEBHOOK_SECRET (whsec_…)".to_owned())
@@ -77,7 +81,7 @@ impl WebhookHandler for StatusWebhookSource {
             .map_err(|error| WebhookError::Unauthorized(error.to_string()))
     }
 
-    async fn handle_request(&self, request: &WebhookRequest) -> Result<Vec<IncomingEvent>, WebhookError> {
+    async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
         let updates = match serde_json::from_slice::<StatusUpdatesIn>(&request.body) {
             Ok(StatusUpdatesIn::Batch(batch)) => batch,
             Ok(StatusUpdatesIn::Single(update)) => vec![update],
@@ -93,6 +97,6 @@ impl WebhookHandler for StatusWebhookSource {
             .collect::<Result<Vec<_>, _>>()
             .map_err(WebhookError::Invalid)?;
         let webhook_id = request.headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        Ok(vec![IncomingEvent::status_updates(webhook_id, validated)])
+        Ok(vec![IncomingEvent::status_updates(webhook_id, validated)].into())
     }
 }

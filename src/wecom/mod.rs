@@ -206,6 +206,11 @@ impl CallbackCrypto {
             .finish())
     }
 
+    /// Checks `msg_signature` over a ciphertext (constant time).
+    pub fn check_signature(&self, query: &CallbackQuery, ciphertext: &str) -> Result<(), WeComError> {
+        self.verify(query, ciphertext)
+    }
+
     fn verify(&self, query: &CallbackQuery, ciphertext: &str) -> Result<(), WeComError> {
         signature::verify_signature(
             self.token.expose_secret(),

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use pmc_webhook::{
     startup::Application,
     tracking::derive::StatusUpdate,
-    webhooks::{IncomingEvent, WebhookError, WebhookHandler, WebhookRequest},
+    webhooks::{Handled, IncomingEvent, WebhookError, WebhookHandler, WebhookRequest},
 };
 use serde_json::{Value, json};
 
@@ -36,7 +36,7 @@ impl WebhookHandler for LinkClicks {
         }
     }
 
-    async fn handle_request(&self, request: &WebhookRequest) -> Result<Vec<IncomingEvent>, WebhookError> {
+    async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
         let click: Value =
             serde_json::from_slice(&request.body).map_err(|e| WebhookError::BadRequest(e.to_string()))?;
         let (Some(id), Some(user), Some(message)) =
@@ -60,14 +60,62 @@ impl WebhookHandler for LinkClicks {
                 click.clone(),
             ),
             IncomingEvent::status_updates(format!("{id}:read"), vec![read]),
-        ])
+        ]
+        .into())
+    }
+}
+
+/// A source in the style of Meta's webhooks: a GET handshake that echoes
+/// `hub.challenge` when `hub.verify_token` matches, and events answered
+/// with the literal text `EVENT_RECEIVED`.
+struct Handshake;
+
+#[async_trait]
+impl WebhookHandler for Handshake {
+    fn name(&self) -> &str {
+        "meta"
+    }
+
+    fn listens_to(&self) -> Vec<String> {
+        vec!["page events".to_owned()]
+    }
+
+    fn routes(&self) -> Vec<String> {
+        vec!["GET /api/v1/webhooks/meta".to_owned(), "POST /api/v1/webhooks/meta".to_owned()]
+    }
+
+    fn verify_url(&self, request: &WebhookRequest) -> Result<String, WebhookError> {
+        let query: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(request.raw_query.as_bytes()).into_owned().collect();
+        match (query.get("hub.verify_token").map(String::as_str), query.get("hub.challenge")) {
+            (Some("tok"), Some(challenge)) => Ok(challenge.clone()),
+            _ => Err(WebhookError::Unauthorized("hub.verify_token is wrong".to_owned())),
+        }
+    }
+
+    fn verify_signature(&self, _request: &WebhookRequest) -> Result<(), WebhookError> {
+        Ok(())
+    }
+
+    async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
+        let event: Value =
+            serde_json::from_slice(&request.body).map_err(|e| WebhookError::BadRequest(e.to_string()))?;
+        Ok(Handled {
+            events: vec![IncomingEvent::other("meta.page", "", event)],
+            reply: Some("EVENT_RECEIVED".to_owned()),
+        })
     }
 }
 
 async fn spawn() -> (tempfile::TempDir, TestApp) {
     let temp = tempfile::tempdir().unwrap();
     let settings = settings_for(&tracking_env(), temp.path()).unwrap();
-    let application = Application::builder(settings).webhook_handler(LinkClicks).build().await.unwrap();
+    let application = Application::builder(settings)
+        .webhook_handler(LinkClicks)
+        .webhook_handler(Handshake)
+        .build()
+        .await
+        .unwrap();
     let app = spawn_built(application).await;
     (temp, app)
 }
@@ -146,15 +194,70 @@ async fn a_source_with_a_reserved_name_is_refused_at_start() {
         fn verify_signature(&self, _request: &WebhookRequest) -> Result<(), WebhookError> {
             Ok(())
         }
-        async fn handle_request(
-            &self,
-            _request: &WebhookRequest,
-        ) -> Result<Vec<IncomingEvent>, WebhookError> {
-            Ok(Vec::new())
+        async fn handle_request(&self, _request: &WebhookRequest) -> Result<Handled, WebhookError> {
+            Ok(Handled::default())
         }
     }
     let temp = tempfile::tempdir().unwrap();
     let settings = settings_for(&tracking_env(), temp.path()).unwrap();
     let error = Application::builder(settings).webhook_handler(Reserved).build().await.err().unwrap();
     assert!(error.to_string().contains("\"status\""), "{error}");
+}
+
+#[tokio::test]
+async fn a_source_can_answer_a_url_handshake_and_its_own_reply() {
+    let (_temp, app) = spawn().await;
+    let url = |query: &str| format!("{}/api/v1/webhooks/meta?{query}", app.base_url);
+    let verified = app
+        .client
+        .get(url("hub.mode=subscribe&hub.verify_token=tok&hub.challenge=8071"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+    assert_eq!(verified.text().await.unwrap(), "8071");
+    let refused = app.client.get(url("hub.verify_token=nope&hub.challenge=1")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    // A source without a handshake answers GET with 405.
+    let no_check =
+        app.client.get(format!("{}/api/v1/webhooks/link-clicks", app.base_url)).send().await.unwrap();
+    assert_eq!(no_check.status(), 405);
+
+    let event = app
+        .client
+        .post(format!("{}/api/v1/webhooks/meta", app.base_url))
+        .json(&json!({"object": "page", "entry": [{"id": "p1"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event.status(), 200);
+    assert_eq!(event.text().await.unwrap(), "EVENT_RECEIVED");
+    let events = app.get_json("/api/v1/events?channel=meta").await;
+    let stored = &events["events"].as_array().unwrap()[0];
+    assert_eq!(stored["callback_type"], "meta.page");
+    let detail = app.get_json(&format!("/api/v1/events/{}", stored["id"])).await;
+    assert_eq!(detail["payload"]["entry"][0]["id"], "p1");
+}
+
+#[tokio::test]
+async fn the_built_in_wecom_routes_are_webhook_sources_too() {
+    let (_temp, app) = spawn().await;
+    let handlers = app.get_json("/api/v1/webhooks/handlers").await;
+    let names: Vec<&str> = handlers.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(&names[..5], ["wechat_api", "wechat_bot", "status_webhook", "link-clicks", "meta"]);
+    let app_source = &handlers[0];
+    assert_eq!(app_source["kind"], "webhook");
+    assert!(app_source["routes"].as_array().unwrap().contains(&json!("POST /api/v1/webhooks/wechat/api")));
+    // A refused WeCom callback counts as a failure of that source.
+    let refused = app
+        .client
+        .post(format!("{}/api/v1/webhooks/wechat/api?msg_signature=00&timestamp=1&nonce=n", app.base_url))
+        .body("<xml><Encrypt><![CDATA[abcd]]></Encrypt></xml>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let handlers = app.get_json("/api/v1/webhooks/handlers").await;
+    assert_eq!(handlers[0]["invocations"], 1);
+    assert_eq!(handlers[0]["failures"], 1);
 }
