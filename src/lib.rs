@@ -12,6 +12,7 @@ pub mod cli;
 pub mod configuration;
 pub mod event_log;
 pub mod simulator;
+pub mod sql_chunks;
 pub mod startup;
 pub mod telemetry;
 pub mod tracking;

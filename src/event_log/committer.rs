@@ -23,6 +23,7 @@ use super::{
     entity::{dedupe_key, event, quarantine},
     health::EventLogHealth,
 };
+use crate::sql_chunks;
 
 /// How often expired dedupe keys are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
@@ -146,7 +147,11 @@ impl Committer {
         now_ms: i64,
     ) -> Result<(Vec<AppendOutcome>, Vec<StoredEvent>), sea_orm::DbErr> {
         let transaction = self.db.begin().await?;
-        let keys: Vec<&str> = events.iter().map(|(event, _)| event.dedupe_key.as_str()).collect();
+        let mut keys: Vec<&str> = events.iter().map(|(event, _)| event.dedupe_key.as_str()).collect();
+        // Repeating a key changes nothing but the statement's shape.
+        if let Some(&last) = keys.last() {
+            keys.resize(sql_chunks::padded_len(keys.len()), last);
+        }
         let known: HashMap<String, dedupe_key::Model> = if keys.is_empty() {
             HashMap::new()
         } else {
@@ -185,17 +190,22 @@ impl Committer {
                 first_seen_ms: Set(now_ms),
                 event_id: Set(row.id),
             });
-            dedupe_key::Entity::insert_many(dedupe_rows)
-                .on_conflict(
-                    OnConflict::column(dedupe_key::Column::DedupeKey)
-                        .update_columns([dedupe_key::Column::FirstSeenMs, dedupe_key::Column::EventId])
-                        .to_owned(),
-                )
-                .exec_without_returning(&transaction)
-                .await?;
-            event::Entity::insert_many(stored.iter().cloned().map(event::ActiveModel::from))
-                .exec_without_returning(&transaction)
-                .await?;
+            let dedupe_rows: Vec<_> = dedupe_rows.collect();
+            for chunk in sql_chunks::chunks(&dedupe_rows) {
+                dedupe_key::Entity::insert_many(chunk.iter().cloned())
+                    .on_conflict(
+                        OnConflict::column(dedupe_key::Column::DedupeKey)
+                            .update_columns([dedupe_key::Column::FirstSeenMs, dedupe_key::Column::EventId])
+                            .to_owned(),
+                    )
+                    .exec_without_returning(&transaction)
+                    .await?;
+            }
+            for chunk in sql_chunks::chunks(&stored) {
+                event::Entity::insert_many(chunk.iter().cloned().map(event::ActiveModel::from))
+                    .exec_without_returning(&transaction)
+                    .await?;
+            }
         }
         if !quarantined.is_empty() {
             let rows = quarantined.iter().map(|(item, _)| item.clone().into_active_model());

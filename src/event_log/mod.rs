@@ -255,8 +255,8 @@ impl EventLog {
                 SqliteSynchronous::Normal => Sync::Normal,
             })
             .busy_timeout(Duration::from_secs(5))
-            // Batch INSERTs of every size would each stay cached (~100 KB each).
-            .statement_cache_capacity(24);
+            // Batch statements come in few shapes (`sql_chunks`): 3 × ~10.
+            .statement_cache_capacity(48);
         let connect = |connections: u32, options: SqliteConnectOptions| async move {
             SqlitePoolOptions::new()
                 .max_connections(connections)

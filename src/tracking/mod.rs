@@ -128,7 +128,9 @@ async fn wait_closing(mut closing: watch::Receiver<bool>) {
 async fn feed_in_chunks(supervisor: &SupervisorHandle, page: &[StoredEvent]) -> bool {
     let mut chunk = Vec::new();
     let mut signals = 0;
-    for event in committed(page) {
+    // Derived one event at a time: a page of batch status callbacks holds
+    // tens of thousands of signals, which would all wait in memory at once.
+    for event in page.iter().map(committed) {
         signals += event.signals.len();
         chunk.push(event);
         if signals >= SIGNALS_PER_CHUNK {
@@ -160,13 +162,10 @@ async fn wait_for_capacity(supervisor: &SupervisorHandle) {
     }
 }
 
-fn committed(stored: &[StoredEvent]) -> Vec<CommittedEvent> {
-    stored
-        .iter()
-        .map(|event| CommittedEvent {
-            id: event.id,
-            callback_type: event.callback_type.clone(),
-            signals: derive::signals_of(event),
-        })
-        .collect()
+fn committed(event: &StoredEvent) -> CommittedEvent {
+    CommittedEvent {
+        id: event.id,
+        callback_type: event.callback_type.clone(),
+        signals: derive::signals_of(event),
+    }
 }

@@ -22,11 +22,10 @@ use super::{
     migration::Migrator,
 };
 
-/// Rows per INSERT statement: far below SQLite's 32 766 bound variables.
-const ROWS_PER_STATEMENT: usize = 500;
 const CHECKPOINT_NAME: &str = "tracking";
-/// Prepared statements cached per connection.
-const STATEMENT_CACHE: usize = 24;
+/// Prepared statements cached per connection: every insert shape
+/// (5 tables × 9 chunk sizes, see [`crate::sql_chunks`]) and the queries.
+const STATEMENT_CACHE: usize = 64;
 
 /// The tracking store.
 #[derive(Clone)]
@@ -47,8 +46,8 @@ impl SqlTrackingStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            // Multi-row INSERTs of every batch size would each be cached at
-            // ~100 KB (heaptrack: 90 MB); keep only the common statements.
+            // Multi-row INSERTs come in few shapes (`sql_chunks`), so all stay
+            // cached; unbounded batch sizes once cost 90 MB here (heaptrack).
             .statement_cache_capacity(STATEMENT_CACHE);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -77,7 +76,7 @@ impl SqlTrackingStore {
     }
 }
 
-/// Inserts rows in statements of [`ROWS_PER_STATEMENT`]; `on_conflict`
+/// Inserts rows in statements of few shapes ([`crate::sql_chunks`]); `on_conflict`
 /// decides what a key conflict does (update the state, or keep the first row).
 async fn insert_in_chunks<A>(
     transaction: &DatabaseTransaction,
@@ -87,7 +86,7 @@ async fn insert_in_chunks<A>(
 where
     A: ActiveModelTrait + Clone + Send,
 {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in crate::sql_chunks::chunks(&rows) {
         <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
             .on_conflict(on_conflict.clone())
             .exec_without_returning(transaction)
