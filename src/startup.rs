@@ -20,8 +20,8 @@ use crate::{
         self,
         state::{AppState, ExternalBackends},
     },
-    configuration::{ChannelCredentials, ConfigError, Settings},
-    event_log::{EventLog, EventLogError},
+    configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
+    event_log::{self, EventLog, EventLogError},
     tracking::{self, Feeder, SqlTrackingStore},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -110,7 +110,18 @@ impl ApplicationBuilder {
             path: settings.storage.data_dir.clone(),
             reason: error.to_string(),
         })?;
-        let store = SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?;
+        let store = match settings.storage.mode {
+            StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
+            StorageMode::External => {
+                let url = settings.mysql.url().ok_or(ConfigError::Invalid {
+                    key: "mysql.host",
+                    env: "MYSQL_HOST",
+                    reason: "storage.mode external needs MySQL".to_owned(),
+                })?;
+                let instance = event_log::instance_id(&settings.storage.data_dir)?;
+                SqlTrackingStore::open_mysql(&url, &instance).await?
+            }
+        };
         let checkpoint = store.checkpoint().await?;
         let tracking_settings = &settings.tracking;
         let actors = ActorSystem::start(ActorSystemConfig {
@@ -132,7 +143,13 @@ impl ApplicationBuilder {
         // The commit hook is only a notification; the feeder reads the log itself.
         let (hook, head_notifications) = tracking::commit_notifier();
         let event_log = EventLog::open(&settings.storage, hook).await?;
-        tracing::info!(data_dir = %settings.storage.data_dir.display(), "Storage mode: embedded (SQLite event log and tracking store).");
+        tracing::info!(
+            mode = settings.storage.mode.as_str(),
+            event_log = %settings.storage.data_dir.join("events.db").display(),
+            tracking = store.backend_name(),
+            "Storage ready: the local event log acknowledges; tracking is stored in {}.",
+            store.backend_name()
+        );
         let feeder = Feeder::start(event_log.clone(), actors.handle(), checkpoint, head_notifications);
 
         let status_verifier = settings
@@ -165,6 +182,7 @@ impl ApplicationBuilder {
             service_version: settings.service.version.clone(),
             data_dir: settings.storage.data_dir.clone(),
             external_backends: ExternalBackends::from_settings(&settings),
+            storage_mode: settings.storage.mode,
             max_body_bytes: settings.webhook.max_body_bytes,
         });
         let listener =

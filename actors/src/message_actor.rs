@@ -239,8 +239,7 @@ impl Actor for MessageActor {
         state: &mut MessageActorState,
     ) -> Result<(), ActorProcessingErr> {
         if !state.loaded {
-            // A load failure fails the actor; the supervisor restarts it and re-sends.
-            state.state = state.store.load_message(&state.id).await?.unwrap_or_default();
+            state.state = load_until_stored(state.store.as_ref(), &state.id).await.unwrap_or_default();
             state.loaded = true;
         }
         match message {
@@ -262,5 +261,25 @@ impl Actor for MessageActor {
             }
         }
         Ok(())
+    }
+}
+
+/// Loads a message's state, retrying with backoff while the store is down:
+/// an outage is not a poison message, so it must not use up the actor's
+/// restarts (after which its signals would be given up). The writer waits
+/// for the store the same way, so nothing moves on without it.
+async fn load_until_stored(store: &dyn TrackingStore, id: &MessageId) -> Option<MessageState> {
+    let mut delay = std::time::Duration::from_millis(100);
+    let mut attempt = 1u32;
+    loop {
+        match store.load_message(id).await {
+            Ok(state) => return state,
+            Err(error) => {
+                tracing::warn!(message_id = %id, attempt, error = %error, "Loading a message failed; retrying.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+                attempt += 1;
+            }
+        }
     }
 }

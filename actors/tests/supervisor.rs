@@ -217,13 +217,26 @@ async fn the_live_cap_bounds_actors_and_loses_nothing() {
 #[tokio::test]
 async fn a_crashed_message_actor_is_restarted_without_losing_its_signal() {
     let store = Arc::new(MemoryStore::default());
-    store.inner.lock().unwrap().fail_load_once.insert(id("crashy"));
+    store.inner.lock().unwrap().panic_load_once.insert(id("crashy"));
     let system = start(&store, settings(), HandlerRegistry::default(), 0).await;
     let handle = system.handle();
     handle.apply_committed(vec![event(1, vec![observe("crashy", Some("u"), Status::Delivered)])]).unwrap();
     settle(&handle, 1).await;
     assert_eq!(handle.stats(Duration::from_secs(1)).await.unwrap().restarts, 1);
     assert_eq!(recipient_status(&store, "crashy", "u"), Some(Status::Delivered));
+}
+
+#[tokio::test]
+async fn a_store_outage_is_waited_out_not_counted_as_a_crash() {
+    let store = Arc::new(MemoryStore::default());
+    // More failed loads than the restarts an actor is allowed.
+    store.inner.lock().unwrap().fail_loads = 4;
+    let system = start(&store, settings(), HandlerRegistry::default(), 0).await;
+    let handle = system.handle();
+    handle.apply_committed(vec![event(1, vec![observe("patient", Some("u"), Status::Read)])]).unwrap();
+    settle(&handle, 1).await;
+    assert_eq!(handle.stats(Duration::from_secs(1)).await.unwrap().restarts, 0);
+    assert_eq!(recipient_status(&store, "patient", "u"), Some(Status::Read));
 }
 
 #[tokio::test]

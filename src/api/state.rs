@@ -40,6 +40,8 @@ pub struct AppState {
     pub service_version: String,
     /// Where the event log lives.
     pub data_dir: PathBuf,
+    /// Embedded or external.
+    pub storage_mode: crate::configuration::StorageMode,
     /// Which external backends are configured.
     pub external_backends: ExternalBackends,
     /// Largest callback body accepted.

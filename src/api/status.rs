@@ -185,7 +185,7 @@ impl StatusApi {
             };
         let health = state.event_log.health().snapshot();
         let external = state.external_backends;
-        let not_yet = "configured, but this version stores only in the embedded event log";
+        let not_yet = "configured, but not used by this version yet";
         let backend = |name: &str, configured: bool| BackendStatus {
             name: name.to_owned(),
             kind: name.to_owned(),
@@ -193,6 +193,31 @@ impl StatusApi {
             in_use: false,
             healthy: None,
             detail: if configured { not_yet.to_owned() } else { "not configured".to_owned() },
+        };
+        let tracking_backend = state.tracking.backend_name();
+        let tracking = BackendStatus {
+            name: "tracking".to_owned(),
+            kind: tracking_backend.to_owned(),
+            configured: true,
+            in_use: true,
+            healthy: Some(state.tracking.ping().await),
+            detail: if tracking_backend == "mysql" {
+                "messages, recipients, history, interactions, member events".to_owned()
+            } else {
+                state.data_dir.join("tracking.db").display().to_string()
+            },
+        };
+        let mysql = if tracking_backend == "mysql" {
+            BackendStatus { name: "mysql".to_owned(), ..tracking.clone() }
+        } else {
+            BackendStatus {
+                detail: if external.mysql {
+                    "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)".to_owned()
+                } else {
+                    "not configured".to_owned()
+                },
+                ..backend("mysql", external.mysql)
+            }
         };
         let actors = match state.supervisor.stats(Duration::from_secs(2)).await {
             Ok(stats) => ActorStatus {
@@ -209,7 +234,7 @@ impl StatusApi {
             uptime_seconds: state.started_at.elapsed().as_secs(),
             channels: vec![Self::channel(&state.wecom_app), Self::channel(&state.wecom_bot)],
             storage: StorageStatus {
-                mode: "embedded".to_owned(),
+                mode: state.storage_mode.as_str().to_owned(),
                 backends: vec![
                     BackendStatus {
                         name: "event_log".to_owned(),
@@ -219,7 +244,8 @@ impl StatusApi {
                         healthy: Some(state.event_log.health().is_ready()),
                         detail: state.data_dir.join("events.db").display().to_string(),
                     },
-                    backend("mysql", external.mysql),
+                    tracking,
+                    mysql,
                     backend("redis", external.redis),
                     backend("mongodb", external.mongodb),
                 ],

@@ -52,6 +52,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("LOG_LEVEL", "log.level"),
     ("LOG_FORMAT", "log.format"),
     ("PMC_DATA_DIR", "storage.data_dir"),
+    ("PMC_STORAGE", "storage.mode"),
     ("STATUS_WEBHOOK_SECRET", "status_webhook.secret"),
     ("PMC_HOST", "webhook.host"),
     ("PMC_PORT", "webhook.port"),
@@ -208,6 +209,15 @@ impl Settings {
                     reason: "must be whsec_ followed by base64".to_owned(),
                 }
             })?;
+        }
+        if self.storage.mode == super::StorageMode::External && self.mysql.url().is_none() {
+            return Err(ConfigError::Invalid {
+                key: "mysql.host",
+                env: "MYSQL_HOST",
+                reason: "storage.mode external (PMC_STORAGE=external) needs MySQL: set MYSQL_HOST (and \
+                         MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD, MYSQL_DATABASE)"
+                    .to_owned(),
+            });
         }
         if self.tracking.max_live_actors == 0 || self.tracking.writer_max_rows == 0 {
             return Err(ConfigError::Invalid {

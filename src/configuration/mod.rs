@@ -12,7 +12,7 @@ mod load;
 
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 pub use self::{
@@ -104,6 +104,10 @@ pub struct ChannelSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct StorageSettings {
+    /// `embedded` (SQLite only) or `external` (MySQL, and Redis/MongoDB when
+    /// configured) — `PMC_STORAGE`. The local event log is the
+    /// acknowledgement point in both.
+    pub mode: StorageMode,
     /// Where the SQLite event log lives (`PMC_DATA_DIR`).
     pub data_dir: PathBuf,
     /// A repeated dedupe key within this window is a retry (seconds).
@@ -120,6 +124,7 @@ pub struct StorageSettings {
 impl Default for StorageSettings {
     fn default() -> Self {
         Self {
+            mode: StorageMode::Embedded,
             data_dir: PathBuf::from("data"),
             dedupe_window_secs: 24 * 3600,
             group_commit_max_batch: 512,
@@ -165,6 +170,26 @@ pub struct StatusWebhookSettings {
     /// Without it the route answers 503.
     #[serde(deserialize_with = "secret_empty_as_none")]
     pub secret: Option<SecretString>,
+}
+
+/// Where tracking data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageMode {
+    /// SQLite files in the data directory; nothing else needed.
+    Embedded,
+    /// MySQL (required) for tracking, shared by replicas.
+    External,
+}
+
+impl StorageMode {
+    /// `embedded` or `external`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageMode::Embedded => "embedded",
+            StorageMode::External => "external",
+        }
+    }
 }
 
 /// SQLite's `synchronous` pragma for the event log.
@@ -219,6 +244,23 @@ pub struct MysqlSettings {
     pub password: Option<SecretString>,
     /// Database name.
     pub database: String,
+}
+
+impl MysqlSettings {
+    /// The connection URL, when a host is configured (it carries the
+    /// password: never log it).
+    pub fn url(&self) -> Option<SecretString> {
+        let host = self.host.as_ref()?;
+        let mut url = url::Url::parse("mysql://localhost/").expect("a valid base URL");
+        url.set_host(Some(host)).ok()?;
+        url.set_port(Some(self.port)).ok()?;
+        url.set_username(&self.user).ok()?;
+        if let Some(password) = &self.password {
+            url.set_password(Some(password.expose_secret())).ok()?;
+        }
+        url.set_path(&self.database);
+        Some(SecretString::from(url.to_string()))
+    }
 }
 
 impl Default for MysqlSettings {

@@ -235,6 +235,24 @@ pub struct EventLog {
     _lock: Arc<File>,
 }
 
+/// This data directory's event log identity: a random name created once and
+/// kept in `instance_id`. Event ids are unique only within one event log, so
+/// anything shared between replicas (a MySQL checkpoint) is keyed by it.
+pub fn instance_id(data_dir: &std::path::Path) -> Result<String, EventLogError> {
+    let path = data_dir.join("instance_id");
+    let data_dir_error = |reason: String| EventLogError::DataDir { path: data_dir.to_owned(), reason };
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_owned()),
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(data_dir_error(error.to_string())),
+    }
+    std::fs::create_dir_all(data_dir).map_err(|error| data_dir_error(error.to_string()))?;
+    let id = hex::encode(rand::random::<[u8; 8]>());
+    std::fs::write(&path, format!("{id}\n")).map_err(|error| data_dir_error(error.to_string()))?;
+    Ok(id)
+}
+
 impl EventLog {
     /// Opens (creating and migrating) the event log in `settings.data_dir` and
     /// starts its committer. `on_commit` receives every committed batch.

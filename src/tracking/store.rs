@@ -1,7 +1,9 @@
-//! [`SqlTrackingStore`]: the actors' [`TrackingStore`] over sea-orm. In the
-//! embedded default it is a SQLite file beside the event log (`tracking.db`);
-//! everything in it can be rebuilt from the event log by replay, which is why
-//! it commits without fsync (`synchronous=NORMAL`).
+//! [`SqlTrackingStore`]: the actors' [`TrackingStore`] over sea-orm, one
+//! code path for both backends. In the embedded default it is a SQLite file
+//! beside the event log (`tracking.db`); everything in it can be rebuilt
+//! from the event log by replay, which is why it commits without fsync
+//! (`synchronous=NORMAL`). In external mode it is MySQL (or MariaDB), with
+//! the same migrations and statements.
 
 use std::{collections::HashMap, path::Path, time::Duration};
 
@@ -10,19 +12,19 @@ use pmc_actors::{MessageId, MessageState, StoreError, TrackingStore, rows::Write
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, SqlxSqliteConnector,
-    TransactionTrait,
+    ColumnTrait, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, SqlxSqliteConnector, TransactionTrait,
     sea_query::OnConflict,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     entity::{checkpoint, history, interaction, member_event, message, recipient},
     migration::Migrator,
 };
 
-const CHECKPOINT_NAME: &str = "tracking";
 /// Prepared statements cached per connection: every insert shape
 /// (5 tables × 9 chunk sizes, see [`crate::sql_chunks`]) and the queries.
 const STATEMENT_CACHE: usize = 64;
@@ -31,6 +33,8 @@ const STATEMENT_CACHE: usize = 64;
 #[derive(Clone)]
 pub struct SqlTrackingStore {
     db: DatabaseConnection,
+    /// The row of `checkpoints` this service's event log is tracked by.
+    checkpoint_name: String,
 }
 
 fn store_error(error: impl std::fmt::Display) -> StoreError {
@@ -57,7 +61,38 @@ impl SqlTrackingStore {
             .map_err(store_error)?;
         let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
         Migrator::up(&db, None).await.map_err(store_error)?;
-        Ok(Self { db })
+        Ok(Self { db, checkpoint_name: "tracking".to_owned() })
+    }
+
+    /// Connects to MySQL (creating and migrating the tables). `instance`
+    /// names this service's event log: its checkpoint is kept under
+    /// `tracking:{instance}`, so a database shared with other event logs
+    /// never skips or replays another's events.
+    pub async fn open_mysql(url: &SecretString, instance: &str) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(url.expose_secret().to_owned());
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(3))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await.map_err(store_error)?;
+        Migrator::up(&db, None).await.map_err(store_error)?;
+        Ok(Self { db, checkpoint_name: format!("tracking:{instance}") })
+    }
+
+    /// `sqlite` or `mysql`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DbBackend::MySql => "mysql",
+            DbBackend::Sqlite => "sqlite",
+            _ => "sql",
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
     }
 
     /// The connection, for the API's reads.
@@ -67,7 +102,7 @@ impl SqlTrackingStore {
 
     /// The stored checkpoint (0 when nothing was ever applied).
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
-        Ok(checkpoint::Entity::find_by_id(CHECKPOINT_NAME)
+        Ok(checkpoint::Entity::find_by_id(self.checkpoint_name.as_str())
             .one(&self.db)
             .await
             .map_err(store_error)?
@@ -207,7 +242,7 @@ impl TrackingStore for SqlTrackingStore {
             &transaction,
             history_rows,
             OnConflict::columns([history::Column::EventId, history::Column::Seq, history::Column::Recipient])
-                .do_nothing()
+                .do_nothing_on([history::Column::EventId])
                 .to_owned(),
         )
         .await?;
@@ -231,7 +266,7 @@ impl TrackingStore for SqlTrackingStore {
             &transaction,
             interactions,
             OnConflict::columns([interaction::Column::EventId, interaction::Column::Seq])
-                .do_nothing()
+                .do_nothing_on([interaction::Column::EventId])
                 .to_owned(),
         )
         .await?;
@@ -252,13 +287,13 @@ impl TrackingStore for SqlTrackingStore {
             &transaction,
             members,
             OnConflict::columns([member_event::Column::EventId, member_event::Column::Seq])
-                .do_nothing()
+                .do_nothing_on([member_event::Column::EventId])
                 .to_owned(),
         )
         .await?;
         if let Some(event_id) = batch.checkpoint {
             checkpoint::Entity::insert(checkpoint::ActiveModel {
-                name: Set(CHECKPOINT_NAME.to_owned()),
+                name: Set(self.checkpoint_name.clone()),
                 event_id: Set(event_id),
             })
             .on_conflict(

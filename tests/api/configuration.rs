@@ -128,3 +128,27 @@ fn secrets_never_appear_in_debug_output() {
     assert!(!printed.contains(crate::helpers::APP_KEY), "{printed}");
     assert!(printed.contains("wwcorp"));
 }
+
+#[test]
+fn external_storage_needs_mysql_and_builds_its_url_from_the_seed_names() {
+    let error = load_from(&env(&[("PMC_STORAGE", "external")]), &CliOverrides::default()).unwrap_err();
+    assert!(error.to_string().contains("MYSQL_HOST"), "{error}");
+    let settings = load_from(
+        &env(&[
+            ("PMC_STORAGE", "external"),
+            ("MYSQL_HOST", "db.internal"),
+            ("MYSQL_PORT", "3307"),
+            ("MYSQL_USER", "pmc"),
+            ("MYSQL_PASSWORD", "p@ss/w:rd"),
+            ("MYSQL_DATABASE", "notify"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(settings.storage.mode, pmc_webhook::configuration::StorageMode::External);
+    let url = secrecy::ExposeSecret::expose_secret(&settings.mysql.url().unwrap()).to_owned();
+    assert_eq!(url, "mysql://pmc:p%40ss%2Fw%3Ard@db.internal:3307/notify", "the password is escaped");
+    assert!(!format!("{settings:?}").contains("p@ss"), "and never printed");
+    let default = load_from(&env(&[]), &CliOverrides::default()).unwrap();
+    assert_eq!(default.storage.mode, pmc_webhook::configuration::StorageMode::Embedded);
+}

@@ -2,10 +2,12 @@
 //! as WeCom and business systems would. One test binary, one link step.
 
 mod api_surface;
+mod backends;
 mod callbacks;
 mod configuration;
 mod dedupe;
 mod durability;
+mod external_mysql;
 mod handlers;
 mod helpers;
 mod openapi_spec;

@@ -97,16 +97,22 @@ impl SupervisorState {
         if let Some(id) = self.task_cache.get(task_id) {
             return Some(id.clone());
         }
-        match self.store.message_for_task(task_id).await {
-            Ok(found) => {
-                if let Some(id) = &found {
-                    self.task_cache.put(task_id.to_owned(), id.clone());
+        // While the store is down, wait for it rather than store the click
+        // unlinked: the writer cannot store anything meanwhile either.
+        let mut delay = std::time::Duration::from_millis(100);
+        loop {
+            match self.store.message_for_task(task_id).await {
+                Ok(found) => {
+                    if let Some(id) = &found {
+                        self.task_cache.put(task_id.to_owned(), id.clone());
+                    }
+                    return found;
                 }
-                found
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, task_id, "Looking up a card's message failed; the click is stored unlinked.");
-                None
+                Err(error) => {
+                    tracing::warn!(error = %error, task_id, "Looking up a card's message failed; retrying.");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(5));
+                }
             }
         }
     }

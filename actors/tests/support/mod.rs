@@ -26,15 +26,23 @@ pub struct Inner {
     pub checkpoint: i64,
     pub writes: u64,
     /// Loads of these ids fail once (to crash their actor).
-    pub fail_load_once: HashSet<MessageId>,
+    /// Loads of these ids panic once (a bug).
+    pub panic_load_once: HashSet<MessageId>,
+    /// This many loads fail (an outage).
+    pub fail_loads: u32,
 }
 
 #[async_trait]
 impl TrackingStore for MemoryStore {
     async fn load_message(&self, id: &MessageId) -> Result<Option<MessageState>, StoreError> {
         let mut inner = self.inner.lock().unwrap();
-        if inner.fail_load_once.remove(id) {
-            return Err(StoreError("injected load failure".into()));
+        if inner.panic_load_once.remove(id) {
+            drop(inner);
+            panic!("injected bug while loading {id}");
+        }
+        if inner.fail_loads > 0 {
+            inner.fail_loads -= 1;
+            return Err(StoreError("injected outage".into()));
         }
         Ok(inner.messages.get(id).cloned())
     }

@@ -1,0 +1,124 @@
+//! Real MariaDB, Redis and MongoDB-compatible servers for the tests, as
+//! started by `tests/backends/test.sh` (the README's test command), which
+//! names their addresses in `PMC_TEST_BACKENDS`. Run with plain
+//! `cargo test`, these tests say they are skipped — unless `CI` is set, where
+//! a missing server is a failure.
+
+use std::{collections::HashMap, path::PathBuf, process::Command};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+/// The servers' settings, as the seed's variable names.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    pub env: HashMap<String, String>,
+}
+
+/// The shared servers, or `None` (skip) outside the test command.
+pub fn shared() -> Option<Backends> {
+    let Some(path) = std::env::var_os("PMC_TEST_BACKENDS") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but PMC_TEST_BACKENDS is not: run the suite with tests/backends/test.sh"
+        );
+        eprintln!("skipped: no test backends (run tests/backends/test.sh for the MySQL/Redis/MongoDB tests)");
+        return None;
+    };
+    Some(Backends { env: read_env_file(&PathBuf::from(path)) })
+}
+
+/// `export A=1 B=2` lines into a map.
+fn read_env_file(path: &std::path::Path) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.split_whitespace()
+        .filter(|word| *word != "export")
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+impl Backends {
+    fn get(&self, name: &str) -> String {
+        self.env.get(name).cloned().unwrap_or_else(|| panic!("{name} missing from the backends env"))
+    }
+
+    /// The server URL without a database.
+    pub fn mysql_server_url(&self) -> String {
+        format!(
+            "mysql://{}:{}@{}:{}",
+            self.get("MYSQL_USER"),
+            self.get("MYSQL_PASSWORD"),
+            self.get("MYSQL_HOST"),
+            self.get("MYSQL_PORT")
+        )
+    }
+
+    /// Creates a fresh database for one test and returns the service
+    /// environment pointing at it (external mode), and a connection to it.
+    pub async fn fresh_mysql(&self, prefix: &str) -> (Vec<(&'static str, String)>, DatabaseConnection) {
+        let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
+        let server = Database::connect(self.mysql_server_url()).await.expect("MariaDB is reachable");
+        server.execute_unprepared(&format!("CREATE DATABASE `{name}`")).await.unwrap();
+        let database = Database::connect(format!("{}/{name}", self.mysql_server_url())).await.unwrap();
+        let env = vec![
+            ("PMC_STORAGE", "external".to_owned()),
+            ("MYSQL_HOST", self.get("MYSQL_HOST")),
+            ("MYSQL_PORT", self.get("MYSQL_PORT")),
+            ("MYSQL_USER", self.get("MYSQL_USER")),
+            ("MYSQL_PASSWORD", self.get("MYSQL_PASSWORD")),
+            ("MYSQL_DATABASE", name),
+        ];
+        (env, database)
+    }
+}
+
+/// A private set of servers (its own directory and ports), for tests that
+/// stop and start them: the shared ones must stay up for the other tests.
+pub struct PrivateBackends {
+    pub dir: tempfile::TempDir,
+    pub backends: Backends,
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/backends").join(name)
+}
+
+impl PrivateBackends {
+    /// Starts MariaDB, Redis and MongoDB on the given ports.
+    pub fn start(mysql_port: u16, redis_port: u16, mongo_port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new(script("up.sh"))
+            .arg(dir.path())
+            .args([mysql_port.to_string(), redis_port.to_string(), mongo_port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "up.sh failed");
+        let backends = Backends { env: read_env_file(&dir.path().join("env")) };
+        Self { dir, backends }
+    }
+
+    /// Stops one server (`mysql`, `redis` or `mongo`): an outage.
+    pub fn stop(&self, server: &str) {
+        let status = Command::new(script("down.sh")).arg(self.dir.path()).arg(server).status().unwrap();
+        assert!(status.success(), "down.sh failed");
+    }
+
+    /// Starts again whatever is stopped, on its old data.
+    pub fn restart(&self) {
+        let env = &self.backends.env;
+        let status = Command::new(script("up.sh"))
+            .arg(self.dir.path())
+            .args([&env["MYSQL_PORT"], &env["REDIS_PORT"], &env["MONGODB_PORT"]])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "up.sh (restart) failed");
+    }
+}
+
+impl Drop for PrivateBackends {
+    fn drop(&mut self) {
+        let _ = Command::new(script("down.sh")).arg(self.dir.path()).status();
+    }
+}

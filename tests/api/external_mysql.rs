@@ -1,0 +1,161 @@
+//! External mode against a real MariaDB: tracking lives in MySQL, and a
+//! MySQL outage in the middle of a load loses nothing.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+use crate::{
+    backends::{PrivateBackends, shared},
+    helpers::{TestApp, spawn_app_with},
+    tracking::{post_status, tracking_env},
+};
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn register(app: &TestApp, id: &str, recipients: &[&str]) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/messages", app.base_url))
+        .json(&json!({"id": id, "recipients": recipients}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+/// Waits (up to `limit`) until every path answers 200 and satisfies `done`.
+async fn wait_until(app: &TestApp, paths: &[String], limit: Duration, done: impl Fn(&Value) -> bool) {
+    let started = Instant::now();
+    for path in paths {
+        loop {
+            let response = app.get(path).await;
+            if response.status() == 200 && done(&response.json::<Value>().await.unwrap()) {
+                break;
+            }
+            assert!(started.elapsed() < limit, "{path} not done after {limit:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn external_mode_keeps_tracking_in_mysql() {
+    let Some(backends) = shared() else { return };
+    let (mysql_env, db) = backends.fresh_mysql("pmc_ext").await;
+    let mut env = tracking_env();
+    env.extend(mysql_env);
+    let app = spawn_app_with(&env).await;
+
+    register(&app, "ext-1", &["alice", "bob"]).await;
+    let updates = json!([
+        {"message_id": "ext-1", "status": "read", "recipient": "alice"},
+        {"message_id": "ext-1", "status": "delivered", "recipient": "alice"},
+        {"message_id": "ext-1", "status": "delivered", "recipient": "bob"}
+    ]);
+    assert_eq!(post_status(&app, "ext-a", &updates).await.status(), 202);
+    assert_eq!(post_status(&app, "ext-a", &updates).await.status(), 202, "a retry");
+    wait_until(&app, &["/api/v1/messages/ext-1/status".to_owned()], Duration::from_secs(20), |s| {
+        s["counts"] == json!({"read": 1, "delivered": 1})
+    })
+    .await;
+
+    // The rows are in MySQL, once.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages WHERE id = 'ext-1'").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM recipients WHERE message_id = 'ext-1'").await, 2);
+    let history = app.get_json("/api/v1/messages/ext-1/history").await;
+    let api_rows = history["history"].as_array().unwrap().len() as i64;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history WHERE message_id = 'ext-1'").await, api_rows);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM checkpoints WHERE name LIKE 'tracking:%'").await, 1);
+
+    let status = app.get_json("/api/v1/status").await;
+    assert_eq!(status["storage"]["mode"], "external");
+    let mysql =
+        status["storage"]["backends"].as_array().unwrap().iter().find(|b| b["name"] == "mysql").unwrap();
+    assert_eq!(mysql["in_use"], true);
+    assert_eq!(mysql["healthy"], true);
+}
+
+/// The shape of a message's history: (recipient, status, outcome) rows in order.
+fn shape(history: &Value) -> Vec<(String, String, String)> {
+    history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["recipient"].as_str().unwrap_or("").to_owned(),
+                row["status"].as_str().unwrap().to_owned(),
+                row["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_mysql_outage_in_the_middle_of_a_load_loses_nothing() {
+    if shared().is_none() {
+        return;
+    }
+    // Its own servers: stopping the shared MariaDB would break the other tests.
+    let servers = PrivateBackends::start(33416, 36489, 37127);
+    let (mysql_env, db) = servers.backends.fresh_mysql("pmc_outage").await;
+    let mut env = tracking_env();
+    env.extend(mysql_env);
+    let app = spawn_app_with(&env).await;
+
+    // Each message: sent, then read before delivered, each once more as a retry.
+    let send = |i: usize| {
+        let app = &app;
+        async move {
+            let id = format!("out-{i}");
+            let updates = json!([
+                {"message_id": id, "status": "sent", "recipient": "ann"},
+                {"message_id": id, "status": "read", "recipient": "ann"},
+                {"message_id": id, "status": "delivered", "recipient": "ann"}
+            ]);
+            for attempt in 0..2 {
+                let response = post_status(app, &format!("w-{i}"), &updates).await;
+                assert_eq!(response.status(), 202, "message {i}, attempt {attempt}: acknowledged locally");
+            }
+        }
+    };
+    for i in 0..100 {
+        send(i).await;
+    }
+    servers.stop("mysql");
+    // The service keeps acknowledging: the local event log is the ack point.
+    for i in 100..200 {
+        send(i).await;
+    }
+    let health = app.get("/health").await;
+    assert!(health.status().is_success() || health.status() == 503, "health answers during the outage");
+    // Down for longer than the pool waits for a connection: writes fail and are retried.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    servers.restart();
+
+    let paths: Vec<String> = (0..200).map(|i| format!("/api/v1/messages/out-{i}/status")).collect();
+    wait_until(&app, &paths, Duration::from_secs(90), |s| s["status"] == "read").await;
+    let reference = shape(&app.get_json("/api/v1/messages/out-0/history").await);
+    assert_eq!(
+        reference.iter().map(|(_, status, outcome)| (status.as_str(), outcome.as_str())).collect::<Vec<_>>(),
+        [("sent", "applied"), ("delivered", "implied"), ("read", "applied"), ("delivered", "stale")],
+        "{reference:?}"
+    );
+    for i in 1..200 {
+        let history = shape(&app.get_json(&format!("/api/v1/messages/out-{i}/history")).await);
+        assert_eq!(history, reference, "message out-{i}");
+    }
+    // Exactly once in MySQL: 200 messages × the reference rows, no more.
+    let rows = count(&db, "SELECT COUNT(*) FROM status_history").await;
+    assert_eq!(rows, 200 * reference.len() as i64);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages").await, 200);
+}

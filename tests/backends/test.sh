@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command: starts real MariaDB, Redis and a MongoDB-compatible
+# server on loopback (installing what is missing, see up.sh), runs the whole
+# suite against them, and stops them again.
+#
+#   tests/backends/test.sh [cargo test args...]
+#
+# PMC_BACKENDS_DIR picks where the servers keep their data (default
+# target/test-backends); PMC_REUSE_BACKENDS=1 leaves them running afterwards so
+# that the next run reuses them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DIR=${PMC_BACKENDS_DIR:-$PWD/target/test-backends}
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+if [ "${PMC_REUSE_BACKENDS:-0}" != 1 ]; then
+  trap 'tests/backends/down.sh "$DIR"' EXIT
+fi
+tests/backends/up.sh "$DIR" >/dev/null
+echo "backends: $(tr '\n' ' ' <"$DIR/env")"
+# The tests read the servers' addresses from this file, and fail (rather than
+# skip) when CI is set and it is missing.
+export PMC_TEST_BACKENDS="$DIR/env" PMC_TEST_BACKENDS_DIR="$DIR"
+cargo test --workspace "$@"
