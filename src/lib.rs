@@ -11,6 +11,7 @@ pub mod api;
 pub mod cli;
 pub mod configuration;
 pub mod event_log;
+pub mod raw_log;
 pub mod simulator;
 pub mod sql_chunks;
 pub mod startup;

@@ -22,6 +22,7 @@ use crate::{
     },
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
+    raw_log::RawLog,
     tracking::{self, Feeder, SqlTrackingStore},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -30,6 +31,8 @@ use crate::{
     },
 };
 
+/// How long shutdown waits for the raw log to reach MongoDB.
+const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the actors may take to drain on shutdown.
 const ACTOR_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -110,6 +113,7 @@ impl ApplicationBuilder {
             path: settings.storage.data_dir.clone(),
             reason: error.to_string(),
         })?;
+        let instance = event_log::instance_id(&settings.storage.data_dir)?;
         let store = match settings.storage.mode {
             StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
             StorageMode::External => {
@@ -118,7 +122,6 @@ impl ApplicationBuilder {
                     env: "MYSQL_HOST",
                     reason: "storage.mode external needs MySQL".to_owned(),
                 })?;
-                let instance = event_log::instance_id(&settings.storage.data_dir)?;
                 SqlTrackingStore::open_mysql(&url, &instance).await?
             }
         };
@@ -150,6 +153,10 @@ impl ApplicationBuilder {
             "Storage ready: the local event log acknowledges; tracking is stored in {}.",
             store.backend_name()
         );
+        let raw_log = match settings.storage.mode {
+            StorageMode::External => RawLog::start(&settings.mongodb, event_log.clone(), instance.clone()),
+            StorageMode::Embedded => None,
+        };
         let feeder = Feeder::start(event_log.clone(), actors.handle(), checkpoint, head_notifications);
 
         let status_verifier = settings
@@ -183,6 +190,7 @@ impl ApplicationBuilder {
             data_dir: settings.storage.data_dir.clone(),
             external_backends: ExternalBackends::from_settings(&settings),
             storage_mode: settings.storage.mode,
+            raw_log: raw_log.as_ref().map(RawLog::watch),
             max_body_bytes: settings.webhook.max_body_bytes,
         });
         let listener =
@@ -197,6 +205,7 @@ impl ApplicationBuilder {
             endpoint,
             event_log,
             feeder,
+            raw_log,
             actors,
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
@@ -211,6 +220,7 @@ pub struct Application {
     endpoint: BoxEndpoint<'static>,
     event_log: EventLog,
     feeder: Feeder,
+    raw_log: Option<RawLog>,
     actors: ActorSystem,
     shutdown_timeout: Duration,
 }
@@ -255,6 +265,9 @@ impl Application {
             .await;
         tracing::info!("HTTP server stopped; committing queued callbacks.");
         self.event_log.close().await;
+        if let Some(raw_log) = self.raw_log {
+            raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
+        }
         self.feeder.close().await;
         tracing::info!("Event log closed; draining actors.");
         if let Err(error) = self.actors.shutdown(ACTOR_DRAIN_TIMEOUT).await {

@@ -40,6 +40,8 @@ pub struct AppState {
     pub service_version: String,
     /// Where the event log lives.
     pub data_dir: PathBuf,
+    /// The MongoDB raw log's progress, when it runs.
+    pub raw_log: Option<tokio::sync::watch::Receiver<crate::raw_log::RawLogState>>,
     /// Embedded or external.
     pub storage_mode: crate::configuration::StorageMode,
     /// Which external backends are configured.

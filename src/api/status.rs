@@ -157,6 +157,39 @@ impl StatusApi {
         Self { state }
     }
 
+    fn mongodb(&self) -> BackendStatus {
+        let configured = self.state.external_backends.mongodb;
+        let Some(raw_log) = &self.state.raw_log else {
+            return BackendStatus {
+                name: "mongodb".to_owned(),
+                kind: "mongodb".to_owned(),
+                configured,
+                in_use: false,
+                healthy: None,
+                detail: if configured {
+                    "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)".to_owned()
+                } else {
+                    "not configured".to_owned()
+                },
+            };
+        };
+        let shipped = raw_log.borrow().clone();
+        let lag = (self.state.event_log.head() - shipped.shipped_up_to).max(0);
+        BackendStatus {
+            name: "mongodb".to_owned(),
+            kind: "mongodb".to_owned(),
+            configured,
+            in_use: true,
+            healthy: Some(shipped.healthy),
+            detail: match shipped.last_error {
+                Some(error) => format!("raw log: {lag} events behind; last error: {error}"),
+                None => {
+                    format!("raw log: {lag} events behind (shipped up to event {})", shipped.shipped_up_to)
+                }
+            },
+        }
+    }
+
     fn channel(source: &WeComSource) -> ChannelStatus {
         let (state, detail) = match source.credentials() {
             ChannelCredentials::Ready(_) => ("ready", None),
@@ -246,8 +279,8 @@ impl StatusApi {
                     },
                     tracking,
                     mysql,
+                    self.mongodb(),
                     backend("redis", external.redis),
-                    backend("mongodb", external.mongodb),
                 ],
                 event_log: EventLogStatus {
                     events_total,

@@ -45,6 +45,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MONGODB_HOST", "mongodb.host"),
     ("MONGODB_PORT", "mongodb.port"),
     ("MONGODB_DATABASE", "mongodb.database"),
+    ("MONGODB_RETENTION_DAYS", "mongodb.retention_days"),
     ("REDIS_HOST", "redis.host"),
     ("REDIS_PORT", "redis.port"),
     ("REDIS_PASSWORD", "redis.password"),

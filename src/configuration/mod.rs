@@ -309,11 +309,21 @@ pub struct MongoSettings {
     pub port: u16,
     /// Database name.
     pub database: String,
+    /// Raw-log documents older than this are deleted by a TTL index
+    /// (`MONGODB_RETENTION_DAYS`; 0 keeps them forever).
+    pub retention_days: u32,
+}
+
+impl MongoSettings {
+    /// The connection URL, when a host is configured.
+    pub fn url(&self) -> Option<String> {
+        self.host.as_ref().map(|host| format!("mongodb://{host}:{}/", self.port))
+    }
 }
 
 impl Default for MongoSettings {
     fn default() -> Self {
-        Self { host: None, port: 27017, database: "pmc_logs".to_owned() }
+        Self { host: None, port: 27017, database: "pmc_logs".to_owned(), retention_days: 30 }
     }
 }
 

@@ -7,6 +7,7 @@ mod callbacks;
 mod configuration;
 mod dedupe;
 mod durability;
+mod external_mongo;
 mod external_mysql;
 mod handlers;
 mod helpers;

@@ -1,0 +1,33 @@
+//! One stored event as a MongoDB document.
+
+use mongodb::bson::{self, Bson, DateTime, Document, doc};
+
+use crate::event_log::StoredEvent;
+
+/// `_id` is `{instance}:{event id}`, so shipping a batch twice stores it once.
+pub fn of_event(instance: &str, event: &StoredEvent) -> Document {
+    // The typed payload as a document, so that it can be queried by field.
+    let payload = serde_json::from_str::<serde_json::Value>(&event.payload)
+        .ok()
+        .and_then(|value| bson::to_bson(&value).ok())
+        .unwrap_or_else(|| Bson::String(event.payload.clone()));
+    let optional = |value: &Option<String>| value.clone().map_or(Bson::Null, Bson::String);
+    doc! {
+        "_id": format!("{instance}:{}", event.id),
+        "instance": instance,
+        "event_id": event.id,
+        "received_at": DateTime::from_millis(event.received_at_ms),
+        "channel": &event.channel,
+        "callback_type": &event.callback_type,
+        "dedupe_key": &event.dedupe_key,
+        "user_id": optional(&event.user_id),
+        "source_ip": optional(&event.source_ip),
+        "envelope_format": &event.envelope_format,
+        "msg_signature": &event.msg_signature,
+        "timestamp": &event.timestamp,
+        "nonce": &event.nonce,
+        "ciphertext": &event.ciphertext,
+        "plaintext": &event.plaintext,
+        "payload": payload,
+    }
+}

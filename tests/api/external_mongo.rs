@@ -1,0 +1,98 @@
+//! The MongoDB raw log (external mode): every stored event reaches MongoDB
+//! exactly once, across a MongoDB outage in the middle of a load.
+
+use std::time::{Duration, Instant};
+
+use mongodb::bson::{Document, doc};
+use serde_json::{Value, json};
+
+use crate::{
+    backends::{PrivateBackends, shared},
+    helpers::{TestApp, spawn_app_with},
+    tracking::{post_status, tracking_env},
+};
+
+async fn events_total(app: &TestApp) -> i64 {
+    app.get_json("/api/v1/status").await["storage"]["event_log"]["events_total"].as_i64().unwrap()
+}
+
+fn mongodb_status(status: &Value) -> Value {
+    status["storage"]["backends"].as_array().unwrap().iter().find(|b| b["name"] == "mongodb").unwrap().clone()
+}
+
+async fn post_updates(app: &TestApp, range: std::ops::Range<usize>) {
+    for i in range {
+        let update = json!({"message_id": format!("raw-{i}"), "status": "delivered"});
+        assert_eq!(post_status(app, &format!("raw-w-{i}"), &update).await.status(), 202);
+    }
+}
+
+#[tokio::test]
+async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
+    if shared().is_none() {
+        return;
+    }
+    // Its own servers: stopping the shared MongoDB would break the other tests.
+    let servers = PrivateBackends::start(33426, 36499, 37137);
+    let (mut env, _mysql) = servers.backends.fresh_mysql("pmc_raw").await;
+    let database = format!("pmc_raw_{}", hex::encode(rand::random::<[u8; 4]>()));
+    env.extend([
+        ("MONGODB_HOST", servers.backends.env["MONGODB_HOST"].clone()),
+        ("MONGODB_PORT", servers.backends.env["MONGODB_PORT"].clone()),
+        ("MONGODB_DATABASE", database.clone()),
+    ]);
+    env.extend(tracking_env());
+    let app = spawn_app_with(&env).await;
+    let client = mongodb::Client::with_uri_str(format!(
+        "mongodb://{}:{}/",
+        servers.backends.env["MONGODB_HOST"], servers.backends.env["MONGODB_PORT"]
+    ))
+    .await
+    .unwrap();
+    let callbacks = client.database(&database).collection::<Document>("callbacks");
+
+    post_updates(&app, 0..60).await;
+    servers.stop("mongo");
+    post_updates(&app, 60..120).await;
+    // The outage shows in /api/v1/status.
+    let started = Instant::now();
+    loop {
+        let mongodb = mongodb_status(&app.get_json("/api/v1/status").await);
+        if mongodb["healthy"] == false {
+            assert!(mongodb["detail"].as_str().unwrap().contains("behind"), "{mongodb}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the outage never showed: {mongodb}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    servers.restart();
+
+    let total = events_total(&app).await;
+    assert_eq!(total, 120);
+    let started = Instant::now();
+    while callbacks.count_documents(doc! {}).await.unwrap_or(0) < total as u64 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the raw log never caught up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Exactly once: one document per event, ids 1..=120.
+    assert_eq!(callbacks.count_documents(doc! {}).await.unwrap(), 120);
+    let mut ids: Vec<i64> = callbacks
+        .distinct("event_id", doc! {})
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=120).collect::<Vec<_>>());
+    // The payload is a document, queryable by field.
+    let one =
+        callbacks.find_one(doc! {"payload.message_id": "raw-77"}).await.unwrap().expect("raw-77 stored");
+    assert_eq!(one.get_str("callback_type").unwrap(), "status.update");
+    assert_eq!(one.get_str("channel").unwrap(), "status_webhook");
+    // Retention by a TTL index on the arrival time.
+    let indexes = callbacks.list_index_names().await.unwrap();
+    assert!(indexes.iter().any(|name| name.starts_with("received_at")), "{indexes:?}");
+    let healthy = mongodb_status(&app.get_json("/api/v1/status").await);
+    assert_eq!(healthy["healthy"], true, "{healthy}");
+}
