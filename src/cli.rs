@@ -63,6 +63,9 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    /// Create or upgrade the schema of every configured database, then exit
+    /// (the service also does this at start).
+    Migrate,
 }
 
 /// `simulate` flags.

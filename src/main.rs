@@ -74,6 +74,18 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Migrate => match pmc_webhook::startup::migrate(&settings).await {
+            Ok(done) => {
+                for line in done {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Config => {
             println!("{settings:#?}");
             ExitCode::SUCCESS

@@ -114,17 +114,7 @@ impl ApplicationBuilder {
             reason: error.to_string(),
         })?;
         let instance = event_log::instance_id(&settings.storage.data_dir)?;
-        let store = match settings.storage.mode {
-            StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
-            StorageMode::External => {
-                let url = settings.mysql.url().ok_or(ConfigError::Invalid {
-                    key: "mysql.host",
-                    env: "MYSQL_HOST",
-                    reason: "storage.mode external needs MySQL".to_owned(),
-                })?;
-                SqlTrackingStore::open_mysql(&url, &instance).await?
-            }
-        };
+        let store = open_tracking_store(&settings).await?;
         let checkpoint = store.checkpoint().await?;
         let tracking_settings = &settings.tracking;
         let actors = ActorSystem::start(ActorSystemConfig {
@@ -210,6 +200,38 @@ impl ApplicationBuilder {
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
     }
+}
+
+/// Creates or upgrades every configured schema (`pmc-webhook migrate`):
+/// the event log, and the tracking store in SQLite or MySQL. Returns what
+/// was migrated, one line each.
+pub async fn migrate(settings: &Settings) -> Result<Vec<String>, StartupError> {
+    std::fs::create_dir_all(&settings.storage.data_dir).map_err(|error| EventLogError::DataDir {
+        path: settings.storage.data_dir.clone(),
+        reason: error.to_string(),
+    })?;
+    let store = open_tracking_store(settings).await?;
+    let event_log = EventLog::open(&settings.storage, Arc::new(|_: &[event_log::StoredEvent]| {})).await?;
+    event_log.close().await;
+    Ok(vec![
+        format!("event log: {} (up to date)", settings.storage.data_dir.join("events.db").display()),
+        format!("tracking store: {} (up to date)", store.backend_name()),
+    ])
+}
+
+async fn open_tracking_store(settings: &Settings) -> Result<SqlTrackingStore, StartupError> {
+    Ok(match settings.storage.mode {
+        StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
+        StorageMode::External => {
+            let url = settings.mysql.url().ok_or(ConfigError::Invalid {
+                key: "mysql.host",
+                env: "MYSQL_HOST",
+                reason: "storage.mode external needs MySQL".to_owned(),
+            })?;
+            let instance = event_log::instance_id(&settings.storage.data_dir)?;
+            SqlTrackingStore::open_mysql(&url, &instance).await?
+        }
+    })
 }
 
 /// A built, bound, not yet serving application.

@@ -14,7 +14,9 @@ pub struct HealthApi {
 /// Health of the service.
 #[derive(Debug, Clone, Object)]
 pub struct HealthBody {
-    /// `ok` when callbacks can be acknowledged, else `unavailable`.
+    /// `ok`; `degraded` when callbacks are acknowledged but a backend is
+    /// down or behind (still 200: the load balancer should keep sending);
+    /// `unavailable` (503) when callbacks cannot be acknowledged.
     pub status: String,
     /// The event log committer is running and its last commit succeeded.
     pub event_log_ready: bool,
@@ -22,7 +24,23 @@ pub struct HealthBody {
     pub event_log_readable: bool,
     /// The last commit error, if the last commit failed.
     pub last_error: Option<String>,
+    /// What the event log has that a backend does not have yet.
+    pub backends: Vec<BackendHealth>,
 }
+
+/// One backend fed from the event log.
+#[derive(Debug, Clone, Object)]
+pub struct BackendHealth {
+    /// `tracking` (the actors' store) or `mongodb` (the raw log).
+    pub name: String,
+    /// Its last write or check succeeded.
+    pub healthy: bool,
+    /// Events committed locally and not yet applied there.
+    pub backlog: i64,
+}
+
+/// A backlog this large counts as "behind" even while writes succeed.
+const BEHIND: i64 = 10_000;
 
 /// `/health` answers.
 #[derive(ApiResponse)]
@@ -40,6 +58,30 @@ impl HealthApi {
     pub fn new(state: Arc<AppState>) -> Self {
         Self { state }
     }
+
+    async fn backends(&self) -> Vec<BackendHealth> {
+        let head = self.state.event_log.head();
+        let checkpoint =
+            self.state.supervisor.stats(Duration::from_secs(1)).await.map(|stats| stats.checkpoint);
+        let store_up = matches!(
+            tokio::time::timeout(Duration::from_secs(2), self.state.tracking.ping()).await,
+            Ok(true)
+        );
+        let mut backends = vec![BackendHealth {
+            name: "tracking".to_owned(),
+            healthy: store_up && checkpoint.is_ok(),
+            backlog: checkpoint.map_or(head, |checkpoint| (head - checkpoint).max(0)),
+        }];
+        if let Some(raw_log) = &self.state.raw_log {
+            let shipped = raw_log.borrow().clone();
+            backends.push(BackendHealth {
+                name: "mongodb".to_owned(),
+                healthy: shipped.healthy,
+                backlog: (head - shipped.shipped_up_to).max(0),
+            });
+        }
+        backends
+    }
 }
 
 #[OpenApi(tag = "ApiTags::Operations")]
@@ -55,8 +97,16 @@ impl HealthApi {
             Ok(Ok(()))
         );
         let ready = health.is_ready() && readable;
+        let backends = self.backends().await;
+        let degraded = backends.iter().any(|backend| !backend.healthy || backend.backlog >= BEHIND);
         let body = HealthBody {
-            status: if ready { "ok" } else { "unavailable" }.to_owned(),
+            status: match (ready, degraded) {
+                (false, _) => "unavailable",
+                (true, true) => "degraded",
+                (true, false) => "ok",
+            }
+            .to_owned(),
+            backends,
             event_log_ready: health.is_ready(),
             event_log_readable: readable,
             last_error: health

@@ -60,6 +60,13 @@ async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
         let mongodb = mongodb_status(&app.get_json("/api/v1/status").await);
         if mongodb["healthy"] == false {
             assert!(mongodb["detail"].as_str().unwrap().contains("behind"), "{mongodb}");
+            // Still acknowledging, so 200, but degraded with the backlog.
+            let health = app.get("/health").await;
+            assert_eq!(health.status(), 200);
+            let health: Value = health.json().await.unwrap();
+            assert_eq!(health["status"], "degraded", "{health}");
+            let raw = health["backends"].as_array().unwrap().iter().find(|b| b["name"] == "mongodb").unwrap();
+            assert!(raw["backlog"].as_i64().unwrap() > 0, "{health}");
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the outage never showed: {mongodb}");
