@@ -20,6 +20,7 @@ use crate::{
         self,
         state::{AppState, ExternalBackends},
     },
+    cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     raw_log::RawLog,
@@ -114,7 +115,19 @@ impl ApplicationBuilder {
             reason: error.to_string(),
         })?;
         let instance = event_log::instance_id(&settings.storage.data_dir)?;
+        let cache = match settings.storage.mode {
+            StorageMode::External => StatusCache::connect(&settings.redis).map_err(|error| {
+                ConfigError::Invalid { key: "redis.url", env: "REDIS_URL", reason: error.to_string() }
+            })?,
+            StorageMode::Embedded => StatusCache::disabled(),
+        };
         let store = open_tracking_store(&settings).await?;
+        let store = if cache.enabled() {
+            let invalidating = cache.clone();
+            store.with_write_hook(Arc::new(move |changed| invalidating.invalidate(changed)))
+        } else {
+            store
+        };
         let checkpoint = store.checkpoint().await?;
         let tracking_settings = &settings.tracking;
         let actors = ActorSystem::start(ActorSystemConfig {
@@ -180,6 +193,7 @@ impl ApplicationBuilder {
             data_dir: settings.storage.data_dir.clone(),
             external_backends: ExternalBackends::from_settings(&settings),
             storage_mode: settings.storage.mode,
+            cache,
             raw_log: raw_log.as_ref().map(RawLog::watch),
             max_body_bytes: settings.webhook.max_body_bytes,
         });

@@ -10,6 +10,7 @@ use poem_openapi::{
     ApiResponse, OpenApi,
     param::{Path, Query},
     payload::Json,
+    types::{ParseFromJSON, ToJSON},
 };
 
 use super::{
@@ -275,16 +276,23 @@ impl MessagesApi {
     /// recipient's state, and counts per state.
     #[oai(path = "/api/v1/messages/:id/status", method = "get", operation_id = "getMessageStatus")]
     async fn status(&self, id: Path<String>) -> ReadResponse<MessageStatusBody> {
+        if let Some(cached) = self.state.cache.get_status(&id.0).await
+            && let Ok(body) = MessageStatusBody::parse_from_json(Some(cached))
+        {
+            return ReadResponse::Ok(Json(body));
+        }
         match self.state.tracking.get_message(&id.0).await {
             Ok(Some(found)) => {
                 let recipients: Vec<RecipientBody> = found.recipients.iter().map(recipient_body).collect();
-                ReadResponse::Ok(Json(MessageStatusBody {
+                let body = MessageStatusBody {
                     message_id: found.message.id,
                     status: found.message.status,
                     counts: counts(&recipients),
                     recipients,
                     updated_at: time_from_ms(found.message.updated_at_ms),
-                }))
+                };
+                self.state.cache.put_status(&id.0, &body.to_json().unwrap_or_default()).await;
+                ReadResponse::Ok(Json(body))
             }
             Ok(None) => ReadResponse::NotFound(not_found(&id.0)),
             Err(error) => ReadResponse::Unavailable(read_failed(&error.into())),

@@ -42,6 +42,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The MongoDB raw log's progress, when it runs.
     pub raw_log: Option<tokio::sync::watch::Receiver<crate::raw_log::RawLogState>>,
+    /// The Redis status cache (disabled without Redis).
+    pub cache: crate::cache::StatusCache,
     /// Embedded or external.
     pub storage_mode: crate::configuration::StorageMode,
     /// Which external backends are configured.

@@ -280,7 +280,19 @@ impl StatusApi {
                     tracking,
                     mysql,
                     self.mongodb(),
-                    backend("redis", external.redis),
+                    BackendStatus {
+                        in_use: state.cache.enabled(),
+                        healthy: state.cache.healthy(),
+                        detail: if state.cache.enabled() {
+                            "status cache (read-through, invalidated on every tracking write)".to_owned()
+                        } else if external.redis {
+                            "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)"
+                                .to_owned()
+                        } else {
+                            "not configured".to_owned()
+                        },
+                        ..backend("redis", external.redis)
+                    },
                 ],
                 event_log: EventLogStatus {
                     events_total,

@@ -17,7 +17,7 @@ use std::time::Duration;
 use pmc_actors::{CommittedEvent, SupervisorHandle};
 use tokio::{sync::watch, task::JoinHandle};
 
-pub use self::store::SqlTrackingStore;
+pub use self::store::{SqlTrackingStore, WriteHook};
 use crate::event_log::{CommitHook, EventLog, StoredEvent};
 
 /// Events read from the log per page.

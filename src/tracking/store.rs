@@ -35,7 +35,13 @@ pub struct SqlTrackingStore {
     db: DatabaseConnection,
     /// The row of `checkpoints` this service's event log is tracked by.
     checkpoint_name: String,
+    /// Told the ids of the messages each committed write changed (the
+    /// cache forgets their answers).
+    on_write: Option<WriteHook>,
 }
+
+/// Called after each committed write with the ids of the messages it changed.
+pub type WriteHook = std::sync::Arc<dyn Fn(Vec<String>) + Send + Sync>;
 
 fn store_error(error: impl std::fmt::Display) -> StoreError {
     StoreError(error.to_string())
@@ -61,7 +67,7 @@ impl SqlTrackingStore {
             .map_err(store_error)?;
         let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
         Migrator::up(&db, None).await.map_err(store_error)?;
-        Ok(Self { db, checkpoint_name: "tracking".to_owned() })
+        Ok(Self { db, checkpoint_name: "tracking".to_owned(), on_write: None })
     }
 
     /// Connects to MySQL (creating and migrating the tables). `instance`
@@ -78,7 +84,13 @@ impl SqlTrackingStore {
             .sqlx_logging(false);
         let db = Database::connect(options).await.map_err(store_error)?;
         Migrator::up(&db, None).await.map_err(store_error)?;
-        Ok(Self { db, checkpoint_name: format!("tracking:{instance}") })
+        Ok(Self { db, checkpoint_name: format!("tracking:{instance}"), on_write: None })
+    }
+
+    /// Calls `hook` after every committed write (set before the store is shared).
+    pub fn with_write_hook(mut self, hook: WriteHook) -> Self {
+        self.on_write = Some(hook);
+        self
     }
 
     /// `sqlite` or `mysql`.
@@ -305,6 +317,15 @@ impl TrackingStore for SqlTrackingStore {
             .await
             .map_err(store_error)?;
         }
-        transaction.commit().await.map_err(store_error)
+        transaction.commit().await.map_err(store_error)?;
+        if let Some(hook) = &self.on_write {
+            let mut changed: Vec<String> =
+                batch.messages.iter().map(|row| row.message_id.to_string()).collect();
+            changed.extend(batch.recipients.iter().map(|row| row.message_id.to_string()));
+            changed.sort_unstable();
+            changed.dedup();
+            hook(changed);
+        }
+        Ok(())
     }
 }

@@ -1,6 +1,9 @@
 //! Black-box tests: the service is started on port 0 and spoken to over HTTP,
 //! as WeCom and business systems would. One test binary, one link step.
 
+// The service's futures (poem + sea-orm + fred + mongodb) nest deeper than the default.
+#![recursion_limit = "256"]
+
 mod api_surface;
 mod backends;
 mod callbacks;
@@ -9,6 +12,7 @@ mod dedupe;
 mod durability;
 mod external_mongo;
 mod external_mysql;
+mod external_redis;
 mod handlers;
 mod helpers;
 mod openapi_spec;
