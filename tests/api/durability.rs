@@ -14,11 +14,11 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::{APP_KEY, APP_TOKEN, CORP_ID, app_text};
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child {
+pub async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child {
     let log = std::fs::File::create(data_dir.join(format!("service-{port}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"))
         .args(["--env-file", env_file.to_str().unwrap(), "--host", "127.0.0.1"])

@@ -183,3 +183,90 @@ async fn migrate_creates_every_table_in_mysql_and_is_repeatable() {
         assert_eq!(count(&db, &sql).await, 1, "{table}");
     }
 }
+
+#[tokio::test]
+async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
+    use crate::{
+        durability::{free_port, start_service},
+        tracking::STATUS_SECRET,
+    };
+    if shared().is_none() {
+        return;
+    }
+    let servers = PrivateBackends::start(33446, 36519, 37157);
+    let (mysql_env, db) = servers.backends.fresh_mysql("pmc_kill").await;
+    let temp = tempfile::tempdir().unwrap();
+    let env_file = temp.path().join("test.env");
+    let mut lines = vec![format!("STATUS_WEBHOOK_SECRET={STATUS_SECRET}")];
+    lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
+    std::fs::write(&env_file, lines.join("\n")).unwrap();
+    let data_dir = temp.path().join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+
+    let port = free_port();
+    let mut service = start_service(&env_file, &data_dir, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let post = |webhook_id: String, body: Value, base: String| {
+        let client = client.clone();
+        async move {
+            let body = body.to_string();
+            let timestamp = chrono::Utc::now().timestamp();
+            let signature = standardwebhooks::Webhook::new(STATUS_SECRET)
+                .unwrap()
+                .sign(&webhook_id, timestamp, body.as_bytes())
+                .unwrap();
+            client
+                .post(format!("{base}/api/v1/webhooks/status"))
+                .header("webhook-id", webhook_id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let messages = 40;
+    for i in 0..messages {
+        let sent = json!({"message_id": format!("k-{i}"), "status": "sent", "recipient": "u"});
+        assert_eq!(post(format!("k-sent-{i}"), sent, base.clone()).await, 202);
+    }
+    servers.stop("mysql");
+    for i in 0..messages {
+        let read = json!({"message_id": format!("k-{i}"), "status": "read", "recipient": "u"});
+        assert_eq!(
+            post(format!("k-read-{i}"), read, base.clone()).await,
+            202,
+            "acknowledged during the outage"
+        );
+    }
+    service.start_kill().unwrap();
+    service.wait().await.unwrap();
+    servers.restart();
+
+    let port = free_port();
+    let _restarted = start_service(&env_file, &data_dir, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    for i in 0..messages {
+        loop {
+            let response = client.get(format!("{base}/api/v1/messages/k-{i}/status")).send().await.unwrap();
+            if response.status() == 200 && response.json::<Value>().await.unwrap()["status"] == "read" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "k-{i} never reached read after the restart"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // sent (applied), delivered (implied), read (applied): three rows each, none doubled.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history").await, 3 * messages);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM status_history WHERE outcome = 'applied' AND status = 'read'").await,
+        messages
+    );
+}
