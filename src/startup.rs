@@ -9,8 +9,7 @@ use std::{
 };
 
 use pmc_actors::{
-    ActorSystem, ActorSystemConfig, HandlerRegistry, InteractionHandler, Status, StatusHandler,
-    SupervisorSettings, WriterSettings,
+    HandlerRegistry, InteractionHandler, Status, StatusHandler, SupervisorSettings, WriterSettings,
 };
 use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
 use secrecy::ExposeSecret;
@@ -24,7 +23,7 @@ use crate::{
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     raw_log::RawLog,
-    tracking::{self, Feeder, SqlTrackingStore},
+    tracking::{self, PipelineParts, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
         status::StatusWebhookSource,
@@ -49,9 +48,9 @@ pub enum StartupError {
     /// The tracking store could not be opened.
     #[error("cannot open the tracking store: {0}")]
     Tracking(#[from] pmc_actors::StoreError),
-    /// The actor system could not start.
-    #[error("cannot start the actors: {0}")]
-    Actors(#[from] pmc_actors::ActorSystemError),
+    /// Tracking (migrations, checkpoint, actors) could not start.
+    #[error("cannot start tracking: {0}")]
+    Pipeline(#[from] tracking::pipeline::PipelineError),
     /// A webhook source's name is invalid, reserved or used twice.
     #[error("webhook source name {0:?}: use 1-40 of [a-z0-9_-], unique, not handlers/wechat/status")]
     WebhookSource(String),
@@ -121,16 +120,26 @@ impl ApplicationBuilder {
             })?,
             StorageMode::Embedded => StatusCache::disabled(),
         };
-        let store = open_tracking_store(&settings).await?;
+        // External: connections are made on first use, so an unreachable
+        // MySQL delays tracking, never the start (see tracking::pipeline).
+        let store = match settings.storage.mode {
+            StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
+            StorageMode::External => SqlTrackingStore::mysql(&mysql_url(&settings)?, &instance).await?,
+        };
         let store = if cache.enabled() {
             let invalidating = cache.clone();
             store.with_write_hook(Arc::new(move |changed| invalidating.invalidate(changed)))
         } else {
             store
         };
-        let checkpoint = store.checkpoint().await?;
+        // The commit hook is only a notification; the feeder reads the log itself.
+        let (hook, head_notifications) = tracking::commit_notifier();
+        let event_log = EventLog::open(&settings.storage, hook).await?;
         let tracking_settings = &settings.tracking;
-        let actors = ActorSystem::start(ActorSystemConfig {
+        let parts = PipelineParts {
+            store: store.clone(),
+            event_log: event_log.clone(),
+            commits: head_notifications,
             settings: SupervisorSettings {
                 idle_timeout: Duration::from_secs(tracking_settings.idle_timeout_secs),
                 max_live_actors: tracking_settings.max_live_actors,
@@ -141,14 +150,12 @@ impl ApplicationBuilder {
                 },
                 ..SupervisorSettings::default()
             },
-            store: Arc::new(store.clone()),
             handlers: self.handlers,
-            checkpoint,
-        })
-        .await?;
-        // The commit hook is only a notification; the feeder reads the log itself.
-        let (hook, head_notifications) = tracking::commit_notifier();
-        let event_log = EventLog::open(&settings.storage, hook).await?;
+        };
+        let pipeline = match settings.storage.mode {
+            StorageMode::Embedded => TrackingPipeline::start(parts).await?,
+            StorageMode::External => TrackingPipeline::start_in_background(parts),
+        };
         tracing::info!(
             mode = settings.storage.mode.as_str(),
             event_log = %settings.storage.data_dir.join("events.db").display(),
@@ -160,7 +167,6 @@ impl ApplicationBuilder {
             StorageMode::External => RawLog::start(&settings.mongodb, event_log.clone(), instance.clone()),
             StorageMode::Embedded => None,
         };
-        let feeder = Feeder::start(event_log.clone(), actors.handle(), checkpoint, head_notifications);
 
         let status_verifier = settings
             .status_webhook
@@ -183,7 +189,7 @@ impl ApplicationBuilder {
             counters: Arc::new(CallbackCounters::default()),
             event_log: event_log.clone(),
             tracking: store,
-            supervisor: actors.handle(),
+            supervisor: pipeline.watch(),
             status_source: Arc::new(StatusWebhookSource::new(status_verifier)),
             webhook_sources: self.sources,
             started_at: Instant::now(),
@@ -208,9 +214,8 @@ impl ApplicationBuilder {
             acceptor,
             endpoint,
             event_log,
-            feeder,
             raw_log,
-            actors,
+            pipeline,
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
     }
@@ -237,14 +242,17 @@ async fn open_tracking_store(settings: &Settings) -> Result<SqlTrackingStore, St
     Ok(match settings.storage.mode {
         StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
         StorageMode::External => {
-            let url = settings.mysql.url().ok_or(ConfigError::Invalid {
-                key: "mysql.host",
-                env: "MYSQL_HOST",
-                reason: "storage.mode external needs MySQL".to_owned(),
-            })?;
             let instance = event_log::instance_id(&settings.storage.data_dir)?;
-            SqlTrackingStore::open_mysql(&url, &instance).await?
+            SqlTrackingStore::open_mysql(&mysql_url(settings)?, &instance).await?
         }
+    })
+}
+
+fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> {
+    settings.mysql.url().ok_or(ConfigError::Invalid {
+        key: "mysql.host",
+        env: "MYSQL_HOST",
+        reason: "storage.mode external needs MySQL".to_owned(),
     })
 }
 
@@ -255,9 +263,8 @@ pub struct Application {
     acceptor: TcpAcceptor,
     endpoint: BoxEndpoint<'static>,
     event_log: EventLog,
-    feeder: Feeder,
     raw_log: Option<RawLog>,
-    actors: ActorSystem,
+    pipeline: TrackingPipeline,
     shutdown_timeout: Duration,
 }
 
@@ -304,11 +311,7 @@ impl Application {
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
         }
-        self.feeder.close().await;
-        tracing::info!("Event log closed; draining actors.");
-        if let Err(error) = self.actors.shutdown(ACTOR_DRAIN_TIMEOUT).await {
-            tracing::error!(error = %error, "Actors did not drain in time; the next start replays the rest.");
-        }
+        self.pipeline.shutdown(ACTOR_DRAIN_TIMEOUT).await;
         tracing::info!("Shutdown complete.");
         Ok(served?)
     }

@@ -112,7 +112,14 @@ impl ActorsApi {
     /// backlog of unstored work and the checkpoint.
     #[oai(path = "/api/v1/actors", method = "get", operation_id = "actors")]
     async fn actors(&self) -> ActorsResponse {
-        match self.state.supervisor.stats(Duration::from_secs(5)).await {
+        let Some(supervisor) = self.state.supervisor() else {
+            return ActorsResponse::Unavailable(ErrorBody::new(
+                "tracking_starting",
+                "tracking has not started yet: its database is unreachable (callbacks are still stored)",
+                None,
+            ));
+        };
+        match supervisor.stats(Duration::from_secs(5)).await {
             Ok(stats) => ActorsResponse::Ok(Json(ActorsBody {
                 live_message_actors: stats.live_message_actors,
                 peak_message_actors: stats.peak_message_actors,
@@ -142,7 +149,12 @@ impl ActorsApi {
     async fn handlers(&self) -> Json<Vec<HandlerBody>> {
         let mut handlers: Vec<HandlerBody> =
             self.state.all_sources().iter().map(|source| self.source(source.as_ref())).collect();
-        for (name, stat) in self.state.supervisor.handler_stats().snapshot() {
+        let handler_stats = self
+            .state
+            .supervisor()
+            .map(|supervisor| supervisor.handler_stats().snapshot())
+            .unwrap_or_default();
+        for (name, stat) in handler_stats {
             handlers.push(HandlerBody {
                 kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }.to_owned(),
                 listens_to: vec![stat.listens_to],

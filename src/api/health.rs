@@ -61,15 +61,19 @@ impl HealthApi {
 
     async fn backends(&self) -> Vec<BackendHealth> {
         let head = self.state.event_log.head();
-        let checkpoint =
-            self.state.supervisor.stats(Duration::from_secs(1)).await.map(|stats| stats.checkpoint);
+        let checkpoint = match self.state.supervisor() {
+            Some(supervisor) => {
+                supervisor.stats(Duration::from_secs(1)).await.map(|stats| stats.checkpoint).ok()
+            }
+            None => None,
+        };
         let store_up = matches!(
             tokio::time::timeout(Duration::from_secs(2), self.state.tracking.ping()).await,
             Ok(true)
         );
         let mut backends = vec![BackendHealth {
             name: "tracking".to_owned(),
-            healthy: store_up && checkpoint.is_ok(),
+            healthy: store_up && checkpoint.is_some(),
             backlog: checkpoint.map_or(head, |checkpoint| (head - checkpoint).max(0)),
         }];
         if let Some(raw_log) = &self.state.raw_log {

@@ -24,8 +24,9 @@ pub struct AppState {
     pub event_log: EventLog,
     /// The tracking store (reads).
     pub tracking: SqlTrackingStore,
-    /// The actor supervisor.
-    pub supervisor: SupervisorHandle,
+    /// The actor supervisor, once tracking has started (external mode
+    /// starts it when MySQL answers).
+    pub supervisor: tokio::sync::watch::Receiver<Option<SupervisorHandle>>,
     /// The built-in status-callback source.
     pub status_source: Arc<dyn WebhookHandler>,
     /// Sources registered on the builder, mounted at `/api/v1/webhooks/{name}`.
@@ -53,6 +54,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The supervisor, if tracking is running.
+    pub fn supervisor(&self) -> Option<SupervisorHandle> {
+        self.supervisor.borrow().clone()
+    }
+
     /// Every webhook source: the built-in ones first, then the registered ones.
     pub fn all_sources(&self) -> Vec<Arc<dyn WebhookHandler>> {
         let mut sources: Vec<Arc<dyn WebhookHandler>> =

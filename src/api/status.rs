@@ -252,13 +252,17 @@ impl StatusApi {
                 ..backend("mysql", external.mysql)
             }
         };
-        let actors = match state.supervisor.stats(Duration::from_secs(2)).await {
-            Ok(stats) => ActorStatus {
+        let stats = match state.supervisor() {
+            Some(supervisor) => supervisor.stats(Duration::from_secs(2)).await.ok(),
+            None => None,
+        };
+        let actors = match stats {
+            Some(stats) => ActorStatus {
                 running: true,
                 events_applied: stats.events_applied,
                 last_applied_id: stats.last_applied_id,
             },
-            Err(_) => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
+            None => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
         };
         StatusResponse::Ok(Json(Box::new(StatusBody {
             service: state.service_name.clone(),

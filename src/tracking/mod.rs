@@ -9,6 +9,7 @@
 pub mod derive;
 pub mod entity;
 pub mod migration;
+pub mod pipeline;
 pub mod query;
 mod store;
 
@@ -17,7 +18,10 @@ use std::time::Duration;
 use pmc_actors::{CommittedEvent, SupervisorHandle};
 use tokio::{sync::watch, task::JoinHandle};
 
-pub use self::store::{SqlTrackingStore, WriteHook};
+pub use self::{
+    pipeline::{PipelineParts, TrackingPipeline},
+    store::{SqlTrackingStore, WriteHook},
+};
 use crate::event_log::{CommitHook, EventLog, StoredEvent};
 
 /// Events read from the log per page.

@@ -70,21 +70,34 @@ impl SqlTrackingStore {
         Ok(Self { db, checkpoint_name: "tracking".to_owned(), on_write: None })
     }
 
-    /// Connects to MySQL (creating and migrating the tables). `instance`
-    /// names this service's event log: its checkpoint is kept under
-    /// `tracking:{instance}`, so a database shared with other event logs
-    /// never skips or replays another's events.
+    /// Connects to MySQL and creates or upgrades the tables.
     pub async fn open_mysql(url: &SecretString, instance: &str) -> Result<Self, StoreError> {
+        let store = Self::mysql(url, instance).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A MySQL store whose connections are made on first use, so that it
+    /// can be created while MySQL is down. `instance` names this service's
+    /// event log: its checkpoint is kept under `tracking:{instance}`, so a
+    /// database shared with other event logs never skips or replays
+    /// another's events.
+    pub async fn mysql(url: &SecretString, instance: &str) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(url.expose_secret().to_owned());
         options
             .max_connections(8)
-            .min_connections(1)
+            .min_connections(0)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(3))
+            .connect_lazy(true)
             .sqlx_logging(false);
         let db = Database::connect(options).await.map_err(store_error)?;
-        Migrator::up(&db, None).await.map_err(store_error)?;
         Ok(Self { db, checkpoint_name: format!("tracking:{instance}"), on_write: None })
+    }
+
+    /// Creates or upgrades the tables (idempotent).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await.map_err(store_error)
     }
 
     /// Calls `hook` after every committed write (set before the store is shared).

@@ -270,3 +270,36 @@ async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
         messages
     );
 }
+
+#[tokio::test]
+async fn with_mysql_unreachable_the_service_starts_degraded_and_catches_up() {
+    if shared().is_none() {
+        return;
+    }
+    let servers = PrivateBackends::start(33456, 36529, 37167);
+    let (mysql_env, db) = servers.backends.fresh_mysql("pmc_late").await;
+    drop(db);
+    servers.stop("mysql");
+    let mut env = tracking_env();
+    env.extend(mysql_env);
+    let app = spawn_app_with(&env).await;
+
+    // Callbacks are acknowledged from the first second.
+    for i in 0..20 {
+        let update = json!({"message_id": format!("late-{i}"), "status": "delivered", "recipient": "u"});
+        assert_eq!(post_status(&app, &format!("late-w-{i}"), &update).await.status(), 202);
+    }
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 200);
+    let health: Value = health.json().await.unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    let actors = app.get("/api/v1/actors").await;
+    assert_eq!(actors.status(), 503);
+    assert_eq!(actors.json::<Value>().await.unwrap()["error"], "tracking_starting");
+
+    servers.restart();
+    let paths: Vec<String> = (0..20).map(|i| format!("/api/v1/messages/late-{i}/status")).collect();
+    wait_until(&app, &paths, Duration::from_secs(60), |s| s["status"] == "delivered").await;
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+}
