@@ -122,10 +122,13 @@ async fn delete_keys(client: Client, mut receiver: mpsc::UnboundedReceiver<Vec<S
         while let Ok(more) = receiver.try_recv() {
             ids.extend(more);
         }
-        let keys: Vec<String> = ids.iter().map(|id| key(id)).collect();
-        if let Err(error) = client.del::<(), _>(keys).await {
+        // One DEL per key: in a Redis Cluster the keys live in different
+        // slots, and a multi-key DEL across slots is refused (CROSSSLOT).
+        let deletions = ids.iter().map(|id| client.del::<i64, _>(key(id)));
+        let failed = futures::future::join_all(deletions).await.into_iter().filter(Result::is_err).count();
+        if failed > 0 {
             // The entries expire within TTL_SECS anyway.
-            tracing::warn!(error = %error, "Deleting cached statuses from Redis failed.");
+            tracing::warn!(failed, "Deleting cached statuses from Redis failed.");
         }
     }
 }

@@ -38,6 +38,26 @@ async fn index(
     manager.create_index(index.to_owned()).await
 }
 
+/// `CREATE TABLE`, in MySQL with utf8mb4 whatever the database's default
+/// (MariaDB's is latin1, which refuses Chinese text).
+fn table(manager: &SchemaManager<'_>) -> TableCreateStatement {
+    let mut table = Table::create();
+    if manager.get_database_backend() == sea_orm::DbBackend::MySql {
+        table.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_unicode_ci");
+    }
+    table
+}
+
+/// Payloads and states can exceed MySQL's 64 KB `TEXT`; `LONGTEXT` (4 GB)
+/// is TEXT to SQLite.
+fn long_text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).custom("longtext").not_null().take()
+}
+
+fn long_text_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).custom("longtext").null().take()
+}
+
 // The trait's signature elides SchemaManager's lifetime; the impl must match it.
 #[allow(elided_lifetimes_in_paths)]
 #[async_trait::async_trait]
@@ -45,11 +65,11 @@ impl MigrationTrait for CreateTracking {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("messages")
                     .if_not_exists()
                     .col(string_len("id", 128).primary_key())
-                    .col(string_len("channel", 32))
+                    .col(string_len("channel", 48))
                     .col(string_len_null("status", 16))
                     .col(boolean("registered"))
                     .col(string_len_null("wecom_msgid", 128))
@@ -58,7 +78,7 @@ impl MigrationTrait for CreateTracking {
                     .col(big_integer("created_at_ms"))
                     .col(big_integer("updated_at_ms"))
                     .col(big_integer("last_event_id"))
-                    .col(text("state"))
+                    .col(long_text("state"))
                     .to_owned(),
             )
             .await?;
@@ -67,7 +87,7 @@ impl MigrationTrait for CreateTracking {
         index(manager, "messages", "idx_messages_created", &["created_at_ms"]).await?;
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("recipients")
                     .if_not_exists()
                     .col(string_len("message_id", 128))
@@ -82,7 +102,7 @@ impl MigrationTrait for CreateTracking {
         index(manager, "recipients", "idx_recipients_recipient", &["recipient"]).await?;
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("status_history")
                     .if_not_exists()
                     .col(big_integer("event_id"))
@@ -95,7 +115,7 @@ impl MigrationTrait for CreateTracking {
                     .col(string_len("source", 64))
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
-                    .col(text_null("detail"))
+                    .col(long_text_null("detail"))
                     .primary_key(Index::create().col("event_id").col("seq").col("recipient"))
                     .to_owned(),
             )
@@ -103,7 +123,7 @@ impl MigrationTrait for CreateTracking {
         index(manager, "status_history", "idx_history_message", &["message_id", "event_id"]).await?;
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("interactions")
                     .if_not_exists()
                     .col(big_integer("event_id"))
@@ -112,8 +132,8 @@ impl MigrationTrait for CreateTracking {
                     .col(string_len("kind", 48))
                     .col(string_len_null("message_id", 128))
                     .col(string_len("callback_type", 96))
-                    .col(string_len("channel", 32))
-                    .col(text("payload"))
+                    .col(string_len("channel", 48))
+                    .col(long_text("payload"))
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
                     .primary_key(Index::create().col("event_id").col("seq"))
@@ -125,14 +145,14 @@ impl MigrationTrait for CreateTracking {
         index(manager, "interactions", "idx_interactions_message", &["message_id", "event_id"]).await?;
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("member_events")
                     .if_not_exists()
                     .col(big_integer("event_id"))
                     .col(big_integer("seq"))
                     .col(string_len_null("user_id", 128))
                     .col(string_len("kind", 48))
-                    .col(text("payload"))
+                    .col(long_text("payload"))
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
                     .primary_key(Index::create().col("event_id").col("seq"))
@@ -142,7 +162,7 @@ impl MigrationTrait for CreateTracking {
         index(manager, "member_events", "idx_members_user", &["user_id", "event_id"]).await?;
         manager
             .create_table(
-                Table::create()
+                table(manager)
                     .table("checkpoints")
                     .if_not_exists()
                     .col(string_len("name", 32).primary_key())

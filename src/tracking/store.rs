@@ -43,6 +43,13 @@ pub struct SqlTrackingStore {
 /// Called after each committed write with the ids of the messages it changed.
 pub type WriteHook = std::sync::Arc<dyn Fn(Vec<String>) + Send + Sync>;
 
+/// Cuts a value to its column's length (in characters, as MySQL counts):
+/// an over-long value from a custom source must not make a batch fail
+/// forever in MySQL (SQLite would store it whole).
+fn clamp(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
 fn store_error(error: impl std::fmt::Display) -> StoreError {
     StoreError(error.to_string())
 }
@@ -186,7 +193,7 @@ impl TrackingStore for SqlTrackingStore {
                 &row.message_id,
                 message::ActiveModel {
                     id: Set(row.message_id.to_string()),
-                    channel: Set(state.channel.clone().unwrap_or_else(|| "external".to_owned())),
+                    channel: Set(clamp(state.channel.as_deref().unwrap_or("external"), 48)),
                     status: Set(state.status().map(|status| status.as_str().to_owned())),
                     registered: Set(state.registered),
                     wecom_msgid: Set(state.wecom_msgid.clone()),
@@ -225,7 +232,7 @@ impl TrackingStore for SqlTrackingStore {
                 (&row.message_id, row.recipient.as_str()),
                 recipient::ActiveModel {
                     message_id: Set(row.message_id.to_string()),
-                    recipient: Set(row.recipient.clone()),
+                    recipient: Set(clamp(&row.recipient, 128)),
                     status: Set(row.status.as_str().to_owned()),
                     seen: Set(i32::from(row.seen.bits())),
                     updated_at_ms: Set(row.updated_at_ms),
@@ -252,7 +259,7 @@ impl TrackingStore for SqlTrackingStore {
             .map(|row| history::ActiveModel {
                 event_id: Set(row.event_id),
                 seq: Set(i64::from(row.seq)),
-                recipient: Set(row.recipient.clone()),
+                recipient: Set(clamp(&row.recipient, 128)),
                 message_id: Set(row.message_id.to_string()),
                 status: Set(row.status.as_str().to_owned()),
                 outcome: Set(row.outcome.as_str().to_owned()),
@@ -277,11 +284,11 @@ impl TrackingStore for SqlTrackingStore {
             .map(|row| interaction::ActiveModel {
                 event_id: Set(row.event_id),
                 seq: Set(i64::from(row.seq)),
-                user_id: Set(row.record.user_id.clone()),
-                kind: Set(row.record.kind.clone()),
+                user_id: Set(clamp(&row.record.user_id, 128)),
+                kind: Set(clamp(&row.record.kind, 48)),
                 message_id: Set(row.record.message_id.as_ref().map(ToString::to_string)),
-                callback_type: Set(row.record.callback_type.clone()),
-                channel: Set(row.record.channel.clone()),
+                callback_type: Set(clamp(&row.record.callback_type, 96)),
+                channel: Set(clamp(&row.record.channel, 48)),
                 payload: Set(row.record.payload.to_string()),
                 occurred_at_ms: Set(row.record.occurred_at_ms),
                 received_at_ms: Set(row.record.received_at_ms),
@@ -301,8 +308,8 @@ impl TrackingStore for SqlTrackingStore {
             .map(|row| member_event::ActiveModel {
                 event_id: Set(row.event_id),
                 seq: Set(i64::from(row.seq)),
-                user_id: Set(row.record.user_id.clone()),
-                kind: Set(row.record.kind.clone()),
+                user_id: Set(row.record.user_id.as_deref().map(|user| clamp(user, 128))),
+                kind: Set(clamp(&row.record.kind, 48)),
                 payload: Set(row.record.payload.to_string()),
                 occurred_at_ms: Set(row.record.occurred_at_ms),
                 received_at_ms: Set(row.record.received_at_ms),

@@ -53,7 +53,8 @@ impl Backends {
         )
     }
 
-    /// Creates a fresh database for one test and returns the service
+    /// Creates a fresh database for one test (with the server's default
+    /// character set, latin1 on MariaDB, as a user's might be) and returns the service
     /// environment pointing at it (external mode), and a connection to it.
     pub async fn fresh_mysql(&self, prefix: &str) -> (Vec<(&'static str, String)>, DatabaseConnection) {
         let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
@@ -120,5 +121,79 @@ impl PrivateBackends {
 impl Drop for PrivateBackends {
     fn drop(&mut self) {
         let _ = Command::new(script("down.sh")).arg(self.dir.path()).status();
+    }
+}
+
+/// A 3-master Redis Cluster on loopback (no replicas), for the cache.
+pub struct RedisCluster {
+    dir: tempfile::TempDir,
+    children: Vec<std::process::Child>,
+    pub ports: [u16; 3],
+}
+
+impl RedisCluster {
+    /// Starts three cluster-enabled servers and joins them.
+    pub fn start(ports: [u16; 3]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let children = ports
+            .iter()
+            .map(|port| {
+                let node_dir = dir.path().join(port.to_string());
+                std::fs::create_dir_all(&node_dir).unwrap();
+                Command::new("redis-server")
+                    .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
+                    .args(["--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no"])
+                    .arg("--dir")
+                    .arg(&node_dir)
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("redis-server starts")
+            })
+            .collect();
+        let cluster = Self { dir, children, ports };
+        for port in ports {
+            cluster.wait(|| cli(port, &["ping"]).is_some_and(|out| out.contains("PONG")));
+        }
+        let nodes: Vec<String> = ports.iter().map(|port| format!("127.0.0.1:{port}")).collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .unwrap();
+        assert!(created.status.success(), "cluster create: {}", String::from_utf8_lossy(&created.stdout));
+        cluster
+            .wait(|| cli(ports[0], &["cluster", "info"]).is_some_and(|out| out.contains("cluster_state:ok")));
+        cluster
+    }
+
+    /// The URL the service is given.
+    pub fn url(&self) -> String {
+        let [first, second, third] = self.ports;
+        format!("redis-cluster://127.0.0.1:{first}?node=127.0.0.1:{second}&node=127.0.0.1:{third}")
+    }
+
+    fn wait(&self, ready: impl Fn() -> bool) {
+        for _ in 0..100 {
+            if ready() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the Redis Cluster in {} did not become ready", self.dir.path().display());
+    }
+}
+
+fn cli(port: u16, args: &[&str]) -> Option<String> {
+    let output = Command::new("redis-cli").args(["-p", &port.to_string()]).args(args).output().ok()?;
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -57,7 +57,7 @@ async fn external_mode_keeps_tracking_in_mysql() {
 
     register(&app, "ext-1", &["alice", "bob"]).await;
     let updates = json!([
-        {"message_id": "ext-1", "status": "read", "recipient": "alice"},
+        {"message_id": "ext-1", "status": "read", "recipient": "alice", "detail": "已读 ✓ (Chinese text in a latin1 database)"},
         {"message_id": "ext-1", "status": "delivered", "recipient": "alice"},
         {"message_id": "ext-1", "status": "delivered", "recipient": "bob"}
     ]);
@@ -73,6 +73,14 @@ async fn external_mode_keeps_tracking_in_mysql() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM recipients WHERE message_id = 'ext-1'").await, 2);
     let history = app.get_json("/api/v1/messages/ext-1/history").await;
     let api_rows = history["history"].as_array().unwrap().len() as i64;
+    assert!(
+        history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["detail"].as_str().is_some_and(|d| d.starts_with("已读 ✓"))),
+        "{history}"
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history WHERE message_id = 'ext-1'").await, api_rows);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM checkpoints WHERE name LIKE 'tracking:%'").await, 1);
 

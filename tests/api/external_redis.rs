@@ -99,3 +99,40 @@ async fn redis_caches_status_reads_and_an_outage_changes_no_answer() {
     let status = app.get_json("/api/v1/messages/cache-1/status").await;
     assert_eq!(status["counts"], json!({"read": 2}));
 }
+
+#[tokio::test]
+async fn a_three_master_redis_cluster_works_as_the_cache() {
+    let Some(backends) = shared() else { return };
+    let cluster = crate::backends::RedisCluster::start([37401, 37402, 37403]);
+    let (mut env, _db) = backends.fresh_mysql("pmc_cluster").await;
+    env.push(("REDIS_URL", cluster.url()));
+    env.extend(tracking_env());
+    let app = crate::helpers::spawn_app_with(&env).await;
+    wait_for(&app, "the cluster connected", |status| redis_status(status)["healthy"] == true).await;
+    let redis = Builder::from_config(Config::from_url(&cluster.url()).unwrap()).build().unwrap();
+    redis.init().await.unwrap();
+
+    // Enough messages that their keys spread over all three masters.
+    for i in 0..12 {
+        let id = format!("cl-{i}");
+        let registered = app
+            .client
+            .post(format!("{}/api/v1/messages", app.base_url))
+            .json(&json!({"id": id, "recipients": ["ann"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), 201);
+        eventually(&app, &format!("/api/v1/messages/{id}/status"), |s| s["status"] == "sent").await;
+        let cached: Option<String> = redis.get(format!("pmc:status:{id}")).await.unwrap();
+        assert!(cached.is_some(), "{id} cached in the cluster");
+    }
+    let updates: Vec<Value> = (0..12)
+        .map(|i| json!({"message_id": format!("cl-{i}"), "status": "read", "recipient": "ann"}))
+        .collect();
+    assert_eq!(post_status(&app, "cl-read", &json!(updates)).await.status(), 202);
+    // One write changed all twelve: every key is forgotten, whatever its slot.
+    for i in 0..12 {
+        eventually(&app, &format!("/api/v1/messages/cl-{i}/status"), |s| s["status"] == "read").await;
+    }
+}
