@@ -33,8 +33,6 @@ use crate::{
 
 /// How long shutdown waits for the raw log to reach MongoDB.
 const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the actors may take to drain on shutdown.
-const ACTOR_DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +214,7 @@ impl ApplicationBuilder {
             event_log,
             raw_log,
             pipeline,
+            drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
     }
@@ -265,6 +264,7 @@ pub struct Application {
     event_log: EventLog,
     raw_log: Option<RawLog>,
     pipeline: TrackingPipeline,
+    drain_timeout: Duration,
     shutdown_timeout: Duration,
 }
 
@@ -311,7 +311,7 @@ impl Application {
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
         }
-        self.pipeline.shutdown(ACTOR_DRAIN_TIMEOUT).await;
+        self.pipeline.shutdown(self.drain_timeout).await;
         tracing::info!("Shutdown complete.");
         Ok(served?)
     }

@@ -148,6 +148,9 @@ pub struct TrackingSettings {
     pub writer_max_rows: usize,
     /// The writer writes rows at most this long after they arrive (ms).
     pub writer_max_delay_ms: u64,
+    /// At shutdown, how long feeding and draining the actors may take each
+    /// (s); what is left is replayed at the next start.
+    pub shutdown_drain_secs: u64,
 }
 
 impl Default for TrackingSettings {
@@ -158,6 +161,7 @@ impl Default for TrackingSettings {
             callback_actors: 4,
             writer_max_rows: 1000,
             writer_max_delay_ms: 20,
+            shutdown_drain_secs: 60,
         }
     }
 }

@@ -102,11 +102,19 @@ impl Feeder {
         *self.fed.borrow()
     }
 
-    /// Feeds everything committed so far, then stops. Call after the event
-    /// log is closed.
-    pub async fn close(self) {
+    /// Feeds everything committed so far, then stops; gives up after
+    /// `timeout` (the actors may be stuck waiting for their store, and the
+    /// feeder for them): what was not fed is replayed from the checkpoint at
+    /// the next start. Call after the event log is closed.
+    pub async fn close(self, timeout: Duration) {
         let _ = self.closing.send(true);
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(timeout, self.task).await.is_err() {
+            abort.abort();
+            tracing::warn!(
+                "Not everything committed was fed to the actors before shutdown; the next start replays it."
+            );
+        }
     }
 }
 

@@ -117,7 +117,7 @@ impl TrackingPipeline {
             tracing::warn!("Tracking never started (its store was unreachable); nothing to drain.");
             return;
         };
-        running.feeder.close().await;
+        running.feeder.close(timeout).await;
         tracing::info!("Event log fed; draining actors.");
         if let Err(error) = running.actors.shutdown(timeout).await {
             tracing::error!(error = %error, "Actors did not drain in time; the next start replays the rest.");

@@ -194,6 +194,17 @@ async fn migrate_creates_every_table_in_mysql_and_is_repeatable() {
 
 #[tokio::test]
 async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
+    stop_during_a_mysql_outage(false, [33446, 36519, 37157]).await;
+}
+
+#[tokio::test]
+async fn a_sigterm_during_a_mysql_outage_stops_in_bounded_time_and_loses_nothing() {
+    stop_during_a_mysql_outage(true, [33466, 36539, 37177]).await;
+}
+
+/// Acknowledges observations while MySQL is down, stops the service
+/// (SIGTERM, or SIGKILL), brings MySQL back, restarts: all are tracked once.
+async fn stop_during_a_mysql_outage(graceful: bool, ports: [u16; 3]) {
     use crate::{
         durability::{free_port, start_service},
         tracking::STATUS_SECRET,
@@ -201,11 +212,16 @@ async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
     if shared().is_none() {
         return;
     }
-    let servers = PrivateBackends::start(33446, 36519, 37157);
+    let servers = PrivateBackends::start(ports[0], ports[1], ports[2]);
     let (mysql_env, db) = servers.backends.fresh_mysql("pmc_kill").await;
     let temp = tempfile::tempdir().unwrap();
     let env_file = temp.path().join("test.env");
-    let mut lines = vec![format!("STATUS_WEBHOOK_SECRET={STATUS_SECRET}")];
+    // Feeding and draining give up after 2 s each at shutdown (the actors
+    // wait for MySQL, which is down): the rest is replayed at the restart.
+    let mut lines = vec![
+        format!("STATUS_WEBHOOK_SECRET={STATUS_SECRET}"),
+        "PMC__TRACKING__SHUTDOWN_DRAIN_SECS=2".to_owned(),
+    ];
     lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
     std::fs::write(&env_file, lines.join("\n")).unwrap();
     let data_dir = temp.path().join("data");
@@ -250,8 +266,22 @@ async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
             "acknowledged during the outage"
         );
     }
-    service.start_kill().unwrap();
-    service.wait().await.unwrap();
+    // More work than the feeder lets wait for the actors (4 000 units), so
+    // that at the stop the feeder is itself waiting.
+    for batch in 0..5 {
+        let updates: Vec<Value> =
+            (0..1000).map(|n| json!({"message_id": format!("bulk-{batch}-{n}"), "status": "sent"})).collect();
+        assert_eq!(post(format!("k-bulk-{batch}"), json!(updates), base.clone()).await, 202);
+    }
+    if graceful {
+        let pid = service.id().unwrap().to_string();
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), service.wait()).await;
+        assert!(exit.is_ok(), "SIGTERM during a MySQL outage must stop the service in bounded time");
+    } else {
+        service.start_kill().unwrap();
+        service.wait().await.unwrap();
+    }
     servers.restart();
 
     let port = free_port();
@@ -271,8 +301,14 @@ async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    // sent (applied), delivered (implied), read (applied): three rows each, none doubled.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history").await, 3 * messages);
+    let started = Instant::now();
+    while count(&db, "SELECT COUNT(*) FROM messages").await < messages + 5000 {
+        assert!(started.elapsed() < Duration::from_secs(90), "the bulk observations were not all tracked");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // sent (applied), delivered (implied), read (applied): three rows each,
+    // and one per bulk message; none doubled.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history").await, 3 * messages + 5000);
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM status_history WHERE outcome = 'applied' AND status = 'read'").await,
         messages
