@@ -116,20 +116,35 @@ fn key(message_id: &str) -> String {
     format!("pmc:status:{message_id}")
 }
 
+/// A read that fetched the old state just before a write committed may
+/// cache it just after the write's deletion; deleting again this much later
+/// removes such an entry ("delayed double delete").
+const SECOND_DELETE_AFTER: Duration = Duration::from_millis(500);
+
 async fn delete_keys(client: Client, mut receiver: mpsc::UnboundedReceiver<Vec<String>>) {
     while let Some(mut ids) = receiver.recv().await {
-        // Gather what queued up meanwhile into one DEL.
+        // Gather what queued up meanwhile.
         while let Ok(more) = receiver.try_recv() {
             ids.extend(more);
         }
-        // One DEL per key: in a Redis Cluster the keys live in different
-        // slots, and a multi-key DEL across slots is refused (CROSSSLOT).
-        let deletions = ids.iter().map(|id| client.del::<i64, _>(key(id)));
-        let failed = futures::future::join_all(deletions).await.into_iter().filter(Result::is_err).count();
-        if failed > 0 {
-            // The entries expire within TTL_SECS anyway.
-            tracing::warn!(failed, "Deleting cached statuses from Redis failed.");
-        }
+        let keys: Vec<String> = ids.iter().map(|id| key(id)).collect();
+        delete(&client, &keys).await;
+        let client = client.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SECOND_DELETE_AFTER).await;
+            delete(&client, &keys).await;
+        });
+    }
+}
+
+async fn delete(client: &Client, keys: &[String]) {
+    // One DEL per key: in a Redis Cluster the keys live in different slots,
+    // and a multi-key DEL across slots is refused (CROSSSLOT).
+    let deletions = keys.iter().map(|key| client.del::<i64, _>(key.as_str()));
+    let failed = futures::future::join_all(deletions).await.into_iter().filter(Result::is_err).count();
+    if failed > 0 {
+        // The entries expire within TTL_SECS anyway.
+        tracing::warn!(failed, "Deleting cached statuses from Redis failed.");
     }
 }
 
