@@ -82,7 +82,12 @@ async fn external_mode_keeps_tracking_in_mysql() {
         "{history}"
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM status_history WHERE message_id = 'ext-1'").await, api_rows);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM checkpoints WHERE name LIKE 'tracking:%'").await, 1);
+    // The checkpoint follows in a later batch.
+    let started = Instant::now();
+    while count(&db, "SELECT COUNT(*) FROM checkpoints WHERE name LIKE 'tracking:%'").await != 1 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the checkpoint was never stored per instance");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let status = app.get_json("/api/v1/status").await;
     assert_eq!(status["storage"]["mode"], "external");
