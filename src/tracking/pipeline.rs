@@ -125,9 +125,10 @@ impl TrackingPipeline {
     }
 }
 
-/// Makes the schema current and reads the checkpoint.
+/// Makes the schema current, claims the database, reads the checkpoint.
 async fn prepare(store: &SqlTrackingStore) -> Result<i64, StoreError> {
     store.migrate().await?;
+    store.claim().await?;
     store.checkpoint().await
 }
 

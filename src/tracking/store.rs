@@ -132,6 +132,40 @@ impl SqlTrackingStore {
         &self.db
     }
 
+    /// Claims a MySQL database for this event log, refusing one that already
+    /// tracks another: event ids are only unique within one event log, so
+    /// two logs in one database would take each other's rows for their own
+    /// (one replica per database until replicas share one; see the README).
+    pub async fn claim(&self) -> Result<(), StoreError> {
+        if self.db.get_database_backend() != DbBackend::MySql {
+            return Ok(());
+        }
+        checkpoint::Entity::insert(checkpoint::ActiveModel {
+            name: Set(self.checkpoint_name.clone()),
+            event_id: Set(0),
+        })
+        .on_conflict(
+            OnConflict::column(checkpoint::Column::Name).do_nothing_on([checkpoint::Column::Name]).to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await
+        .map_err(store_error)?;
+        let other = checkpoint::Entity::find()
+            .filter(checkpoint::Column::Name.starts_with("tracking:"))
+            .filter(checkpoint::Column::Name.ne(self.checkpoint_name.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(store_error)?;
+        match other {
+            None => Ok(()),
+            Some(row) => Err(StoreError(format!(
+                "this MySQL database already tracks another event log ({}); give each service data directory \
+                 its own MYSQL_DATABASE (several replicas sharing one database are not supported yet)",
+                row.name
+            ))),
+        }
+    }
+
     /// The stored checkpoint (0 when nothing was ever applied).
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
         Ok(checkpoint::Entity::find_by_id(self.checkpoint_name.as_str())
