@@ -44,7 +44,7 @@ pub use model::{
     InteractionRecord, MemberEventRecord, MessageId, MessageState, Observation, Registration, Signal,
 };
 pub use status::{Outcome, Status};
-pub use store::{StoreError, TrackingStore};
+pub use store::{Failure, StoreError, TrackingStore};
 pub use supervisor::SupervisorSettings;
 pub use system::{ActorSystem, ActorSystemConfig, ActorSystemError, SupervisorHandle};
 pub use writer::WriterSettings;

@@ -120,6 +120,37 @@ impl WriteBatch {
         self.len() == 0 && self.checkpoint.is_none()
     }
 
+    /// Splits the rows into two batches of half the rows each (the first
+    /// takes the first half in the order messages, recipients, history,
+    /// interactions, member events; the checkpoint stays with the second),
+    /// to find rows a store refuses. Both halves are smaller when `len() > 1`.
+    pub fn split(self) -> (WriteBatch, WriteBatch) {
+        /// Moves up to `*quota` rows from the front of `rows` into the first half.
+        fn take_front<T>(mut rows: Vec<T>, quota: &mut usize) -> (Vec<T>, Vec<T>) {
+            let taken = (*quota).min(rows.len());
+            *quota -= taken;
+            let back = rows.split_off(taken);
+            (rows, back)
+        }
+        let mut quota = self.len() / 2;
+        let (messages, messages_back) = take_front(self.messages, &mut quota);
+        let (recipients, recipients_back) = take_front(self.recipients, &mut quota);
+        let (history, history_back) = take_front(self.history, &mut quota);
+        let (interactions, interactions_back) = take_front(self.interactions, &mut quota);
+        let (member_events, member_events_back) = take_front(self.member_events, &mut quota);
+        (
+            WriteBatch { messages, recipients, history, interactions, member_events, checkpoint: None },
+            WriteBatch {
+                messages: messages_back,
+                recipients: recipients_back,
+                history: history_back,
+                interactions: interactions_back,
+                member_events: member_events_back,
+                checkpoint: self.checkpoint,
+            },
+        )
+    }
+
     /// Appends another batch.
     pub fn extend(&mut self, other: WriteBatch) {
         self.messages.extend(other.messages);

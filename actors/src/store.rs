@@ -11,7 +11,35 @@ use crate::{
 /// A storage failure, as text (the store logs its own details).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("tracking store: {0}")]
-pub struct StoreError(pub String);
+pub struct StoreError(pub String, pub Failure);
+
+/// Whether trying again can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Failure {
+    /// The store is down or busy: retry the same write.
+    #[default]
+    Transient,
+    /// The store refused the data itself (a value it cannot hold): the same
+    /// write fails forever, so the writer isolates the refused rows.
+    Rejected,
+}
+
+impl StoreError {
+    /// A failure that may pass (an outage).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self(message.into(), Failure::Transient)
+    }
+
+    /// The store refused the data.
+    pub fn rejected(message: impl Into<String>) -> Self {
+        Self(message.into(), Failure::Rejected)
+    }
+
+    /// Whether the data itself was refused.
+    pub fn is_rejected(&self) -> bool {
+        self.1 == Failure::Rejected
+    }
+}
 
 /// The tracking store.
 #[async_trait]

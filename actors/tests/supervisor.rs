@@ -340,3 +340,26 @@ async fn failing_and_panicking_handlers_are_isolated_and_counted() {
     assert_eq!(stats["count-reads"].failures, 0);
     assert_eq!(store.inner.lock().unwrap().interactions.len(), 1, "the interaction was stored anyway");
 }
+
+#[tokio::test]
+async fn rows_the_store_refuses_are_isolated_and_the_rest_is_written() {
+    let store = Arc::new(MemoryStore::default());
+    store.inner.lock().unwrap().refuse.insert(id("poison"));
+    let system = start(&store, settings(), HandlerRegistry::default(), 0).await;
+    let handle = system.handle();
+    let mut events = Vec::new();
+    for (n, message) in ["fine-1", "poison", "fine-2", "fine-3"].iter().enumerate() {
+        events.push(event(n as i64 + 1, vec![observe(message, Some("u"), Status::Delivered)]));
+    }
+    handle.apply_committed(events).unwrap();
+    // The checkpoint moves past the refused rows instead of stalling on them.
+    settle(&handle, 4).await;
+    for message in ["fine-1", "fine-2", "fine-3"] {
+        assert_eq!(recipient_status(&store, message, "u"), Some(Status::Delivered), "{message}");
+    }
+    assert_eq!(recipient_status(&store, "poison", "u"), None);
+    // Later work for other messages still flows.
+    handle.apply_committed(vec![event(5, vec![observe("fine-1", Some("u"), Status::Read)])]).unwrap();
+    settle(&handle, 5).await;
+    assert_eq!(recipient_status(&store, "fine-1", "u"), Some(Status::Read));
+}

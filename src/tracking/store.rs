@@ -51,7 +51,24 @@ fn clamp(text: &str, chars: usize) -> String {
 }
 
 fn store_error(error: impl std::fmt::Display) -> StoreError {
-    StoreError(error.to_string())
+    StoreError::transient(error.to_string())
+}
+
+/// MySQL error codes for values a column cannot hold: the same write fails
+/// forever (`Failure::Rejected`). Everything else (connections, locks,
+/// deadlocks) is worth retrying.
+const MYSQL_DATA_ERRORS: [&str; 7] = ["1048", "1264", "1292", "1366", "1406", "3140", "4025"];
+
+fn write_error(error: sea_orm::DbErr) -> StoreError {
+    let rejected = match &error {
+        sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx_error))
+        | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx_error)) => sqlx_error
+            .as_database_error()
+            .and_then(|database| database.code())
+            .is_some_and(|code| MYSQL_DATA_ERRORS.contains(&code.as_ref())),
+        _ => false,
+    };
+    if rejected { StoreError::rejected(error.to_string()) } else { StoreError::transient(error.to_string()) }
 }
 
 impl SqlTrackingStore {
@@ -158,7 +175,7 @@ impl SqlTrackingStore {
             .map_err(store_error)?;
         match other {
             None => Ok(()),
-            Some(row) => Err(StoreError(format!(
+            Some(row) => Err(StoreError::transient(format!(
                 "this MySQL database already tracks another event log ({}); give each service data directory \
                  its own MYSQL_DATABASE (several replicas sharing one database are not supported yet)",
                 row.name
@@ -192,7 +209,7 @@ where
             .on_conflict(on_conflict.clone())
             .exec_without_returning(transaction)
             .await
-            .map_err(store_error)?;
+            .map_err(write_error)?;
     }
     Ok(())
 }
@@ -217,7 +234,7 @@ impl TrackingStore for SqlTrackingStore {
     }
 
     async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError> {
-        let transaction = self.db.begin().await.map_err(store_error)?;
+        let transaction = self.db.begin().await.map_err(write_error)?;
         // Upserts: the last state of each message/recipient in the batch wins
         // (SQLite refuses to upsert one row twice in a statement).
         let mut messages: HashMap<&MessageId, message::ActiveModel> = HashMap::new();
@@ -369,9 +386,9 @@ impl TrackingStore for SqlTrackingStore {
             )
             .exec_without_returning(&transaction)
             .await
-            .map_err(store_error)?;
+            .map_err(write_error)?;
         }
-        transaction.commit().await.map_err(store_error)?;
+        transaction.commit().await.map_err(write_error)?;
         if let Some(hook) = &self.on_write {
             let mut changed: Vec<String> =
                 batch.messages.iter().map(|row| row.message_id.to_string()).collect();

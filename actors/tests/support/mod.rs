@@ -30,6 +30,8 @@ pub struct Inner {
     pub panic_load_once: HashSet<MessageId>,
     /// This many loads fail (an outage).
     pub fail_loads: u32,
+    /// Rows of these messages are refused (bad data), in any batch.
+    pub refuse: HashSet<MessageId>,
 }
 
 #[async_trait]
@@ -42,7 +44,7 @@ impl TrackingStore for MemoryStore {
         }
         if inner.fail_loads > 0 {
             inner.fail_loads -= 1;
-            return Err(StoreError("injected outage".into()));
+            return Err(StoreError::transient("injected outage"));
         }
         Ok(inner.messages.get(id).cloned())
     }
@@ -59,6 +61,14 @@ impl TrackingStore for MemoryStore {
     async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError> {
         let mut inner = self.inner.lock().unwrap();
         inner.writes += 1;
+        // A transaction: a refused row refuses the whole batch.
+        let refused = |id: &MessageId| inner.refuse.contains(id);
+        if batch.messages.iter().any(|row| refused(&row.message_id))
+            || batch.recipients.iter().any(|row| refused(&row.message_id))
+            || batch.history.iter().any(|row| refused(&row.message_id))
+        {
+            return Err(StoreError::rejected("injected: a value the store cannot hold"));
+        }
         for row in &batch.messages {
             inner.messages.insert(row.message_id.clone(), row.state.clone());
         }
