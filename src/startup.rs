@@ -121,7 +121,9 @@ impl ApplicationBuilder {
         // External: connections are made on first use, so an unreachable
         // MySQL delays tracking, never the start (see tracking::pipeline).
         let store = match settings.storage.mode {
-            StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
+            StorageMode::Embedded => {
+                SqlTrackingStore::open_sqlite(&settings.storage.data_dir, &instance).await?
+            }
             StorageMode::External => SqlTrackingStore::mysql(&mysql_url(&settings)?, &instance).await?,
         };
         let store = if cache.enabled() {
@@ -149,6 +151,8 @@ impl ApplicationBuilder {
                 ..SupervisorSettings::default()
             },
             handlers: self.handlers,
+            claim_cache: cache.clone(),
+            dedupe_window: Duration::from_secs(settings.storage.dedupe_window_secs),
         };
         let pipeline = match settings.storage.mode {
             StorageMode::Embedded => TrackingPipeline::start(parts).await?,
@@ -238,12 +242,10 @@ pub async fn migrate(settings: &Settings) -> Result<Vec<String>, StartupError> {
 }
 
 async fn open_tracking_store(settings: &Settings) -> Result<SqlTrackingStore, StartupError> {
+    let instance = event_log::instance_id(&settings.storage.data_dir)?;
     Ok(match settings.storage.mode {
-        StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir).await?,
-        StorageMode::External => {
-            let instance = event_log::instance_id(&settings.storage.data_dir)?;
-            SqlTrackingStore::open_mysql(&mysql_url(settings)?, &instance).await?
-        }
+        StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir, &instance).await?,
+        StorageMode::External => SqlTrackingStore::open_mysql(&mysql_url(settings)?, &instance).await?,
     })
 }
 

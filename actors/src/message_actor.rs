@@ -30,6 +30,10 @@ pub enum MessageMsg {
     Observe(UnitId, Observation),
     /// Hand the state back to the supervisor and stop.
     Park,
+    /// A write of this message was superseded (another replica changed it):
+    /// reload it from the store before the next signal and stamp rows with
+    /// this new lineage. The supervisor re-sends the unstored signals next.
+    Resync(u64),
 }
 
 impl MessageMsg {
@@ -37,7 +41,7 @@ impl MessageMsg {
     pub fn event_id(&self) -> Option<i64> {
         match self {
             MessageMsg::Register((event_id, _), _) | MessageMsg::Observe((event_id, _), _) => Some(*event_id),
-            MessageMsg::Park => None,
+            MessageMsg::Park | MessageMsg::Resync(_) => None,
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct MessageArgs {
     pub id: MessageId,
     /// State handed back by an earlier passivation, if any (else loaded from the store).
     pub initial: Option<(MessageState, i64)>,
+    /// Which load of the state this actor continues: stamped on its rows.
+    pub lineage: u64,
     /// The store to load from.
     pub store: Arc<dyn TrackingStore>,
     /// Where rows go.
@@ -70,6 +76,7 @@ pub struct MessageActorState {
     store: Arc<dyn TrackingStore>,
     state: MessageState,
     last_event_id: i64,
+    lineage: u64,
     writer: ActorRef<WriterMsg>,
     supervisor: ActorRef<SupervisorMsg>,
     status_callbacks: Option<ActorRef<CallbackMsg>>,
@@ -136,6 +143,9 @@ impl MessageActorState {
             state.created_at_ms = now;
         }
         state.updated_at_ms = now;
+        state.version += 1;
+        let version = state.version;
+        let base_revision = std::mem::replace(&mut state.revision, new_revision());
         self.last_event_id = self.last_event_id.max(event_id);
         let mut batch = WriteBatch::default();
         let mut changes = Vec::new();
@@ -153,6 +163,7 @@ impl MessageActorState {
                 occurred_at_ms: observation.occurred_at_ms,
                 received_at_ms: observation.received_at_ms,
                 detail: observation.detail.clone(),
+                version,
             });
             row = row.saturating_add(1);
             if matches!(outcome, Outcome::Applied | Outcome::Implied) {
@@ -191,6 +202,8 @@ impl MessageActorState {
             message_id: self.id.clone(),
             state: self.state.clone(),
             last_event_id: self.last_event_id,
+            base_revision,
+            lineage: self.lineage,
         });
         Applied { batch, changes }
     }
@@ -226,6 +239,7 @@ impl Actor for MessageActor {
             store: args.store,
             state,
             last_event_id,
+            lineage: args.lineage,
             writer: args.writer,
             supervisor: args.supervisor,
             status_callbacks: args.status_callbacks,
@@ -238,7 +252,7 @@ impl Actor for MessageActor {
         message: MessageMsg,
         state: &mut MessageActorState,
     ) -> Result<(), ActorProcessingErr> {
-        if !state.loaded {
+        if !state.loaded && !matches!(message, MessageMsg::Resync(_)) {
             state.state = load_until_stored(state.store.as_ref(), &state.id).await.unwrap_or_default();
             state.loaded = true;
         }
@@ -256,8 +270,13 @@ impl Actor for MessageActor {
                     id: state.id.clone(),
                     state: Box::new(std::mem::take(&mut state.state)),
                     last_event_id: state.last_event_id,
+                    lineage: state.lineage,
                 })?;
                 myself.stop(None);
+            }
+            MessageMsg::Resync(lineage) => {
+                state.lineage = lineage;
+                state.loaded = false;
             }
         }
         Ok(())
@@ -280,6 +299,17 @@ async fn load_until_stored(store: &dyn TrackingStore, id: &MessageId) -> Option<
                 delay = (delay * 2).min(std::time::Duration::from_secs(5));
                 attempt += 1;
             }
+        }
+    }
+}
+
+/// A fresh revision token: random, so that two replicas (or two lineages of
+/// one message) never produce the same one; never 0 ("never stored").
+fn new_revision() -> i64 {
+    loop {
+        let revision = rand::random::<i64>();
+        if revision != 0 {
+            return revision;
         }
     }
 }

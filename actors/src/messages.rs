@@ -39,7 +39,13 @@ pub enum SupervisorMsg {
         state: Box<MessageState>,
         /// The last event applied to it.
         last_event_id: i64,
+        /// The lineage of its state.
+        lineage: u64,
     },
+    /// The store refused the writes of these messages as superseded (another
+    /// replica changed them first), for rows of lineages up to the given one
+    /// (cast): their actors reload and replay their unstored signals.
+    Superseded(Vec<(MessageId, u64)>),
     /// Passivate idle message actors (timer).
     Tick,
     /// Report counters (call).
@@ -69,6 +75,9 @@ pub struct SupervisorStats {
     pub passivations: u64,
     /// Message actors restarted after a crash.
     pub restarts: u64,
+    /// Message actors reloaded because another replica changed their
+    /// message first (a compare-and-set write was superseded).
+    pub resyncs: u64,
     /// Units of work dispatched to actors and not yet stored: the backlog.
     pub pending_units: u64,
     /// Signals held for actors that are being parked.

@@ -151,6 +151,16 @@ pub struct MessageState {
     pub updated_at_ms: i64,
     /// Per recipient.
     pub recipients: BTreeMap<String, RecipientState>,
+    /// How many times the stored state changed: orders the message's
+    /// history across replicas. Kept in its own column, not in the JSON.
+    #[serde(skip)]
+    pub version: i64,
+    /// A random token naming the stored state this one derives from (0: the
+    /// message was never stored). A write applies only if the store still
+    /// holds that revision — compare-and-set, so two replicas never
+    /// overwrite each other's transitions.
+    #[serde(skip)]
+    pub revision: i64,
 }
 
 impl MessageState {

@@ -21,6 +21,12 @@ pub struct MessageRow {
     pub state: MessageState,
     /// The last event applied to it.
     pub last_event_id: i64,
+    /// The revision this state was derived from: the write applies only if
+    /// the store still holds it (else the write is *superseded*).
+    pub base_revision: i64,
+    /// The actor lineage that produced it: rows of a lineage the store
+    /// refused as stale are dropped, the message is reloaded and replayed.
+    pub lineage: u64,
 }
 
 /// One recipient's state, upserted.
@@ -64,6 +70,9 @@ pub struct HistoryRow {
     pub received_at_ms: i64,
     /// Free text from the source.
     pub detail: Option<String>,
+    /// The message's version once this row applied: orders a message's
+    /// history across replicas.
+    pub version: i64,
 }
 
 /// A stored interaction, keyed by (event id, seq).
@@ -106,6 +115,13 @@ pub struct WriteBatch {
 }
 
 impl WriteBatch {
+    /// Removes every row of these messages (their writes were superseded).
+    pub fn remove_messages(&mut self, ids: &std::collections::HashSet<MessageId>) {
+        self.messages.retain(|row| !ids.contains(&row.message_id));
+        self.recipients.retain(|row| !ids.contains(&row.message_id));
+        self.history.retain(|row| !ids.contains(&row.message_id));
+    }
+
     /// Rows in the batch.
     pub fn len(&self) -> usize {
         self.messages.len()

@@ -49,6 +49,13 @@ pub trait TrackingStore: Send + Sync + 'static {
     /// The message registered with this card task id, if any.
     async fn message_for_task(&self, task_id: &str) -> Result<Option<MessageId>, StoreError>;
     /// Writes a batch atomically. History, interaction and member rows are
-    /// inserted only if their (event id, seq) is new; states are upserted.
-    async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError>;
+    /// inserted only if their (event id, seq) is new. A message's state is
+    /// compare-and-set: written only if the store still holds the revision
+    /// its first row in the batch derives from ([`MessageRow::base_revision`]).
+    /// Returns the messages whose rows were left out because another writer
+    /// (a replica) changed them first: *superseded*, to be reloaded and
+    /// replayed by their actors.
+    ///
+    /// [`MessageRow::base_revision`]: crate::rows::MessageRow::base_revision
+    async fn write(&self, batch: &WriteBatch) -> Result<Vec<MessageId>, StoreError>;
 }

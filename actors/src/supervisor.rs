@@ -10,6 +10,7 @@
 //! replay neither loses nor doubles anything.
 
 mod dispatch;
+mod resync;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet, VecDeque},
@@ -80,6 +81,31 @@ struct Live {
     /// Sent but maybe not yet stored: re-sent if the actor crashes.
     unflushed: Vec<MessageMsg>,
     restarts: u32,
+    /// Which load of the state it continues (see [`MessageMsg::Resync`]).
+    lineage: u64,
+}
+
+/// An actor asked to park, until it hands its state back.
+#[derive(Default)]
+struct Parking {
+    /// Signals that arrived meanwhile: it is respawned with them.
+    held: Vec<MessageMsg>,
+    /// What it was sent and may not have stored yet.
+    unflushed: Vec<MessageMsg>,
+    lineage: u64,
+    /// A write of its lineage was superseded: the state it hands back is
+    /// stale and is dropped.
+    resync: bool,
+}
+
+/// A state handed back by a parked actor, kept until stored.
+struct Parked {
+    state: MessageState,
+    last_event_id: i64,
+    lineage: u64,
+    /// Signals it applied that may not be stored yet: replayed if its
+    /// write turns out superseded.
+    unflushed: Vec<MessageMsg>,
 }
 
 /// What the supervisor owns.
@@ -93,7 +119,7 @@ pub struct SupervisorState {
     actor_ids: HashMap<ActorId, MessageId>,
     /// Actors asked to park, and signals that arrived for them meanwhile.
     /// They are alive until they reach `Park`, so they count toward the cap.
-    parking: HashMap<MessageId, Vec<MessageMsg>>,
+    parking: HashMap<MessageId, Parking>,
     /// Parked actors that handed their state back but have not terminated
     /// yet: still alive, so they still count toward the cap.
     stopping: usize,
@@ -105,7 +131,9 @@ pub struct SupervisorState {
     waiting: VecDeque<MessageId>,
     waiting_signals: HashMap<MessageId, Vec<MessageMsg>>,
     /// States handed back by parked actors, kept until stored.
-    parked: HashMap<MessageId, (MessageState, i64)>,
+    parked: HashMap<MessageId, Parked>,
+    /// The last lineage handed out.
+    lineages: u64,
     /// Units dispatched and not yet stored, by event id.
     pending: BTreeMap<i64, HashSet<u32>>,
     last_dispatched: i64,
@@ -163,6 +191,7 @@ impl Actor for Supervisor {
             waiting: VecDeque::new(),
             waiting_signals: HashMap::new(),
             parked: HashMap::new(),
+            lineages: 0,
             pending: BTreeMap::new(),
             last_dispatched: args.checkpoint,
             checkpoint: args.checkpoint,
@@ -195,8 +224,14 @@ impl Actor for Supervisor {
                 }
                 state.advance_checkpoint();
             }
-            SupervisorMsg::Parked { id, state: parked, last_event_id } => {
-                state.unpark(&myself, id, *parked, last_event_id).await;
+            SupervisorMsg::Parked { id, state: parked, last_event_id, lineage } => {
+                let parked = Parked { state: *parked, last_event_id, lineage, unflushed: Vec::new() };
+                state.unpark(&myself, id, parked).await;
+            }
+            SupervisorMsg::Superseded(messages) => {
+                for (id, lineage) in messages {
+                    state.resync(&myself, id, lineage).await;
+                }
             }
             SupervisorMsg::Tick => state.passivate_idle(),
             SupervisorMsg::GetStats(reply) => {
@@ -257,7 +292,7 @@ impl SupervisorState {
             checkpoint: self.checkpoint,
             live_message_actors: self.live.len() as u64,
             pending_units: self.pending.values().map(|units| units.len() as u64).sum(),
-            held_for_parking: self.parking.values().map(|held| held.len() as u64).sum(),
+            held_for_parking: self.parking.values().map(|parking| parking.held.len() as u64).sum(),
             waiting_for_slot: self.waiting.len() as u64,
             ..self.stats.clone()
         }
@@ -273,7 +308,7 @@ impl SupervisorState {
             self.checkpoint = candidate;
             let _ = self.writer.cast(WriterMsg::Checkpoint(candidate));
             // Parked states at or below the checkpoint are in the store now.
-            self.parked.retain(|_, (_, last_event_id)| *last_event_id > candidate);
+            self.parked.retain(|_, parked| parked.last_event_id > candidate);
         }
     }
 
@@ -305,7 +340,9 @@ impl SupervisorState {
         // Park is queued behind everything already sent, so the state handed
         // back includes all of it; signals arriving meanwhile are held.
         if live.actor.cast(MessageMsg::Park).is_ok() {
-            self.parking.insert(id, Vec::new());
+            let parking =
+                Parking { held: Vec::new(), unflushed: live.unflushed, lineage: live.lineage, resync: false };
+            self.parking.insert(id, parking);
             self.stats.passivations += 1;
         }
     }

@@ -8,14 +8,23 @@
 //! the refused rows stand alone; those are logged as dead letters (their
 //! events stay in the event log) and the rest is written. After each
 //! write it tells the supervisor which units completed, so the checkpoint
-//! can advance. On `drain` it writes what it holds, then stops.
+//! can advance, and which messages' writes were *superseded* (another
+//! replica changed them first): those units are not complete; their actors
+//! reload and replay, and rows still arriving from the stale lineage are
+//! dropped here rather than tried. On `drain` it writes what it holds, then
+//! stops.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 use crate::{
     messages::SupervisorMsg,
+    model::MessageId,
     rows::{UnitId, WriteBatch},
     store::TrackingStore,
 };
@@ -55,9 +64,18 @@ pub struct WriterState {
     supervisor: ActorRef<SupervisorMsg>,
     settings: WriterSettings,
     batch: WriteBatch,
-    units: Vec<UnitId>,
+    /// The units the batch completes, with the message (and lineage) whose
+    /// rows they are, if any.
+    units: Vec<(UnitId, Option<(MessageId, u64)>)>,
+    /// Per message, the newest lineage whose write was superseded: its rows
+    /// still in flight would be superseded too.
+    stale: HashMap<MessageId, u64>,
     flush_scheduled: bool,
 }
+
+/// Stale lineages remembered at most: forgetting one only costs a write
+/// that the store then reports superseded.
+const MAX_STALE: usize = 100_000;
 
 /// Starting arguments.
 pub struct WriterArgs {
@@ -75,32 +93,73 @@ impl WriterState {
             return;
         }
         let batch = std::mem::take(&mut self.batch);
-        let dead_letters = write_isolating_refused(self.store.as_ref(), batch).await;
-        if dead_letters > 0 {
+        let written = write_isolating_refused(self.store.as_ref(), batch).await;
+        if written.dead_letters > 0 {
             tracing::error!(
-                dead_letters,
+                dead_letters = written.dead_letters,
                 "Rows refused by the store were skipped; see the dead-letter lines above."
             );
         }
-        let units = std::mem::take(&mut self.units);
-        if !units.is_empty() {
-            // The supervisor may already be gone at shutdown; the checkpoint is then replayed.
-            let _ = self.supervisor.cast(SupervisorMsg::Flushed(units));
+        let superseded: HashSet<MessageId> = written.superseded.into_iter().collect();
+        let mut flushed = Vec::new();
+        let mut resync: HashMap<MessageId, u64> = HashMap::new();
+        for (unit, owner) in std::mem::take(&mut self.units) {
+            match owner {
+                Some((id, lineage)) if superseded.contains(&id) => {
+                    let newest = resync.entry(id).or_default();
+                    *newest = (*newest).max(lineage);
+                }
+                _ => flushed.push(unit),
+            }
         }
+        // The supervisor may already be gone at shutdown; the checkpoint is then replayed.
+        if !flushed.is_empty() {
+            let _ = self.supervisor.cast(SupervisorMsg::Flushed(flushed));
+        }
+        if !resync.is_empty() {
+            if self.stale.len() + resync.len() > MAX_STALE {
+                self.stale.clear();
+            }
+            for (id, lineage) in &resync {
+                let newest = self.stale.entry(id.clone()).or_default();
+                *newest = (*newest).max(*lineage);
+            }
+            tracing::debug!(messages = resync.len(), "Writes superseded by another replica; reloading them.");
+            let _ = self.supervisor.cast(SupervisorMsg::Superseded(resync.into_iter().collect()));
+        }
+    }
+
+    /// Whether these rows come from a lineage already superseded.
+    fn is_stale(&self, rows: &WriteBatch) -> bool {
+        rows.messages
+            .first()
+            .is_some_and(|row| self.stale.get(&row.message_id).is_some_and(|stale| row.lineage <= *stale))
     }
 }
 
+/// What a write did besides storing rows.
+#[derive(Debug, Default)]
+struct Written {
+    /// Rows refused by the store and skipped.
+    dead_letters: u64,
+    /// Messages whose rows were left out: another writer changed them first.
+    superseded: Vec<MessageId>,
+}
+
 /// Writes `batch`, retrying while the store is down; rows the store refuses
-/// are isolated by halving and skipped. Returns how many were skipped.
-async fn write_isolating_refused(store: &dyn TrackingStore, batch: WriteBatch) -> u64 {
+/// are isolated by halving and skipped.
+async fn write_isolating_refused(store: &dyn TrackingStore, batch: WriteBatch) -> Written {
     let mut pending = vec![batch];
-    let mut dead_letters = 0;
+    let mut written = Written::default();
     while let Some(batch) = pending.pop() {
         let mut delay = Duration::from_millis(50);
         let mut attempt = 1u32;
         loop {
             match store.write(&batch).await {
-                Ok(()) => break,
+                Ok(superseded) => {
+                    written.superseded.extend(superseded);
+                    break;
+                }
                 Err(error) if error.is_rejected() && batch.len() > 1 => {
                     tracing::warn!(error = %error, rows = batch.len(), "The store refused a batch; halving it to find the refused rows.");
                     let (front, back) = batch.split();
@@ -111,7 +170,7 @@ async fn write_isolating_refused(store: &dyn TrackingStore, batch: WriteBatch) -
                 }
                 Err(error) if error.is_rejected() => {
                     tracing::error!(error = %error, row = ?batch, "Dead letter: the store refuses this row; it is skipped (its event stays in the event log).");
-                    dead_letters += 1;
+                    written.dead_letters += 1;
                     if batch.checkpoint.is_some() {
                         // Keep the checkpoint: write it without the refused row.
                         pending.push(WriteBatch { checkpoint: batch.checkpoint, ..WriteBatch::default() });
@@ -127,7 +186,7 @@ async fn write_isolating_refused(store: &dyn TrackingStore, batch: WriteBatch) -
             }
         }
     }
-    dead_letters
+    written
 }
 
 impl Actor for Writer {
@@ -146,6 +205,7 @@ impl Actor for Writer {
             settings: args.settings,
             batch: WriteBatch::default(),
             units: Vec::new(),
+            stale: HashMap::new(),
             flush_scheduled: false,
         })
     }
@@ -158,8 +218,13 @@ impl Actor for Writer {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             WriterMsg::Rows(rows, units) => {
+                if state.is_stale(&rows) {
+                    // Its actor reloads and re-sends these signals.
+                    return Ok(());
+                }
+                let owner = rows.messages.first().map(|row| (row.message_id.clone(), row.lineage));
+                state.units.extend(units.into_iter().map(|unit| (unit, owner.clone())));
                 state.batch.extend(rows);
-                state.units.extend(units);
             }
             WriterMsg::Checkpoint(checkpoint) => {
                 state.batch.checkpoint = state.batch.checkpoint.max(Some(checkpoint));

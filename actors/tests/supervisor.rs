@@ -264,7 +264,16 @@ async fn replaying_from_an_old_checkpoint_doubles_nothing() {
     second.shutdown(Duration::from_secs(5)).await.unwrap();
     let inner = store.inner.lock().unwrap();
     assert_eq!(inner.history, history_before, "no doubled or altered history rows");
-    assert_eq!(inner.messages, messages_before);
+    // Re-applying bumps each message's version, nothing else.
+    let states = |messages: &std::collections::BTreeMap<MessageId, pmc_actors::MessageState>| {
+        messages
+            .iter()
+            .map(|(id, state)| {
+                (id.clone(), pmc_actors::MessageState { version: 0, revision: 0, ..state.clone() })
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(states(&inner.messages), states(&messages_before));
 }
 
 struct Counting(Arc<AtomicU64>);
@@ -362,4 +371,82 @@ async fn rows_the_store_refuses_are_isolated_and_the_rest_is_written() {
     handle.apply_committed(vec![event(5, vec![observe("fine-1", Some("u"), Status::Read)])]).unwrap();
     settle(&handle, 5).await;
     assert_eq!(recipient_status(&store, "fine-1", "u"), Some(Status::Read));
+}
+
+#[tokio::test]
+async fn replicas_sharing_a_store_apply_each_transition_exactly_once() {
+    // Three actor systems — three replicas — over one store, each with its
+    // own event ids; the observations of every message are spread over them
+    // and arrive out of order, so their cached states go stale and their
+    // compare-and-set writes get superseded.
+    let store = Arc::new(MemoryStore::default());
+    let mut replicas = Vec::new();
+    for origin in 0..3u8 {
+        let replica: Arc<dyn pmc_actors::TrackingStore> = Arc::new(support::Replica(store.clone(), origin));
+        let config = ActorSystemConfig {
+            settings: settings(),
+            store: replica,
+            handlers: HandlerRegistry::default(),
+            checkpoint: 0,
+        };
+        replicas.push(ActorSystem::start(config).await.unwrap());
+    }
+    let statuses =
+        [Status::Delivered, Status::Failed, Status::Sent, Status::Read, Status::Read, Status::Sent];
+    let messages = 40;
+    let mut next_id = [0i64; 3];
+    let mut observations = 0;
+    for (round, status) in statuses.iter().enumerate() {
+        for replica in 0..3 {
+            let mut events = Vec::new();
+            for message in 0..messages {
+                // Each (round, message) goes to one replica, rotating.
+                if (round + message) % 3 != replica {
+                    continue;
+                }
+                next_id[replica] += 1;
+                events.push(event(
+                    next_id[replica],
+                    vec![observe(&format!("r-{message}"), Some("u"), *status)],
+                ));
+                observations += 1;
+            }
+            replicas[replica].handle().apply_committed(events).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut resyncs = 0;
+    for (replica, system) in replicas.iter().enumerate() {
+        settle(&system.handle(), next_id[replica]).await;
+        resyncs += system.handle().stats(Duration::from_secs(1)).await.unwrap().resyncs;
+    }
+    let inner = store.inner.lock().unwrap();
+    assert!(inner.superseded > 0 && resyncs > 0, "the test raced the replicas: {resyncs} resyncs");
+    let observed_rows = inner.history.values().filter(|row| row.outcome != Outcome::Implied).count();
+    assert_eq!(observed_rows, observations, "every observation recorded once");
+    for message in 0..messages {
+        let message_id = id(&format!("r-{message}"));
+        let state = &inner.messages[&message_id].recipients["u"];
+        assert_eq!(state.current(), Some(Status::Read), "r-{message}");
+        for status in Status::ALL {
+            let rows: Vec<Outcome> = inner
+                .history
+                .values()
+                .filter(|row| row.message_id == message_id && row.status == status)
+                .map(|row| row.outcome)
+                .collect();
+            let applied =
+                rows.iter().filter(|outcome| matches!(outcome, Outcome::Applied | Outcome::Implied));
+            assert!(applied.count() <= 1, "r-{message} {status:?} applied more than once: {rows:?}");
+            // The state is the set of what was observed (whatever the outcome).
+            assert_eq!(state.seen().contains(status), !rows.is_empty(), "r-{message} {status:?}: {rows:?}");
+        }
+        let read =
+            inner.history.values().filter(|row| row.message_id == message_id && row.status == Status::Read);
+        assert_eq!(
+            read.filter(|row| row.outcome == Outcome::Applied).count(),
+            1,
+            "r-{message}: read applied once"
+        );
+    }
 }

@@ -156,11 +156,7 @@ impl ActivityApi {
         };
         match self.state.tracking.list_interactions(&filter).await {
             Ok((rows, more)) => ActivityResponse::Ok(Json(InteractionPage {
-                next_cursor: if more {
-                    rows.last().map(|row| format!("{}-{}", row.event_id, row.seq))
-                } else {
-                    None
-                },
+                next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
                 interactions: rows
                     .into_iter()
                     .map(|row| InteractionBody {
@@ -209,11 +205,7 @@ impl ActivityApi {
         };
         match self.state.tracking.list_member_events(&filter).await {
             Ok((rows, more)) => ActivityResponse::Ok(Json(MemberEventPage {
-                next_cursor: if more {
-                    rows.last().map(|row| format!("{}-{}", row.event_id, row.seq))
-                } else {
-                    None
-                },
+                next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
                 events: rows
                     .into_iter()
                     .map(|row| MemberEventBody {

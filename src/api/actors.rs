@@ -26,6 +26,9 @@ pub struct ActorsBody {
     pub passivations: u64,
     /// Message actors restarted after a crash.
     pub restarts: u64,
+    /// Message actors reloaded because another replica changed their
+    /// message first (their compare-and-set write was superseded).
+    pub resyncs: u64,
     /// Events applied since start.
     pub events_applied: u64,
     /// Highest event id applied.
@@ -126,6 +129,7 @@ impl ActorsApi {
                 activations: stats.activations,
                 passivations: stats.passivations,
                 restarts: stats.restarts,
+                resyncs: stats.resyncs,
                 events_applied: stats.events_applied,
                 last_applied_id: stats.last_applied_id,
                 checkpoint: stats.checkpoint,

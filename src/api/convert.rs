@@ -13,10 +13,8 @@ pub fn page_size(limit: Option<u64>) -> Result<u64, String> {
     if (1..=500).contains(&limit) { Ok(limit) } else { Err("limit must be between 1 and 500".to_owned()) }
 }
 
-/// A `{event_id}-{seq}` cursor.
-pub fn parse_activity_cursor(cursor: Option<&str>) -> Result<Option<(i64, i64)>, String> {
+/// An activity cursor: the id of the last row of the previous page.
+pub fn parse_activity_cursor(cursor: Option<&str>) -> Result<Option<i64>, String> {
     let Some(cursor) = cursor else { return Ok(None) };
-    let invalid = || "cursor is not one this API returned".to_owned();
-    let (event_id, seq) = cursor.split_once('-').ok_or_else(invalid)?;
-    Ok(Some((event_id.parse().map_err(|_| invalid())?, seq.parse().map_err(|_| invalid())?)))
+    cursor.parse().map(Some).map_err(|_| "cursor is not one this API returned".to_owned())
 }

@@ -6,6 +6,8 @@
 //! service answers as before; nothing waits on Redis for longer than a
 //! command timeout.
 
+mod claims;
+
 use std::{sync::Arc, time::Duration};
 
 use fred::{

@@ -30,6 +30,10 @@ pub mod message {
         pub updated_at_ms: i64,
         /// Last event applied.
         pub last_event_id: i64,
+        /// Changes stored so far: orders the history across replicas.
+        pub version: i64,
+        /// Random token of the stored state, compared-and-set by writers.
+        pub revision: i64,
         /// The full actor state as JSON, reloaded exactly on reactivation.
         #[sea_orm(column_type = "Text")]
         pub state: String,
@@ -79,6 +83,9 @@ pub mod history {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "status_history")]
     pub struct Model {
+        /// The instance (event log) the source event was committed in.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub origin: String,
         /// Source event.
         #[sea_orm(primary_key, auto_increment = false)]
         pub event_id: i64,
@@ -104,6 +111,8 @@ pub mod history {
         pub received_at_ms: i64,
         /// Free text.
         pub detail: Option<String>,
+        /// The message's version once this row applied.
+        pub version: i64,
     }
 
     /// No relations.
@@ -121,11 +130,14 @@ pub mod interaction {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "interactions")]
     pub struct Model {
-        /// Source event.
-        #[sea_orm(primary_key, auto_increment = false)]
+        /// Insertion order across replicas (the API's cursor).
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The instance (event log) the source event was committed in.
+        pub origin: String,
+        /// Source event, in its origin's event log.
         pub event_id: i64,
         /// Position in the event.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub seq: i64,
         /// Who.
         pub user_id: String,
@@ -161,11 +173,14 @@ pub mod member_event {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "member_events")]
     pub struct Model {
-        /// Source event.
-        #[sea_orm(primary_key, auto_increment = false)]
+        /// Insertion order across replicas (the API's cursor).
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The instance (event log) the source event was committed in.
+        pub origin: String,
+        /// Source event, in its origin's event log.
         pub event_id: i64,
         /// Position in the event.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub seq: i64,
         /// The member, if named.
         pub user_id: Option<String>,
@@ -178,6 +193,32 @@ pub mod member_event {
         pub occurred_at_ms: Option<i64>,
         /// When it arrived, Unix ms.
         pub received_at_ms: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which replica applies each callback (dedupe across replicas).
+pub mod dedupe_claim {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `dedupe_claims`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dedupe_claims")]
+    pub struct Model {
+        /// SHA-1 (hex) of the callback's dedupe key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key_hash: String,
+        /// The instance that applies it.
+        pub origin: String,
+        /// Its event id there.
+        pub event_id: i64,
+        /// When it was claimed, Unix ms.
+        pub claimed_at_ms: i64,
     }
 
     /// No relations.

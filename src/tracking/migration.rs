@@ -38,6 +38,20 @@ async fn index(
     manager.create_index(index.to_owned()).await
 }
 
+async fn unique(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+    columns: &[&'static str],
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(table.to_owned()).unique().if_not_exists();
+    for column in columns {
+        index.col(*column);
+    }
+    manager.create_index(index.to_owned()).await
+}
+
 /// `CREATE TABLE`, in MySQL with utf8mb4 whatever the database's default
 /// (MariaDB's is latin1, which refuses Chinese text).
 fn table(manager: &SchemaManager<'_>) -> TableCreateStatement {
@@ -78,6 +92,8 @@ impl MigrationTrait for CreateTracking {
                     .col(big_integer("created_at_ms"))
                     .col(big_integer("updated_at_ms"))
                     .col(big_integer("last_event_id"))
+                    .col(big_integer("version"))
+                    .col(big_integer("revision"))
                     .col(long_text("state"))
                     .to_owned(),
             )
@@ -105,6 +121,7 @@ impl MigrationTrait for CreateTracking {
                 table(manager)
                     .table("status_history")
                     .if_not_exists()
+                    .col(string_len("origin", 32))
                     .col(big_integer("event_id"))
                     .col(big_integer("seq"))
                     .col(string_len("recipient", 128))
@@ -116,16 +133,19 @@ impl MigrationTrait for CreateTracking {
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
                     .col(long_text_null("detail"))
-                    .primary_key(Index::create().col("event_id").col("seq").col("recipient"))
+                    .col(big_integer("version"))
+                    .primary_key(Index::create().col("origin").col("event_id").col("seq").col("recipient"))
                     .to_owned(),
             )
             .await?;
-        index(manager, "status_history", "idx_history_message", &["message_id", "event_id"]).await?;
+        index(manager, "status_history", "idx_history_message", &["message_id", "version", "seq"]).await?;
         manager
             .create_table(
                 table(manager)
                     .table("interactions")
                     .if_not_exists()
+                    .col(big_pk_auto("id"))
+                    .col(string_len("origin", 32))
                     .col(big_integer("event_id"))
                     .col(big_integer("seq"))
                     .col(string_len("user_id", 128))
@@ -136,18 +156,20 @@ impl MigrationTrait for CreateTracking {
                     .col(long_text("payload"))
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
-                    .primary_key(Index::create().col("event_id").col("seq"))
                     .to_owned(),
             )
             .await?;
-        index(manager, "interactions", "idx_interactions_user", &["user_id", "event_id"]).await?;
-        index(manager, "interactions", "idx_interactions_kind", &["kind", "event_id"]).await?;
-        index(manager, "interactions", "idx_interactions_message", &["message_id", "event_id"]).await?;
+        unique(manager, "interactions", "uq_interactions_event", &["origin", "event_id", "seq"]).await?;
+        index(manager, "interactions", "idx_interactions_user", &["user_id", "id"]).await?;
+        index(manager, "interactions", "idx_interactions_kind", &["kind", "id"]).await?;
+        index(manager, "interactions", "idx_interactions_message", &["message_id", "id"]).await?;
         manager
             .create_table(
                 table(manager)
                     .table("member_events")
                     .if_not_exists()
+                    .col(big_pk_auto("id"))
+                    .col(string_len("origin", 32))
                     .col(big_integer("event_id"))
                     .col(big_integer("seq"))
                     .col(string_len_null("user_id", 128))
@@ -155,20 +177,35 @@ impl MigrationTrait for CreateTracking {
                     .col(long_text("payload"))
                     .col(big_integer_null("occurred_at_ms"))
                     .col(big_integer("received_at_ms"))
-                    .primary_key(Index::create().col("event_id").col("seq"))
                     .to_owned(),
             )
             .await?;
-        index(manager, "member_events", "idx_members_user", &["user_id", "event_id"]).await?;
+        unique(manager, "member_events", "uq_members_event", &["origin", "event_id", "seq"]).await?;
+        index(manager, "member_events", "idx_members_user", &["user_id", "id"]).await?;
         manager
             .create_table(
                 table(manager)
                     .table("checkpoints")
                     .if_not_exists()
-                    .col(string_len("name", 32).primary_key())
+                    .col(string_len("name", 64).primary_key())
                     .col(big_integer("event_id"))
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Replicas sharing the database: the first to claim a callback's
+        // dedupe key applies it; the others skip their copy.
+        manager
+            .create_table(
+                table(manager)
+                    .table("dedupe_claims")
+                    .if_not_exists()
+                    .col(char_len("key_hash", 40).primary_key())
+                    .col(string_len("origin", 32))
+                    .col(big_integer("event_id"))
+                    .col(big_integer("claimed_at_ms"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "dedupe_claims", "idx_claims_age", &["claimed_at_ms"]).await
     }
 }

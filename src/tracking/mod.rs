@@ -13,14 +13,14 @@ pub mod pipeline;
 pub mod query;
 mod store;
 
-use std::time::Duration;
+use std::{collections::HashSet, time::Duration};
 
 use pmc_actors::{CommittedEvent, SupervisorHandle};
 use tokio::{sync::watch, task::JoinHandle};
 
 pub use self::{
     pipeline::{PipelineParts, TrackingPipeline},
-    store::{SqlTrackingStore, WriteHook},
+    store::{ClaimCache, Claimed, SqlTrackingStore, WriteHook},
 };
 use crate::event_log::{CommitHook, EventLog, StoredEvent};
 
@@ -33,6 +33,57 @@ const SIGNALS_PER_CHUNK: usize = 1_000;
 /// bound on the actors' mailboxes and the writer's queue.
 const MAX_PENDING_UNITS: u64 = 4_000;
 
+/// Claiming callbacks in a database shared with other replicas, so each is
+/// applied by one of them ([`SqlTrackingStore::claim`]).
+#[derive(Clone)]
+pub struct ReplicaClaims {
+    /// The shared store.
+    pub store: SqlTrackingStore,
+    /// Caches decided claims (Redis), when configured.
+    pub cache: ClaimCache,
+    /// Claims older than this are pruned (the dedupe window).
+    pub window: Duration,
+}
+
+/// How often old claims are pruned.
+const PRUNE_CLAIMS_EVERY: Duration = Duration::from_secs(600);
+
+impl ReplicaClaims {
+    /// The events of `page` another replica applies, retrying while the
+    /// database is down (nothing can be applied meanwhile anyway).
+    async fn duplicates_in(&self, page: &[StoredEvent]) -> HashSet<i64> {
+        let keys: Vec<(i64, &str)> = page.iter().map(|event| (event.id, event.dedupe_key.as_str())).collect();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.store.claim(&keys, &self.cache).await {
+                Ok(claimed) => {
+                    if !claimed.duplicates.is_empty() {
+                        tracing::debug!(
+                            skipped = claimed.duplicates.len(),
+                            "Callbacks another replica applies are skipped here."
+                        );
+                    }
+                    return claimed.duplicates;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "Claiming callbacks in the shared database failed; retrying.");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn prune(&self) {
+        let max_age_ms = i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX);
+        match self.store.prune_claims(max_age_ms).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "Pruned dedupe claims older than the dedupe window."),
+            Err(error) => tracing::warn!(error = %error, "Pruning dedupe claims failed; trying again later."),
+        }
+    }
+}
+
 /// Tails the event log from the tracking checkpoint and feeds the supervisor,
 /// in commit order, as fast as the actors store (backpressure). The same
 /// loop replays after a crash and follows live commits.
@@ -43,18 +94,22 @@ pub struct Feeder {
 }
 
 impl Feeder {
-    /// Starts tailing after `checkpoint`; `committed_rx` comes from [`commit_notifier`].
+    /// Starts tailing after `checkpoint`; `committed_rx` comes from
+    /// [`commit_notifier`]; with `claims`, events another replica claimed
+    /// are passed on without their signals.
     pub fn start(
         event_log: EventLog,
         supervisor: SupervisorHandle,
         checkpoint: i64,
         mut committed_rx: watch::Receiver<i64>,
+        claims: Option<ReplicaClaims>,
     ) -> Self {
         let head = event_log.head();
         let (closing, closing_rx) = watch::channel(false);
         let (fed_tx, fed) = watch::channel(checkpoint);
         let task = tokio::spawn(async move {
             let mut fed_up_to = checkpoint;
+            let mut pruned_at: Option<std::time::Instant> = None;
             if head > checkpoint {
                 tracing::info!(
                     from = checkpoint,
@@ -86,7 +141,17 @@ impl Feeder {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     continue;
                 };
-                if !feed_in_chunks(&supervisor, &page).await {
+                let duplicates = match &claims {
+                    Some(claims) => {
+                        if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_CLAIMS_EVERY) {
+                            pruned_at = Some(std::time::Instant::now());
+                            claims.prune().await;
+                        }
+                        claims.duplicates_in(&page).await
+                    }
+                    None => HashSet::new(),
+                };
+                if !feed_in_chunks(&supervisor, &page, &duplicates).await {
                     tracing::error!("The supervisor is gone; the rest is replayed at the next start.");
                     break;
                 }
@@ -137,12 +202,12 @@ async fn wait_closing(mut closing: watch::Receiver<bool>) {
 
 /// Hands a page over in chunks of about [`SIGNALS_PER_CHUNK`] signals,
 /// waiting for capacity after each. `false` when the supervisor is gone.
-async fn feed_in_chunks(supervisor: &SupervisorHandle, page: &[StoredEvent]) -> bool {
+async fn feed_in_chunks(supervisor: &SupervisorHandle, page: &[StoredEvent], skip: &HashSet<i64>) -> bool {
     let mut chunk = Vec::new();
     let mut signals = 0;
     // Derived one event at a time: a page of batch status callbacks holds
     // tens of thousands of signals, which would all wait in memory at once.
-    for event in page.iter().map(committed) {
+    for event in page.iter().map(|event| committed(event, skip.contains(&event.id))) {
         signals += event.signals.len();
         chunk.push(event);
         if signals >= SIGNALS_PER_CHUNK {
@@ -174,10 +239,12 @@ async fn wait_for_capacity(supervisor: &SupervisorHandle) {
     }
 }
 
-fn committed(event: &StoredEvent) -> CommittedEvent {
+/// The event for the actors; a `duplicate` (applied by another replica)
+/// keeps its place in commit order but contributes nothing.
+fn committed(event: &StoredEvent, duplicate: bool) -> CommittedEvent {
     CommittedEvent {
         id: event.id,
         callback_type: event.callback_type.clone(),
-        signals: derive::signals_of(event),
+        signals: if duplicate { Vec::new() } else { derive::signals_of(event) },
     }
 }

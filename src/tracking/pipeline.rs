@@ -17,7 +17,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use super::{Feeder, SqlTrackingStore};
+use super::{Feeder, ReplicaClaims, SqlTrackingStore};
 use crate::event_log::EventLog;
 
 /// What starting tracking needs.
@@ -32,6 +32,10 @@ pub struct PipelineParts {
     pub settings: SupervisorSettings,
     /// User handlers.
     pub handlers: HandlerRegistry,
+    /// Where claims of callbacks are cached (Redis; disabled embedded).
+    pub claim_cache: super::ClaimCache,
+    /// The event log's dedupe window: how long claims are kept.
+    pub dedupe_window: Duration,
 }
 
 /// Why tracking could not start.
@@ -125,10 +129,9 @@ impl TrackingPipeline {
     }
 }
 
-/// Makes the schema current, claims the database, reads the checkpoint.
+/// Makes the schema current and reads the checkpoint.
 async fn prepare(store: &SqlTrackingStore) -> Result<i64, StoreError> {
     store.migrate().await?;
-    store.claim().await?;
     store.checkpoint().await
 }
 
@@ -138,6 +141,12 @@ async fn start_once(parts: PipelineParts) -> Result<Running, PipelineError> {
 }
 
 async fn launch(parts: PipelineParts, checkpoint: i64) -> Result<Running, PipelineError> {
+    // A store replicas may share: claim each callback before applying it.
+    let claims = parts.store.is_shared().then(|| ReplicaClaims {
+        store: parts.store.clone(),
+        cache: parts.claim_cache.clone(),
+        window: parts.dedupe_window,
+    });
     let actors = ActorSystem::start(ActorSystemConfig {
         settings: parts.settings,
         store: Arc::new(parts.store),
@@ -145,6 +154,6 @@ async fn launch(parts: PipelineParts, checkpoint: i64) -> Result<Running, Pipeli
         checkpoint,
     })
     .await?;
-    let feeder = Feeder::start(parts.event_log, actors.handle(), checkpoint, parts.commits);
+    let feeder = Feeder::start(parts.event_log, actors.handle(), checkpoint, parts.commits, claims);
     Ok(Running { actors, feeder })
 }

@@ -40,8 +40,8 @@ pub struct ActivityFilter {
     pub since_ms: Option<i64>,
     /// Arrived before, Unix ms.
     pub until_ms: Option<i64>,
-    /// Cursor: (event_id, seq) of the last row of the previous page.
-    pub after: Option<(i64, i64)>,
+    /// Cursor: the row id of the last row of the previous page.
+    pub after: Option<i64>,
     /// Page size.
     pub limit: u64,
 }
@@ -120,7 +120,8 @@ impl SqlTrackingStore {
     pub async fn history(&self, id: &str) -> Result<Vec<history::Model>, sea_orm::DbErr> {
         history::Entity::find()
             .filter(history::Column::MessageId.eq(id))
-            .order_by_asc(history::Column::EventId)
+            // The version orders the rows of all replicas (compare-and-set).
+            .order_by_asc(history::Column::Version)
             .order_by_asc(history::Column::Seq)
             .order_by_asc(history::Column::Recipient)
             .all(self.connection())
@@ -132,10 +133,8 @@ impl SqlTrackingStore {
         &self,
         filter: &ActivityFilter,
     ) -> Result<(Vec<interaction::Model>, bool), sea_orm::DbErr> {
-        let mut query = interaction::Entity::find()
-            .order_by_desc(interaction::Column::EventId)
-            .order_by_desc(interaction::Column::Seq)
-            .limit(filter.limit + 1);
+        let mut query =
+            interaction::Entity::find().order_by_desc(interaction::Column::Id).limit(filter.limit + 1);
         if let Some(user) = &filter.user_id {
             query = query.filter(interaction::Column::UserId.eq(user.as_str()));
         }
@@ -151,14 +150,8 @@ impl SqlTrackingStore {
         if let Some(until) = filter.until_ms {
             query = query.filter(interaction::Column::ReceivedAtMs.lt(until));
         }
-        if let Some((event_id, seq)) = filter.after {
-            query = query.filter(
-                Condition::any().add(interaction::Column::EventId.lt(event_id)).add(
-                    Condition::all()
-                        .add(interaction::Column::EventId.eq(event_id))
-                        .add(interaction::Column::Seq.lt(seq)),
-                ),
-            );
+        if let Some(after) = filter.after {
+            query = query.filter(interaction::Column::Id.lt(after));
         }
         let mut rows = query.all(self.connection()).await?;
         let more = rows.len() as u64 > filter.limit;
@@ -171,10 +164,8 @@ impl SqlTrackingStore {
         &self,
         filter: &ActivityFilter,
     ) -> Result<(Vec<member_event::Model>, bool), sea_orm::DbErr> {
-        let mut query = member_event::Entity::find()
-            .order_by_desc(member_event::Column::EventId)
-            .order_by_desc(member_event::Column::Seq)
-            .limit(filter.limit + 1);
+        let mut query =
+            member_event::Entity::find().order_by_desc(member_event::Column::Id).limit(filter.limit + 1);
         if let Some(user) = &filter.user_id {
             query = query.filter(member_event::Column::UserId.eq(user.as_str()));
         }
@@ -187,14 +178,8 @@ impl SqlTrackingStore {
         if let Some(until) = filter.until_ms {
             query = query.filter(member_event::Column::ReceivedAtMs.lt(until));
         }
-        if let Some((event_id, seq)) = filter.after {
-            query = query.filter(
-                Condition::any().add(member_event::Column::EventId.lt(event_id)).add(
-                    Condition::all()
-                        .add(member_event::Column::EventId.eq(event_id))
-                        .add(member_event::Column::Seq.lt(seq)),
-                ),
-            );
+        if let Some(after) = filter.after {
+            query = query.filter(member_event::Column::Id.lt(after));
         }
         let mut rows = query.all(self.connection()).await?;
         let more = rows.len() as u64 > filter.limit;

@@ -352,23 +352,3 @@ async fn with_mysql_unreachable_the_service_starts_degraded_and_catches_up() {
     let health: Value = app.get("/health").await.json().await.unwrap();
     assert_eq!(health["status"], "ok", "{health}");
 }
-
-#[tokio::test]
-async fn a_second_event_log_is_refused_a_database_that_tracks_another() {
-    let Some(backends) = shared() else { return };
-    let (mysql_env, _db) = backends.fresh_mysql("pmc_claim").await;
-    let mut env = tracking_env();
-    env.extend(mysql_env);
-    let first = spawn_app_with(&env).await;
-    wait_until(&first, &["/api/v1/actors".to_owned()], Duration::from_secs(20), |_| true).await;
-    // Another data directory (another event log) on the same database.
-    let second = spawn_app_with(&env).await;
-    let update = json!({"message_id": "claimed-1", "status": "sent"});
-    assert_eq!(post_status(&second, "claim-1", &update).await.status(), 202, "it still acknowledges");
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let actors = second.get("/api/v1/actors").await;
-    assert_eq!(actors.status(), 503, "its tracking must not start on another log's database");
-    let health: Value = second.get("/health").await.json().await.unwrap();
-    assert_eq!(health["status"], "degraded", "{health}");
-    assert_eq!(first.get("/api/v1/actors").await.status(), 200);
-}

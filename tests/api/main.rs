@@ -16,6 +16,7 @@ mod external_redis;
 mod handlers;
 mod helpers;
 mod openapi_spec;
+mod replicas;
 mod tracking;
 mod vectors_over_http;
 mod webhook_sources;

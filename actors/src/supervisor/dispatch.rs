@@ -5,12 +5,12 @@ use std::{collections::HashSet, time::Instant};
 
 use ractor::{Actor, ActorRef};
 
-use super::{Live, SupervisorState};
+use super::{Live, Parked, SupervisorState};
 use crate::{
     callbacks::CallbackMsg,
     message_actor::{MessageActor, MessageArgs, MessageMsg},
     messages::{CommittedEvent, SupervisorMsg},
-    model::{InteractionRecord, MessageId, MessageState, Observation, Signal},
+    model::{InteractionRecord, MessageId, Observation, Signal},
     rows::{InteractionRow, MemberEventRow, WriteBatch},
     status::Status,
     writer::WriterMsg,
@@ -117,9 +117,14 @@ impl SupervisorState {
         }
     }
 
-    async fn dispatch(&mut self, myself: &ActorRef<SupervisorMsg>, id: MessageId, message: MessageMsg) {
-        if let Some(held) = self.parking.get_mut(&id) {
-            held.push(message);
+    pub(super) async fn dispatch(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        id: MessageId,
+        message: MessageMsg,
+    ) {
+        if let Some(parking) = self.parking.get_mut(&id) {
+            parking.held.push(message);
             return;
         }
         if let Some(queued) = self.waiting_signals.get_mut(&id) {
@@ -142,8 +147,8 @@ impl SupervisorState {
             self.waiting_signals.insert(id, vec![message]);
             return;
         }
-        let initial = self.parked.remove(&id);
-        self.spawn(myself, id, initial, vec![message], 0).await;
+        let resume = self.parked.remove(&id);
+        self.spawn(myself, id, resume, vec![message], 0).await;
     }
 
     /// Live and parking actors both count: a parking actor is alive until
@@ -169,8 +174,8 @@ impl SupervisorState {
         while self.has_free_slot() {
             let Some(id) = self.waiting.pop_front() else { break };
             let messages = self.waiting_signals.remove(&id).unwrap_or_default();
-            let initial = self.parked.remove(&id);
-            self.spawn(myself, id, initial, messages, 0).await;
+            let resume = self.parked.remove(&id);
+            self.spawn(myself, id, resume, messages, 0).await;
         }
         if !self.waiting.is_empty() {
             // Still full: keep parking so the queue keeps moving.
@@ -178,17 +183,24 @@ impl SupervisorState {
         }
     }
 
-    async fn spawn(
+    /// Starts an actor for `id`, resuming a parked state or (`None`) loading
+    /// the stored one under a new lineage, and sends it `messages`.
+    pub(super) async fn spawn(
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
         id: MessageId,
-        initial: Option<(MessageState, i64)>,
+        resume: Option<Parked>,
         messages: Vec<MessageMsg>,
         restarts: u32,
     ) {
+        let (initial, lineage, mut unflushed) = match resume {
+            Some(parked) => (Some((parked.state, parked.last_event_id)), parked.lineage, parked.unflushed),
+            None => (None, self.next_lineage(), Vec::new()),
+        };
         let args = MessageArgs {
             id: id.clone(),
             initial,
+            lineage,
             store: self.store.clone(),
             writer: self.writer.clone(),
             supervisor: myself.clone(),
@@ -204,7 +216,8 @@ impl SupervisorState {
                 for message in &messages {
                     let _ = actor.cast(message.clone());
                 }
-                self.live.put(id, Live { actor, last_used: Instant::now(), unflushed: messages, restarts });
+                unflushed.extend(messages);
+                self.live.put(id, Live { actor, last_used: Instant::now(), unflushed, restarts, lineage });
                 let alive = (self.live.len() + self.parking.len() + self.stopping) as u64;
                 self.stats.peak_message_actors = self.stats.peak_message_actors.max(alive);
             }
@@ -219,21 +232,30 @@ impl SupervisorState {
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
         id: MessageId,
-        state: MessageState,
-        last_event_id: i64,
+        mut parked: Parked,
     ) {
-        let held = self.parking.remove(&id).unwrap_or_default();
+        let parking = self.parking.remove(&id).unwrap_or_default();
         // The actor stops after handing its state back; its slot frees on
         // termination, unless that was already reported.
         if !self.terminated_before_parked.remove(&id) {
             self.stopping += 1;
         }
-        if !held.is_empty() {
+        let checkpoint = self.checkpoint;
+        parked.unflushed = parking.unflushed;
+        parked.unflushed.retain(|sent| sent.event_id().is_some_and(|event_id| event_id > checkpoint));
+        if parking.resync {
+            // Its state is stale: reload and replay everything not stored.
+            let mut messages = parked.unflushed;
+            messages.extend(parking.held);
+            if !messages.is_empty() {
+                self.spawn(myself, id, None, messages, 0).await;
+            }
+        } else if !parking.held.is_empty() {
             // It got signals while parking: it takes its own slot back at once.
-            self.spawn(myself, id, Some((state, last_event_id)), held, 0).await;
-        } else if last_event_id > self.checkpoint {
+            self.spawn(myself, id, Some(parked), parking.held, 0).await;
+        } else if parked.last_event_id > self.checkpoint {
             // Not all of it is stored yet: keep it, or a reload could miss it.
-            self.parked.insert(id, (state, last_event_id));
+            self.parked.insert(id, parked);
         }
         self.admit_waiting(myself).await;
     }
@@ -244,7 +266,7 @@ impl SupervisorState {
             Some(live) => (live.unflushed, live.restarts + 1),
             None => (Vec::new(), 1),
         };
-        messages.extend(self.parking.remove(&id).unwrap_or_default());
+        messages.extend(self.parking.remove(&id).unwrap_or_default().held);
         let checkpoint = self.checkpoint;
         messages.retain(|sent| sent.event_id().is_some_and(|event_id| event_id > checkpoint));
         if restarts > MAX_RESTARTS {

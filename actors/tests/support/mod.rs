@@ -20,9 +20,12 @@ pub struct MemoryStore {
 #[derive(Default)]
 pub struct Inner {
     pub messages: BTreeMap<MessageId, MessageState>,
-    pub history: BTreeMap<(i64, u32, String), HistoryRow>,
-    pub interactions: BTreeMap<(i64, u32), InteractionRow>,
-    pub member_events: HashSet<(i64, u32)>,
+    /// Keyed by (origin, event id, seq, recipient).
+    pub history: BTreeMap<(u8, i64, u32, String), HistoryRow>,
+    pub interactions: BTreeMap<(u8, i64, u32), InteractionRow>,
+    pub member_events: HashSet<(u8, i64, u32)>,
+    /// Message writes refused as superseded.
+    pub superseded: u64,
     pub checkpoint: i64,
     pub writes: u64,
     /// Loads of these ids fail once (to crash their actor).
@@ -58,7 +61,15 @@ impl TrackingStore for MemoryStore {
             .map(|(id, _)| id.clone()))
     }
 
-    async fn write(&self, batch: &WriteBatch) -> Result<(), StoreError> {
+    async fn write(&self, batch: &WriteBatch) -> Result<Vec<MessageId>, StoreError> {
+        self.write_as(0, batch)
+    }
+}
+
+impl MemoryStore {
+    /// One transaction from the replica `origin`, with the SQL store's
+    /// compare-and-set of message states.
+    pub fn write_as(&self, origin: u8, batch: &WriteBatch) -> Result<Vec<MessageId>, StoreError> {
         let mut inner = self.inner.lock().unwrap();
         inner.writes += 1;
         // A transaction: a refused row refuses the whole batch.
@@ -69,24 +80,56 @@ impl TrackingStore for MemoryStore {
         {
             return Err(StoreError::rejected("injected: a value the store cannot hold"));
         }
+        let mut superseded = HashSet::new();
+        let mut checked = HashSet::new();
+        for row in &batch.messages {
+            if checked.insert(row.message_id.clone()) {
+                let stored = inner.messages.get(&row.message_id).map_or(0, |state| state.revision);
+                if stored != row.base_revision {
+                    superseded.insert(row.message_id.clone());
+                }
+            }
+        }
+        let mut batch = batch.clone();
+        batch.remove_messages(&superseded);
         for row in &batch.messages {
             inner.messages.insert(row.message_id.clone(), row.state.clone());
         }
         for row in &batch.history {
             inner
                 .history
-                .entry((row.event_id, row.seq, row.recipient.clone()))
+                .entry((origin, row.event_id, row.seq, row.recipient.clone()))
                 .or_insert_with(|| row.clone());
         }
         for row in &batch.interactions {
-            inner.interactions.entry((row.event_id, row.seq)).or_insert_with(|| row.clone());
+            inner.interactions.entry((origin, row.event_id, row.seq)).or_insert_with(|| row.clone());
         }
         for row in &batch.member_events {
-            inner.member_events.insert((row.event_id, row.seq));
+            inner.member_events.insert((origin, row.event_id, row.seq));
         }
         if let Some(checkpoint) = batch.checkpoint {
             inner.checkpoint = inner.checkpoint.max(checkpoint);
         }
-        Ok(())
+        inner.superseded += superseded.len() as u64;
+        Ok(superseded.into_iter().collect())
+    }
+}
+
+/// A replica's view of a shared [`MemoryStore`]: its rows are keyed by its
+/// origin, as the SQL store keys them by instance.
+pub struct Replica(pub std::sync::Arc<MemoryStore>, pub u8);
+
+#[async_trait]
+impl TrackingStore for Replica {
+    async fn load_message(&self, id: &MessageId) -> Result<Option<MessageState>, StoreError> {
+        self.0.load_message(id).await
+    }
+
+    async fn message_for_task(&self, task_id: &str) -> Result<Option<MessageId>, StoreError> {
+        self.0.message_for_task(task_id).await
+    }
+
+    async fn write(&self, batch: &WriteBatch) -> Result<Vec<MessageId>, StoreError> {
+        self.0.write_as(self.1, batch)
     }
 }
