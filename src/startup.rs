@@ -22,7 +22,7 @@ use crate::{
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
-    raw_log::RawLog,
+    raw_log::{RawLog, RawLogReader},
     tracking::{self, PipelineParts, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -169,6 +169,16 @@ impl ApplicationBuilder {
             StorageMode::External => RawLog::start(&settings.mongodb, event_log.clone(), instance.clone()),
             StorageMode::Embedded => None,
         };
+        let raw_log_reader = match (&raw_log, settings.mongodb.url()) {
+            (Some(_), Some(url)) => match RawLogReader::new(&url, &settings.mongodb.database).await {
+                Ok(reader) => Some(reader),
+                Err(error) => {
+                    tracing::warn!(error = %error, "The raw log cannot be read back; /api/v1/events reads the local event log.");
+                    None
+                }
+            },
+            _ => None,
+        };
 
         let status_verifier = settings
             .status_webhook
@@ -185,10 +195,12 @@ impl ApplicationBuilder {
             app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
             bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
         };
+        let counters = Arc::new(CallbackCounters::default());
+        cache.share_counters(store.scope(), Arc::clone(&counters));
         let state = Arc::new(AppState {
             wecom_app: Arc::new(WeComSource::new(Channel::WeChatApi, api_credentials, replies.clone())),
             wecom_bot: Arc::new(WeComSource::new(Channel::WeChatBot, bot_credentials, replies)),
-            counters: Arc::new(CallbackCounters::default()),
+            counters,
             event_log: event_log.clone(),
             tracking: store,
             supervisor: pipeline.watch(),
@@ -203,6 +215,8 @@ impl ApplicationBuilder {
             storage_mode: settings.storage.mode,
             cache,
             raw_log: raw_log.as_ref().map(RawLog::watch),
+            raw_log_reader,
+            instance,
             max_body_bytes: settings.webhook.max_body_bytes,
         });
         let listener =

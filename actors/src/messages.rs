@@ -46,6 +46,8 @@ pub enum SupervisorMsg {
     /// replica changed them first), for rows of lineages up to the given one
     /// (cast): their actors reload and replay their unstored signals.
     Superseded(Vec<(MessageId, u64)>),
+    /// The writer skipped this many rows the store refused (cast).
+    DeadLetters(u64),
     /// Passivate idle message actors (timer).
     Tick,
     /// Report counters (call).
@@ -75,6 +77,9 @@ pub struct SupervisorStats {
     pub passivations: u64,
     /// Message actors restarted after a crash.
     pub restarts: u64,
+    /// Rows the store refused (a value it cannot hold), skipped and logged
+    /// as dead letters; their events stay in the event log.
+    pub dead_letters: u64,
     /// Message actors reloaded because another replica changed their
     /// message first (a compare-and-set write was superseded).
     pub resyncs: u64,

@@ -233,6 +233,7 @@ impl Actor for Supervisor {
                     state.resync(&myself, id, lineage).await;
                 }
             }
+            SupervisorMsg::DeadLetters(count) => state.stats.dead_letters += count,
             SupervisorMsg::Tick => state.passivate_idle(),
             SupervisorMsg::GetStats(reply) => {
                 let _ = reply.send(state.snapshot());

@@ -99,6 +99,7 @@ impl WriterState {
                 dead_letters = written.dead_letters,
                 "Rows refused by the store were skipped; see the dead-letter lines above."
             );
+            let _ = self.supervisor.cast(SupervisorMsg::DeadLetters(written.dead_letters));
         }
         let superseded: HashSet<MessageId> = written.superseded.into_iter().collect();
         let mut flushed = Vec::new();

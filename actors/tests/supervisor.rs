@@ -367,6 +367,8 @@ async fn rows_the_store_refuses_are_isolated_and_the_rest_is_written() {
         assert_eq!(recipient_status(&store, message, "u"), Some(Status::Delivered), "{message}");
     }
     assert_eq!(recipient_status(&store, "poison", "u"), None);
+    let dead_letters = handle.stats(Duration::from_secs(1)).await.unwrap().dead_letters;
+    assert!(dead_letters > 0, "the skipped rows are counted");
     // Later work for other messages still flows.
     handle.apply_committed(vec![event(5, vec![observe("fine-1", Some("u"), Status::Read)])]).unwrap();
     settle(&handle, 5).await;

@@ -29,6 +29,9 @@ pub struct ActorsBody {
     /// Message actors reloaded because another replica changed their
     /// message first (their compare-and-set write was superseded).
     pub resyncs: u64,
+    /// Rows the tracking store refused (a value it cannot hold), skipped
+    /// and logged as dead letters; their events stay in the event log.
+    pub dead_letters: u64,
     /// Events applied since start.
     pub events_applied: u64,
     /// Highest event id applied.
@@ -130,6 +133,7 @@ impl ActorsApi {
                 passivations: stats.passivations,
                 restarts: stats.restarts,
                 resyncs: stats.resyncs,
+                dead_letters: stats.dead_letters,
                 events_applied: stats.events_applied,
                 last_applied_id: stats.last_applied_id,
                 checkpoint: stats.checkpoint,

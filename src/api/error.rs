@@ -100,3 +100,13 @@ pub fn read_failed(error: &EventLogError) -> Json<ErrorBody> {
     tracing::error!(error = %error, "Event log read failed.");
     storage_unavailable()
 }
+
+/// Logs a raw-log (MongoDB) read failure and returns the opaque body.
+pub fn raw_log_read_failed(error: &crate::raw_log::RawLogReadError) -> Json<ErrorBody> {
+    tracing::error!(error = %error, "Raw log read failed.");
+    ErrorBody::new(
+        "raw_log_unavailable",
+        "MongoDB's raw log did not answer; retry later or use source=local",
+        None,
+    )
+}

@@ -1,4 +1,6 @@
-//! `GET /api/v1/events` and `GET /api/v1/events/{id}`: the stored callbacks.
+//! `GET /api/v1/events` and `GET /api/v1/events/{id}`: the stored callbacks
+//! — from MongoDB's raw log when it is configured (every replica's events),
+//! else (or while MongoDB does not answer) from this replica's event log.
 
 use std::sync::Arc;
 
@@ -11,10 +13,13 @@ use poem_openapi::{
 
 use super::{
     ApiTags,
-    error::{ErrorBody, read_failed},
+    error::{ErrorBody, raw_log_read_failed, read_failed},
     state::AppState,
 };
-use crate::event_log::{EventFilter, StoredEvent};
+use crate::{
+    event_log::{EventFilter, StoredEvent},
+    raw_log::RawEventPage,
+};
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 500;
@@ -27,8 +32,10 @@ pub struct EventsApi {
 /// A stored callback, without its bodies.
 #[derive(Debug, Clone, Object)]
 pub struct EventSummary {
-    /// Event id (monotonic in commit order).
+    /// Event id (monotonic in commit order within its instance's event log).
     pub id: i64,
+    /// The instance (replica) whose event log stored it.
+    pub instance: String,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
     /// `wechat_api` or `wechat_bot`.
@@ -72,6 +79,9 @@ pub struct EventPageBody {
     pub events: Vec<EventSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Where the page was read: `mongodb` (every replica's events) or
+    /// `event_log` (this replica's).
+    pub source: String,
 }
 
 /// `/api/v1/events` answers.
@@ -122,9 +132,10 @@ impl EventsApi {
     }
 }
 
-fn summary(event: &StoredEvent) -> EventSummary {
+fn summary(instance: &str, event: &StoredEvent) -> EventSummary {
     EventSummary {
         id: event.id,
+        instance: instance.to_owned(),
         received_at: Utc.timestamp_millis_opt(event.received_at_ms).single().unwrap_or_default(),
         channel: event.channel.clone(),
         callback_type: event.callback_type.clone(),
@@ -158,6 +169,9 @@ impl EventsApi {
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
         limit: Query<Option<u64>>,
+        /// `auto` (default: MongoDB when configured, else — or while it does
+        /// not answer — this replica's event log), `mongodb`, or `local`.
+        source: Query<Option<EventSource>>,
     ) -> ListEventsResponse {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
@@ -167,30 +181,58 @@ impl EventsApi {
                 None,
             ));
         }
-        let before_id = match cursor.0.as_deref().map(str::parse::<i64>) {
-            None => None,
-            Some(Ok(id)) => Some(id),
-            Some(Err(_)) => {
-                return ListEventsResponse::BadRequest(ErrorBody::new(
-                    "invalid_parameter",
-                    "cursor is not one this API returned",
-                    None,
-                ));
+        let cursor = match Cursor::parse(cursor.0.as_deref()) {
+            Ok(cursor) => cursor,
+            Err(message) => {
+                return ListEventsResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
             }
         };
+        let source = source.0.unwrap_or_default();
         let filter = EventFilter {
             callback_type: callback_type.0,
             user_id: user_id.0,
             channel: channel.0,
             since_ms: since.0.map(|time| time.timestamp_millis()),
             until_ms: until.0.map(|time| time.timestamp_millis()),
-            before_id,
+            before_id: match &cursor {
+                Some(Cursor::Local(id)) => Some(*id),
+                _ => None,
+            },
             limit,
         };
+        let from_mongodb = match (&cursor, source) {
+            (Some(Cursor::Local(_)), _) | (_, EventSource::Local) => false,
+            (Some(Cursor::Raw(..)), _) | (_, EventSource::Mongodb | EventSource::Auto) => {
+                self.state.raw_log_reader.is_some()
+            }
+        };
+        if from_mongodb && let Some(reader) = &self.state.raw_log_reader {
+            let after = match cursor {
+                Some(Cursor::Raw(received_ms, id)) => Some((received_ms, id)),
+                _ => None,
+            };
+            let resuming = after.is_some();
+            match reader.list(&filter, after).await {
+                Ok(page) => return ListEventsResponse::Ok(Json(raw_page(page))),
+                Err(error) if resuming || source == EventSource::Mongodb => {
+                    return ListEventsResponse::Unavailable(raw_log_read_failed(&error));
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "MongoDB did not answer; listing this replica's event log.");
+                }
+            }
+        } else if source == EventSource::Mongodb || matches!(cursor, Some(Cursor::Raw(..))) {
+            return ListEventsResponse::Unavailable(ErrorBody::new(
+                "raw_log_not_configured",
+                "MongoDB is not configured (MONGODB_HOST); use source=local",
+                None,
+            ));
+        }
         match self.state.event_log.list(&filter).await {
             Ok(page) => ListEventsResponse::Ok(Json(EventPageBody {
-                events: page.events.iter().map(summary).collect(),
+                events: page.events.iter().map(|event| summary(&self.state.instance, event)).collect(),
                 next_cursor: page.next_before_id.map(|id| id.to_string()),
+                source: "event_log".to_owned(),
             })),
             Err(error) => ListEventsResponse::Unavailable(read_failed(&error)),
         }
@@ -200,10 +242,36 @@ impl EventsApi {
     ///
     /// With its ciphertext, decrypted document and typed payload.
     #[oai(path = "/api/v1/events/:id", method = "get", operation_id = "getEvent")]
-    async fn get(&self, id: Path<i64>) -> GetEventResponse {
-        match self.state.event_log.get(id.0).await {
-            Ok(Some(event)) => GetEventResponse::Ok(Json(Box::new(EventDetail {
-                summary: summary(&event),
+    async fn get(
+        &self,
+        id: Path<i64>,
+        /// The instance (replica) that stored it, as listed; default: this one.
+        instance: Query<Option<String>>,
+    ) -> GetEventResponse {
+        let found = match instance.0.filter(|instance| *instance != self.state.instance) {
+            None => self
+                .state
+                .event_log
+                .get(id.0)
+                .await
+                .map(|event| event.map(|e| (self.state.instance.clone(), e))),
+            Some(other) => {
+                let Some(reader) = &self.state.raw_log_reader else {
+                    return GetEventResponse::NotFound(ErrorBody::new(
+                        "not_found",
+                        format!("no event {} of instance {other}: MongoDB is not configured", id.0),
+                        None,
+                    ));
+                };
+                match reader.get(&other, id.0).await {
+                    Ok(found) => Ok(found.map(|raw| (raw.instance, raw.event))),
+                    Err(error) => return GetEventResponse::Unavailable(raw_log_read_failed(&error)),
+                }
+            }
+        };
+        match found {
+            Ok(Some((instance, event))) => GetEventResponse::Ok(Json(Box::new(EventDetail {
+                summary: summary(&instance, &event),
                 payload: serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null),
                 source_ip: event.source_ip,
                 envelope_format: event.envelope_format,
@@ -220,5 +288,46 @@ impl EventsApi {
             )),
             Err(error) => GetEventResponse::Unavailable(read_failed(&error)),
         }
+    }
+}
+
+/// Where `GET /api/v1/events` reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum EventSource {
+    /// MongoDB when configured and answering, else the local event log.
+    #[default]
+    Auto,
+    /// MongoDB's raw log (every replica's events); 503 if it does not answer.
+    Mongodb,
+    /// This replica's event log.
+    Local,
+}
+
+/// A page cursor: a local event id, or a raw-log position (`m{ms}~{_id}`).
+enum Cursor {
+    Local(i64),
+    Raw(i64, String),
+}
+
+impl Cursor {
+    fn parse(text: Option<&str>) -> Result<Option<Self>, String> {
+        let Some(text) = text else { return Ok(None) };
+        let invalid = || "cursor is not one this API returned".to_owned();
+        match text.strip_prefix('m') {
+            Some(raw) => {
+                let (received_ms, id) = raw.split_once('~').ok_or_else(invalid)?;
+                Ok(Some(Cursor::Raw(received_ms.parse().map_err(|_| invalid())?, id.to_owned())))
+            }
+            None => Ok(Some(Cursor::Local(text.parse().map_err(|_| invalid())?))),
+        }
+    }
+}
+
+fn raw_page(page: RawEventPage) -> EventPageBody {
+    EventPageBody {
+        events: page.events.iter().map(|raw| summary(&raw.instance, &raw.event)).collect(),
+        next_cursor: page.next.map(|(received_ms, id)| format!("m{received_ms}~{id}")),
+        source: "mongodb".to_owned(),
     }
 }

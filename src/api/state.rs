@@ -43,6 +43,10 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The MongoDB raw log's progress, when it runs.
     pub raw_log: Option<tokio::sync::watch::Receiver<crate::raw_log::RawLogState>>,
+    /// Reads the raw log (all replicas' events), when MongoDB is configured.
+    pub raw_log_reader: Option<crate::raw_log::RawLogReader>,
+    /// This replica's instance id (names its events among all replicas').
+    pub instance: String,
     /// The Redis status cache (disabled without Redis).
     pub cache: crate::cache::StatusCache,
     /// Embedded or external.

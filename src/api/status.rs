@@ -29,8 +29,11 @@ pub struct StatusBody {
     pub storage: StorageStatus,
     /// What the actor supervisor has applied.
     pub actors: ActorStatus,
-    /// Callbacks answered, by channel, type and outcome.
+    /// Callbacks answered by this replica, by channel, type and outcome.
     pub callbacks: Vec<CallbackCount>,
+    /// Callbacks answered by every replica of this deployment (sharing its
+    /// database), added up in Redis once a second; absent without Redis.
+    pub callbacks_all_replicas: Option<Vec<CallbackCount>>,
     /// This process.
     pub process: ProcessStatus,
 }
@@ -309,18 +312,24 @@ impl StatusApi {
                 },
             },
             actors,
-            callbacks: state
-                .counters
-                .snapshot()
-                .into_iter()
-                .map(|row| CallbackCount {
-                    channel: row.channel,
-                    callback_type: row.callback_type,
-                    outcome: row.outcome,
-                    count: row.count,
-                })
-                .collect(),
+            callbacks: state.counters.snapshot().into_iter().map(CallbackCount::from).collect(),
+            callbacks_all_replicas: state
+                .cache
+                .shared_counters(state.tracking.scope())
+                .await
+                .map(|rows| rows.into_iter().map(CallbackCount::from).collect()),
             process: ProcessStatus::read(),
         })))
+    }
+}
+
+impl From<crate::webhooks::CounterRow> for CallbackCount {
+    fn from(row: crate::webhooks::CounterRow) -> Self {
+        Self {
+            channel: row.channel,
+            callback_type: row.callback_type,
+            outcome: row.outcome,
+            count: row.count,
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! command timeout.
 
 mod claims;
+mod counters;
 
 use std::{sync::Arc, time::Duration};
 

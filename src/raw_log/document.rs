@@ -31,3 +31,37 @@ pub fn of_event(instance: &str, event: &StoredEvent) -> Document {
         "payload": payload,
     }
 }
+
+/// Reads a document back into the event it was made of (`None` for a
+/// document this service did not write).
+pub fn to_event(document: &Document) -> Option<super::reader::RawEvent> {
+    let text = |key: &str| document.get_str(key).ok().map(str::to_owned);
+    let optional = |key: &str| match document.get(key) {
+        Some(Bson::String(value)) => Some(value.clone()),
+        _ => None,
+    };
+    let payload = match document.get("payload") {
+        Some(Bson::String(raw)) => raw.clone(),
+        Some(value) => serde_json::to_string(&value.clone().into_relaxed_extjson()).ok()?,
+        None => "null".to_owned(),
+    };
+    Some(super::reader::RawEvent {
+        instance: text("instance")?,
+        event: StoredEvent {
+            id: document.get_i64("event_id").ok()?,
+            received_at_ms: document.get_datetime("received_at").ok()?.timestamp_millis(),
+            channel: text("channel")?,
+            callback_type: text("callback_type")?,
+            dedupe_key: text("dedupe_key")?,
+            user_id: optional("user_id"),
+            source_ip: optional("source_ip"),
+            envelope_format: text("envelope_format")?,
+            msg_signature: text("msg_signature")?,
+            timestamp: text("timestamp")?,
+            nonce: text("nonce")?,
+            ciphertext: text("ciphertext")?,
+            plaintext: text("plaintext")?,
+            payload,
+        },
+    })
+}

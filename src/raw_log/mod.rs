@@ -8,6 +8,7 @@
 //! `{instance}:{event id}`).
 
 mod document;
+mod reader;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use mongodb::{
 };
 use tokio::{sync::watch, task::JoinHandle};
 
+pub use self::reader::{RawEvent, RawEventPage, RawLogReadError, RawLogReader};
 use crate::{configuration::MongoSettings, event_log::EventLog};
 
 /// The collection.
@@ -163,6 +165,8 @@ impl Shipper {
             IndexModel::builder().keys(doc! {"channel": 1, "callback_type": 1, "received_at": -1}).build(),
             IndexModel::builder().keys(doc! {"dedupe_key": 1}).build(),
             IndexModel::builder().keys(doc! {"user_id": 1, "received_at": -1}).build(),
+            // The API's listing order.
+            IndexModel::builder().keys(doc! {"received_at": -1, "_id": -1}).build(),
         ];
         if self.retention_days > 0 {
             let ttl = Duration::from_secs(u64::from(self.retention_days) * 86_400);

@@ -67,6 +67,10 @@ async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
             assert_eq!(health["status"], "degraded", "{health}");
             let raw = health["backends"].as_array().unwrap().iter().find(|b| b["name"] == "mongodb").unwrap();
             assert!(raw["backlog"].as_i64().unwrap() > 0, "{health}");
+            // Listing falls back to this replica's event log meanwhile.
+            let page = app.get_json("/api/v1/events?limit=5").await;
+            assert_eq!(page["source"], "event_log", "{page}");
+            assert_eq!(app.get("/api/v1/events?source=mongodb").await.status(), 503);
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the outage never showed: {mongodb}");
@@ -102,4 +106,70 @@ async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
     assert!(indexes.iter().any(|name| name.starts_with("received_at")), "{indexes:?}");
     let healthy = mongodb_status(&app.get_json("/api/v1/status").await);
     assert_eq!(healthy["healthy"], true, "{healthy}");
+}
+
+#[tokio::test]
+async fn events_are_listed_from_mongodb_across_replicas() {
+    let Some(backends) = shared() else { return };
+    let (mut env, _mysql) = backends.fresh_mysql("pmc_list").await;
+    let database = format!("pmc_list_{}", hex::encode(rand::random::<[u8; 4]>()));
+    env.extend([
+        ("MONGODB_HOST", backends.env["MONGODB_HOST"].clone()),
+        ("MONGODB_PORT", backends.env["MONGODB_PORT"].clone()),
+        ("MONGODB_DATABASE", database),
+    ]);
+    env.extend(tracking_env());
+    // Two replicas (two event logs) shipping into one raw log.
+    let first = spawn_app_with(&env).await;
+    let second = spawn_app_with(&env).await;
+    post_updates(&first, 0..7).await;
+    post_updates(&second, 7..12).await;
+    let (query, body) = crate::helpers::app_text(42, "hello from WeCom");
+    assert_eq!(first.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
+
+    // Shipping is asynchronous: wait until the raw log has all 13.
+    let started = Instant::now();
+    let all = loop {
+        let mut events = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = first.get_json(&format!("/api/v1/events?limit=4{cursor}")).await;
+            assert_eq!(page["source"], "mongodb", "{page}");
+            events.extend(page["events"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        if events.len() == 13 {
+            break events;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "raw log has {} of 13", events.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let instances: std::collections::HashSet<&str> =
+        all.iter().map(|event| event["instance"].as_str().unwrap()).collect();
+    assert_eq!(instances.len(), 2, "both replicas' events, paged without gaps or repeats");
+    let keys: std::collections::HashSet<(&str, i64)> = all
+        .iter()
+        .map(|event| (event["instance"].as_str().unwrap(), event["id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(keys.len(), 13);
+
+    // Filters apply in MongoDB too.
+    let texts = first.get_json("/api/v1/events?type=message.*").await;
+    assert_eq!(texts["events"].as_array().unwrap().len(), 1, "{texts}");
+    // One replica's event, read through the other, with its bodies.
+    let local_instance =
+        first.get_json("/api/v1/events?source=local&limit=1").await["events"][0]["instance"].clone();
+    let other = all.iter().find(|event| event["instance"] != local_instance).unwrap();
+    let detail = first
+        .get_json(&format!("/api/v1/events/{}?instance={}", other["id"], other["instance"].as_str().unwrap()))
+        .await;
+    assert_eq!(detail["instance"], other["instance"]);
+    assert!(detail["payload"][0]["message_id"].as_str().is_some_and(|id| id.starts_with("raw-")), "{detail}");
+    // `source=local` is this replica's log only.
+    let local = first.get_json("/api/v1/events?source=local&limit=500").await;
+    assert_eq!(local["source"], "event_log");
+    assert_eq!(local["events"].as_array().unwrap().len(), 8);
 }

@@ -170,6 +170,24 @@ async fn a_retry_storm_over_three_replicas_is_applied_once() {
         0,
         "no replica re-applied another's copy"
     );
+    // Every replica's answers, added up in Redis (flushed once a second).
+    let deliveries = texts * 6 + statuses as u64 * 3;
+    let mut shared = 0;
+    for _ in 0..100 {
+        let status: Value = replicas.get(1, "/api/v1/status").await.json().await.unwrap();
+        shared = status["callbacks_all_replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["channel"] != "wechat_api" || row["callback_type"] == "message.text")
+            .map(|row| row["count"].as_u64().unwrap())
+            .sum::<u64>();
+        if shared >= deliveries {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shared, deliveries, "counters across replicas");
 }
 
 #[tokio::test]
@@ -255,4 +273,60 @@ async fn out_of_order_observations_over_three_replicas_apply_each_transition_onc
         .position(|row| row["status"] == "read" && row["outcome"] == "applied");
     assert!(first_applied_read.is_some(), "{history}");
     eprintln!("writes superseded across replicas and replayed: {resyncs}");
+}
+
+#[tokio::test]
+async fn with_redis_down_the_database_alone_dedupes_across_replicas() {
+    use crate::{backends::PrivateBackends, helpers::spawn_app_with, tracking::post_status};
+    if shared().is_none() {
+        return;
+    }
+    // Its own servers: stopping the shared Redis would disturb the other tests.
+    let servers = PrivateBackends::start(33476, 36549, 37187);
+    let (mut env, db) = servers.backends.fresh_mysql("pmc_noredis").await;
+    for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
+        env.push((name, servers.backends.env[name].clone()));
+    }
+    env.extend(tracking_env());
+    let replicas = [spawn_app_with(&env).await, spawn_app_with(&env).await];
+    servers.stop("redis");
+    for n in 0..10 {
+        let update = json!({"message_id": format!("nr-{n}"), "status": "read"});
+        for replica in &replicas {
+            assert_eq!(post_status(replica, &format!("nr-webhook-{n}"), &update).await.status(), 202);
+        }
+    }
+    for replica in &replicas {
+        let mut last = Value::Null;
+        for attempt in 0.. {
+            let response = replica.get("/api/v1/actors").await;
+            if response.status() == 200 {
+                last = response.json().await.unwrap();
+                if last["checkpoint"] == last["event_log_head"] && last["event_log_head"] == 10 {
+                    break;
+                }
+            }
+            assert!(attempt < 600, "a replica never caught up: {last}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            use sea_orm::{ConnectionTrait, Statement};
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM dedupe_claims").await, 10);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM status_history WHERE outcome = 'applied'").await,
+        10,
+        "each callback applied by one replica"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM status_history WHERE outcome = 'duplicate'").await, 0);
 }

@@ -176,6 +176,12 @@ impl SqlTrackingStore {
         &self.db
     }
 
+    /// Names the database (no credentials): keys shared through Redis by
+    /// the replicas of one deployment carry it.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
     /// Whether several replicas may share this store (MySQL): then
     /// callbacks are claimed before they are applied.
     pub fn is_shared(&self) -> bool {
