@@ -22,8 +22,9 @@ use crate::{
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
+    outbound::{Outbound, OutboundHandle},
     raw_log::{RawLog, RawLogReader},
-    tracking::{self, PipelineParts, SqlTrackingStore, TrackingPipeline},
+    tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
         status::StatusWebhookSource,
@@ -33,6 +34,8 @@ use crate::{
 
 /// How long shutdown waits for the raw log to reach MongoDB.
 const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for sends already talking to WeCom.
+const SENDS_IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,9 @@ pub enum StartupError {
     /// Tracking (migrations, checkpoint, actors) could not start.
     #[error("cannot start tracking: {0}")]
     Pipeline(#[from] tracking::pipeline::PipelineError),
+    /// The send queue could not be opened.
+    #[error("cannot open the send queue: {0}")]
+    Outbound(#[from] crate::outbound::OutboundError),
     /// A webhook source's name is invalid, reserved or used twice.
     #[error("webhook source name {0:?}: use 1-40 of [a-z0-9_-], unique, not handlers/wechat/status")]
     WebhookSource(String),
@@ -136,6 +142,20 @@ impl ApplicationBuilder {
         let (hook, head_notifications) = tracking::commit_notifier();
         let event_log = EventLog::open(&settings.storage, hook).await?;
         let tracking_settings = &settings.tracking;
+        let claims = store.is_shared().then(|| ReplicaClaims {
+            store: store.clone(),
+            cache: cache.clone(),
+            window: Duration::from_secs(settings.storage.dedupe_window_secs),
+        });
+        let outbound = Outbound::start(
+            &settings,
+            event_log.clone(),
+            head_notifications.clone(),
+            cache.clone(),
+            store.scope(),
+            claims,
+        )
+        .await?;
         let parts = PipelineParts {
             store: store.clone(),
             event_log: event_log.clone(),
@@ -217,6 +237,7 @@ impl ApplicationBuilder {
             raw_log: raw_log.as_ref().map(RawLog::watch),
             raw_log_reader,
             instance,
+            outbound: outbound.outbound(),
             max_body_bytes: settings.webhook.max_body_bytes,
         });
         let listener =
@@ -231,6 +252,7 @@ impl ApplicationBuilder {
             endpoint,
             event_log,
             raw_log,
+            outbound,
             pipeline,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
@@ -279,6 +301,7 @@ pub struct Application {
     endpoint: BoxEndpoint<'static>,
     event_log: EventLog,
     raw_log: Option<RawLog>,
+    outbound: OutboundHandle,
     pipeline: TrackingPipeline,
     drain_timeout: Duration,
     shutdown_timeout: Duration,
@@ -322,7 +345,9 @@ impl Application {
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
             .await;
-        tracing::info!("HTTP server stopped; committing queued callbacks.");
+        tracing::info!("HTTP server stopped; finishing sends in flight, committing queued callbacks.");
+        // Sends in flight store their results in the event log: before it closes.
+        self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.event_log.close().await;
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;

@@ -41,7 +41,8 @@ pub mod writer;
 pub use handlers::{HandlerError, HandlerRegistry, InteractionHandler, StatusChange, StatusHandler};
 pub use messages::{CommittedEvent, SupervisorMsg, SupervisorStats};
 pub use model::{
-    InteractionRecord, MemberEventRecord, MessageId, MessageState, Observation, Registration, Signal,
+    InteractionRecord, MemberEventRecord, MessageId, MessageState, Observation, Registration, SendReceipt,
+    Signal,
 };
 pub use status::{Outcome, Status};
 pub use store::{Failure, StoreError, TrackingStore};

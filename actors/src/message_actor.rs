@@ -14,7 +14,7 @@ use crate::{
     callbacks::CallbackMsg,
     handlers::StatusChange,
     messages::SupervisorMsg,
-    model::{MessageId, MessageState, Observation, Registration, WHOLE_MESSAGE},
+    model::{MessageId, MessageState, Observation, Registration, SendReceipt, WHOLE_MESSAGE},
     rows::{HistoryRow, MessageRow, RecipientRow, UnitId, WriteBatch},
     status::{Outcome, Status},
     store::TrackingStore,
@@ -28,6 +28,8 @@ pub enum MessageMsg {
     Register(UnitId, Registration),
     /// Apply an observation.
     Observe(UnitId, Observation),
+    /// Keep what WeCom answered to the send.
+    Receipt(UnitId, SendReceipt),
     /// Hand the state back to the supervisor and stop.
     Park,
     /// A write of this message was superseded (another replica changed it):
@@ -40,7 +42,9 @@ impl MessageMsg {
     /// The event the message came from (`None` for `Park`).
     pub fn event_id(&self) -> Option<i64> {
         match self {
-            MessageMsg::Register((event_id, _), _) | MessageMsg::Observe((event_id, _), _) => Some(*event_id),
+            MessageMsg::Register((event_id, _), _)
+            | MessageMsg::Observe((event_id, _), _)
+            | MessageMsg::Receipt((event_id, _), _) => Some(*event_id),
             MessageMsg::Park | MessageMsg::Resync(_) => None,
         }
     }
@@ -114,6 +118,26 @@ impl MessageActorState {
             detail: None,
         };
         self.apply_to((event_id, signal), &recipients, &observation)
+    }
+
+    fn receipt(&mut self, (event_id, _): UnitId, receipt: SendReceipt) -> Applied {
+        let state = &mut self.state;
+        state.wecom_msgid = receipt.wecom_msgid.or(state.wecom_msgid.take());
+        state.response_code = receipt.response_code.or(state.response_code.take());
+        state.version += 1;
+        let base_revision = std::mem::replace(&mut state.revision, new_revision());
+        self.last_event_id = self.last_event_id.max(event_id);
+        let batch = WriteBatch {
+            messages: vec![MessageRow {
+                message_id: self.id.clone(),
+                state: self.state.clone(),
+                last_event_id: self.last_event_id,
+                base_revision,
+                lineage: self.lineage,
+            }],
+            ..WriteBatch::default()
+        };
+        Applied { batch, changes: Vec::new() }
     }
 
     fn observe(&mut self, unit: UnitId, observation: Observation) -> Applied {
@@ -263,6 +287,10 @@ impl Actor for MessageActor {
             }
             MessageMsg::Observe(unit, observation) => {
                 let applied = state.observe(unit, observation);
+                state.emit(unit, applied)?;
+            }
+            MessageMsg::Receipt(unit, receipt) => {
+                let applied = state.receipt(unit, receipt);
                 state.emit(unit, applied)?;
             }
             MessageMsg::Park => {

@@ -58,6 +58,19 @@ pub enum Signal {
     Interaction(InteractionRecord),
     /// A member joined, left or changed.
     Member(MemberEventRecord),
+    /// WeCom accepted a message this service sent: what it answered.
+    Receipt(SendReceipt),
+}
+
+/// What WeCom answered to a send, kept to act on the message later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendReceipt {
+    /// The message.
+    pub message_id: MessageId,
+    /// WeCom's `msgid` (recall needs it).
+    pub wecom_msgid: Option<String>,
+    /// The card's `response_code` (updating the card needs it; once, 72 h).
+    pub response_code: Option<String>,
 }
 
 /// A message registration.
@@ -143,6 +156,9 @@ pub struct MessageState {
     pub wecom_msgid: Option<String>,
     /// The card's task id.
     pub task_id: Option<String>,
+    /// The card's `response_code`, from WeCom's answer to the send.
+    #[serde(default)]
+    pub response_code: Option<String>,
     /// Whether a registration was applied.
     pub registered: bool,
     /// When it was first seen, Unix ms.

@@ -1,7 +1,7 @@
 //! The delivery state machine of one recipient, pure.
 //!
-//! Statuses have a fixed precedence: `sent < failed < delivered < read <
-//! recalled`. A recipient's state is the set of statuses observed (plus
+//! Statuses have a fixed precedence: `queued < sent < failed < delivered <
+//! read < recalled` (`queued` only for messages this service sends itself). A recipient's state is the set of statuses observed (plus
 //! the ones they imply) and its current status is the highest of them. So
 //! the result of a set of observations does not depend on their order or
 //! on duplicates — late, repeated and out-of-order signals converge — while
@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Accepted by this service, waiting to be sent to WeCom (messages it
+    /// sends itself).
+    Queued,
     /// Accepted for delivery.
     Sent,
     /// Could not be delivered.
@@ -37,12 +40,13 @@ pub enum Status {
 
 impl Status {
     /// Every status, in precedence order.
-    pub const ALL: [Status; 5] =
-        [Status::Sent, Status::Failed, Status::Delivered, Status::Read, Status::Recalled];
+    pub const ALL: [Status; 6] =
+        [Status::Queued, Status::Sent, Status::Failed, Status::Delivered, Status::Read, Status::Recalled];
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Queued => "queued",
             Status::Sent => "sent",
             Status::Failed => "failed",
             Status::Delivered => "delivered",
@@ -56,14 +60,24 @@ impl Status {
         Status::ALL.into_iter().find(|status| status.as_str() == name)
     }
 
+    /// Its bit in a stored [`StatusSet`]: `queued` came last, so it takes
+    /// the next free bit and stored sets keep their meaning.
     fn bit(self) -> u8 {
-        1 << (self as u8)
+        match self {
+            Status::Queued => 1 << 5,
+            Status::Sent => 1,
+            Status::Failed => 1 << 1,
+            Status::Delivered => 1 << 2,
+            Status::Read => 1 << 3,
+            Status::Recalled => 1 << 4,
+        }
     }
 
     /// The lower delivery steps this status implies happened.
     fn implies(self) -> &'static [Status] {
         match self {
-            Status::Sent | Status::Failed => &[],
+            // `queued` is never implied: only messages this service sends pass through it.
+            Status::Queued | Status::Sent | Status::Failed => &[],
             Status::Delivered | Status::Recalled => &[Status::Sent],
             Status::Read => &[Status::Sent, Status::Delivered],
         }
@@ -106,7 +120,7 @@ pub struct StatusSet(u8);
 impl StatusSet {
     /// From stored bits (unknown bits are dropped).
     pub fn from_bits(bits: u8) -> Self {
-        Self(bits & 0b1_1111)
+        Self(bits & 0b11_1111)
     }
 
     /// The stored bits.

@@ -8,17 +8,62 @@ use poem_openapi::Object;
 use super::convert::time_from_ms;
 use crate::tracking::entity::{message, recipient};
 
-/// A message to register.
+/// A message to register (channel `external`: you sent it) or to send
+/// (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+/// own body: `msgtype` and the object named after it, e.g.
+/// `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
+/// "text": {"content": "你好"}}`.
 #[derive(Debug, Clone, Object)]
 pub struct RegisterMessage {
-    /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent.
+    /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
+    /// (from the `Idempotency-Key` when there is one).
     pub id: Option<String>,
-    /// How it was sent. `external`: by you, outside this service.
+    /// `external`: sent by you, outside this service. `wecom_app`: send
+    /// through the app (`message/send`). `wecom_bot`: send through the group
+    /// robot (`webhook/send`).
     #[oai(default = "default_channel")]
     pub channel: String,
-    /// Recipient user ids; empty to track the message as a whole.
+    /// Recipient user ids (`["@all"]`: everyone in the app's range); for an
+    /// external message, empty to track it as a whole. Not for robots.
     #[oai(default)]
     pub recipients: Vec<String>,
+    /// Department ids to send to (`wecom_app`).
+    #[oai(default)]
+    pub parties: Vec<String>,
+    /// Tag ids to send to (`wecom_app`).
+    #[oai(default)]
+    pub tags: Vec<String>,
+    /// What to send: `text`, `markdown`, `textcard`, `news`, `template_card`
+    /// (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,
+    /// `voice`, `template_card` (robot).
+    pub msgtype: Option<String>,
+    /// `{"content": …}`; robots also take `mentioned_list`, `mentioned_mobile_list`.
+    pub text: Option<serde_json::Value>,
+    /// `{"content": …}`.
+    pub markdown: Option<serde_json::Value>,
+    /// `{"content": …}` (robot).
+    pub markdown_v2: Option<serde_json::Value>,
+    /// `{"title", "description", "url", "btntxt"}` (app).
+    pub textcard: Option<serde_json::Value>,
+    /// `{"articles": [{"title", "description", "url", "picurl"}]}`, 1 to 8.
+    pub news: Option<serde_json::Value>,
+    /// WeCom's card: `card_type` and its fields; interactive cards need a
+    /// `task_id`, by which clicks find the message.
+    pub template_card: Option<serde_json::Value>,
+    /// `{"base64", "md5"}` (robot).
+    pub image: Option<serde_json::Value>,
+    /// `{"media_id"}` (robot; from `webhook/upload_media`).
+    pub file: Option<serde_json::Value>,
+    /// `{"media_id"}` (robot).
+    pub voice: Option<serde_json::Value>,
+    /// Confidential message (app).
+    #[oai(default)]
+    pub safe: bool,
+    /// Let WeCom drop an identical message sent within the interval (app).
+    #[oai(default)]
+    pub enable_duplicate_check: bool,
+    /// Seconds, 1 to 14400 (WeCom's default 1800).
+    pub duplicate_check_interval: Option<u32>,
     /// WeCom's `msgid`, if you sent it through WeCom.
     pub wecom_msgid: Option<String>,
     /// The template card's `task_id`: card clicks then count as `read`.

@@ -43,10 +43,16 @@ pub enum RegisterResponse {
     /// Registered (durably; the actors apply it within milliseconds).
     #[oai(status = 201)]
     Created(Json<MessageBody>),
+    /// Queued for sending, durably (every recipient `queued`); the outcome
+    /// follows: `sent` or `failed` per recipient. A retry with the same
+    /// `Idempotency-Key` (or `id`) answers this again and sends nothing.
+    #[oai(status = 202)]
+    Accepted(Json<MessageBody>),
     /// Malformed JSON.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
-    /// A message with this id is already registered.
+    /// A message with this id already exists, or the `Idempotency-Key` was
+    /// used for a different request.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
     /// Invalid id, status or channel.
@@ -100,14 +106,30 @@ impl MessagesApi {
 
 #[OpenApi(tag = "ApiTags::Messages")]
 impl MessagesApi {
-    /// Register a sent message
+    /// Send or register a message
     ///
-    /// Tracks a message a business system sent: its recipients start at
-    /// `status` (default `sent`). Answered once stored durably; status
-    /// callbacks and card clicks then move it along.
+    /// `channel: wecom_app` or `wecom_bot`: this service sends it through
+    /// WeCom, paced under WeCom's limits; answered 202 once queued durably,
+    /// every recipient `queued`, then `sent` or `failed` per recipient.
+    /// `channel: external` (default): tracks a message you sent yourself;
+    /// its recipients start at `status` (default `sent`), answered 201.
+    /// Status callbacks and card clicks then move it along.
     #[oai(path = "/api/v1/messages", method = "post", operation_id = "registerMessage")]
-    async fn register(&self, remote: &RemoteAddr, body: Json<RegisterMessage>) -> RegisterResponse {
+    async fn register(
+        &self,
+        remote: &RemoteAddr,
+        body: Json<RegisterMessage>,
+        /// Makes a retried POST answer the first result and never send twice
+        /// (kept 24 h, the dedupe window).
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: poem_openapi::param::Header<Option<String>>,
+    ) -> RegisterResponse {
         let request = body.0;
+        if super::sends::is_send_channel(&request.channel) {
+            let id = super::sends::message_id_for(request.id.clone(), idempotency_key.0.as_deref());
+            let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
+            return super::sends::send(&self.state, id, request, idempotency_key.0, source_ip).await;
+        }
         let id = request.id.clone().unwrap_or_else(|| format!("msg_{:032x}", rand::random::<u128>()));
         let message_id = match MessageId::parse(&id) {
             Ok(id) => id,
@@ -119,9 +141,10 @@ impl MessagesApi {
             Some(None) => return invalid("status must be one of sent, delivered, read, failed, recalled"),
         };
         if request.channel != "external" {
-            return invalid(
-                "channel must be external (sending through WeCom is not available in this version)",
-            );
+            return invalid("channel must be external, wecom_app or wecom_bot");
+        }
+        if request.msgtype.is_some() {
+            return invalid("msgtype is for sending: use channel wecom_app or wecom_bot");
         }
         if request.recipients.len() > 10_000
             || request.recipients.iter().any(|r| r.is_empty() || r.len() > 128)

@@ -8,8 +8,10 @@ mod convert;
 pub mod error;
 mod events;
 mod health;
+mod message_actions;
 mod message_bodies;
 mod messages;
+mod sends;
 pub mod state;
 mod status;
 mod webhook_sources;
@@ -21,7 +23,8 @@ use poem_openapi::{OpenApiService, Tags};
 
 use self::{
     activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi, health::HealthApi,
-    messages::MessagesApi, state::AppState, status::StatusApi, webhook_sources::WebhookSourcesApi,
+    message_actions::MessageActionsApi, messages::MessagesApi, state::AppState, status::StatusApi,
+    webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.
@@ -42,7 +45,17 @@ pub enum ApiTags {
 
 /// The whole API as one OpenAPI service.
 pub type ApiService = OpenApiService<
-    (CallbackApi, WebhookSourcesApi, MessagesApi, ActivityApi, EventsApi, HealthApi, StatusApi, ActorsApi),
+    (
+        CallbackApi,
+        WebhookSourcesApi,
+        MessagesApi,
+        MessageActionsApi,
+        ActivityApi,
+        EventsApi,
+        HealthApi,
+        StatusApi,
+        ActorsApi,
+    ),
     (),
 >;
 
@@ -53,6 +66,7 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
             CallbackApi::new(Arc::clone(&state)),
             WebhookSourcesApi::new(Arc::clone(&state)),
             MessagesApi::new(Arc::clone(&state)),
+            MessageActionsApi::new(Arc::clone(&state)),
             ActivityApi::new(Arc::clone(&state)),
             EventsApi::new(Arc::clone(&state)),
             HealthApi::new(Arc::clone(&state)),

@@ -47,6 +47,8 @@ pub struct AppState {
     pub raw_log_reader: Option<crate::raw_log::RawLogReader>,
     /// This replica's instance id (names its events among all replicas').
     pub instance: String,
+    /// Sending through WeCom.
+    pub outbound: Arc<crate::outbound::Outbound>,
     /// The Redis status cache (disabled without Redis).
     pub cache: crate::cache::StatusCache,
     /// Embedded or external.

@@ -8,6 +8,7 @@
 
 mod claims;
 mod counters;
+mod shared_keys;
 
 use std::{sync::Arc, time::Duration};
 

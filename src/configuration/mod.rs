@@ -34,6 +34,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// The actor system and its writers.
     pub tracking: TrackingSettings,
+    /// Sending through WeCom.
+    pub sending: SendingSettings,
     /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).
     pub status_webhook: StatusWebhookSettings,
     /// Logging.
@@ -163,6 +165,26 @@ impl Default for TrackingSettings {
             writer_max_delay_ms: 20,
             shutdown_drain_secs: 60,
         }
+    }
+}
+
+/// `sending:` in the YAML: the send queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SendingSettings {
+    /// After WeCom's 45009 (frequency limit), wait this long (s; its
+    /// per-minute limits reset after 60 s).
+    pub rate_limited_backoff_secs: u64,
+    /// The first retry after an error worth retrying (-1, 45033, no answer,
+    /// 5xx) waits this long (s), doubling up to 5 minutes.
+    pub first_retry_secs: u64,
+    /// Tries before a send is given up as failed.
+    pub max_attempts: i32,
+}
+
+impl Default for SendingSettings {
+    fn default() -> Self {
+        Self { rate_limited_backoff_secs: 60, first_retry_secs: 2, max_attempts: 12 }
     }
 }
 

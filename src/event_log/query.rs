@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use super::{
     EventLog, EventLogError, StoredEvent,
-    entity::{event, quarantine},
+    entity::{dedupe_key, event, quarantine},
 };
 
 /// Filters for [`EventLog::list`]; all optional, combined with AND.
@@ -78,6 +78,33 @@ impl EventLog {
             .limit(limit)
             .all(&self.reader)
             .await?)
+    }
+
+    /// Events of these types after `after_id`, in commit order, and the
+    /// last id looked at (so a caller skipping other types still advances).
+    pub async fn events_of_types_after(
+        &self,
+        after_id: i64,
+        types: &[&str],
+        limit: u64,
+    ) -> Result<(Vec<StoredEvent>, i64), EventLogError> {
+        let head = self.head();
+        let events = event::Entity::find()
+            .filter(event::Column::Id.gt(after_id))
+            .filter(event::Column::Id.lte(head))
+            .filter(event::Column::CallbackType.is_in(types.iter().copied()))
+            .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(&self.reader)
+            .await?;
+        let looked_at =
+            if events.len() as u64 == limit { events.last().map_or(head, |e| e.id) } else { head };
+        Ok((events, looked_at.max(after_id)))
+    }
+
+    /// The event stored under `dedupe_key`, if it is still remembered.
+    pub async fn event_for_dedupe_key(&self, dedupe_key: &str) -> Result<Option<i64>, EventLogError> {
+        Ok(dedupe_key::Entity::find_by_id(dedupe_key).one(&self.reader).await?.map(|row| row.event_id))
     }
 
     /// One event by id.

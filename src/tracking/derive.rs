@@ -61,6 +61,9 @@ pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
             Ok(registration) => vec![Signal::Register(registration)],
             Err(error) => unreadable(error),
         },
+        (API_CHANNEL, _) if let Some(signals) = crate::outbound::signals::signals_of(event) => {
+            signals.unwrap_or_else(unreadable)
+        }
         (channel, _) if WECOM_CHANNELS.contains(&channel) => wecom_signals(event),
         (channel, STATUS_UPDATE_TYPE) => match serde_json::from_str::<Vec<StatusUpdate>>(&event.payload) {
             Ok(updates) => updates

@@ -51,7 +51,7 @@ const PRUNE_CLAIMS_EVERY: Duration = Duration::from_secs(600);
 impl ReplicaClaims {
     /// The events of `page` another replica applies, retrying while the
     /// database is down (nothing can be applied meanwhile anyway).
-    async fn duplicates_in(&self, page: &[StoredEvent]) -> HashSet<i64> {
+    pub async fn duplicates_in(&self, page: &[StoredEvent]) -> HashSet<i64> {
         let keys: Vec<(i64, &str)> = page.iter().map(|event| (event.id, event.dedupe_key.as_str())).collect();
         let mut delay = Duration::from_millis(100);
         loop {

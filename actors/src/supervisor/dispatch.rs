@@ -73,6 +73,10 @@ impl SupervisorState {
                     self.send_interaction(event.id, seq, interaction);
                 }
                 Signal::Interaction(interaction) => self.send_interaction(event.id, seq, interaction),
+                Signal::Receipt(receipt) => {
+                    let id = receipt.message_id.clone();
+                    self.dispatch(myself, id, MessageMsg::Receipt(unit, receipt)).await;
+                }
                 Signal::Member(record) => {
                     let batch = WriteBatch {
                         member_events: vec![MemberEventRow { event_id: event.id, seq, record }],
@@ -272,8 +276,9 @@ impl SupervisorState {
         if restarts > MAX_RESTARTS {
             tracing::error!(message_id = %id, signals = messages.len(), "A message actor keeps crashing; its pending signals are dropped.");
             for message in messages {
-                if let MessageMsg::Register((event_id, seq), _) | MessageMsg::Observe((event_id, seq), _) =
-                    message
+                if let MessageMsg::Register((event_id, seq), _)
+                | MessageMsg::Observe((event_id, seq), _)
+                | MessageMsg::Receipt((event_id, seq), _) = message
                     && let Some(open) = self.pending.get_mut(&event_id)
                 {
                     open.remove(&seq);

@@ -1,0 +1,366 @@
+//! A message to send, parsed at the edge: the API's body becomes a
+//! [`SendRequest`] (or a clear error), and a `SendRequest` becomes exactly
+//! the JSON WeCom expects. Stored as the payload of a `message.send` event,
+//! so the queue can be rebuilt from the event log.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// How a message is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendChannel {
+    /// The self-built app: `message/send` with an access token.
+    WecomApp,
+    /// The group robot: `webhook/send` with its key.
+    WecomBot,
+}
+
+impl SendChannel {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendChannel::WecomApp => "wecom_app",
+            SendChannel::WecomBot => "wecom_bot",
+        }
+    }
+
+    /// Parses a wire name (`external` is not a send channel).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "wecom_app" => Some(SendChannel::WecomApp),
+            "wecom_bot" => Some(SendChannel::WecomBot),
+            _ => None,
+        }
+    }
+
+    /// The message types WeCom accepts on this channel.
+    pub fn msgtypes(self) -> &'static [&'static str] {
+        match self {
+            SendChannel::WecomApp => &["text", "markdown", "textcard", "news", "template_card"],
+            SendChannel::WecomBot => {
+                &["text", "markdown", "markdown_v2", "news", "image", "file", "voice", "template_card"]
+            }
+        }
+    }
+}
+
+/// Template card types each channel may send (robots have no callback, so
+/// no interactive cards).
+const APP_CARDS: [&str; 5] =
+    ["text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction"];
+const BOT_CARDS: [&str; 2] = ["text_notice", "news_notice"];
+
+/// A validated send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendRequest {
+    /// The tracked message id.
+    pub message_id: String,
+    /// App or robot.
+    pub channel: SendChannel,
+    /// `text`, `markdown`, `template_card`, …
+    pub msgtype: String,
+    /// The object named after `msgtype`, as WeCom expects it.
+    pub content: Map<String, Value>,
+    /// User ids (app); `@all` allowed alone.
+    pub recipients: Vec<String>,
+    /// Department ids (app).
+    pub parties: Vec<String>,
+    /// Tag ids (app).
+    pub tags: Vec<String>,
+    /// Confidential message (app).
+    pub safe: bool,
+    /// Let WeCom drop an identical body inside the interval (app).
+    pub enable_duplicate_check: bool,
+    /// Seconds (default 1800, at most 4 h).
+    pub duplicate_check_interval: Option<u32>,
+    /// A hash of the request, to tell a retry from a different request
+    /// reusing its idempotency key.
+    pub fingerprint: String,
+}
+
+/// The parts of an API body a send is made of.
+#[derive(Debug, Clone, Default)]
+pub struct SendInput {
+    /// The tracked message id.
+    pub message_id: String,
+    /// `wecom_app` or `wecom_bot`.
+    pub channel: String,
+    /// The message type.
+    pub msgtype: Option<String>,
+    /// The object named after each type (only the one named by `msgtype` may be set).
+    pub contents: Vec<(&'static str, Option<Value>)>,
+    /// User ids.
+    pub recipients: Vec<String>,
+    /// Department ids.
+    pub parties: Vec<String>,
+    /// Tag ids.
+    pub tags: Vec<String>,
+    /// Confidential.
+    pub safe: bool,
+    /// WeCom's duplicate check.
+    pub enable_duplicate_check: bool,
+    /// Its interval, seconds.
+    pub duplicate_check_interval: Option<u32>,
+}
+
+impl SendRequest {
+    /// Validates an API body into a send; the error says what is wrong.
+    pub fn parse(input: SendInput) -> Result<Self, String> {
+        let channel = SendChannel::parse(&input.channel)
+            .ok_or_else(|| "channel must be external, wecom_app or wecom_bot".to_owned())?;
+        let msgtype = input.msgtype.ok_or_else(|| "msgtype is required to send".to_owned())?;
+        if !channel.msgtypes().contains(&msgtype.as_str()) {
+            return Err(format!(
+                "msgtype {msgtype} cannot be sent on {}: one of {}",
+                channel.as_str(),
+                channel.msgtypes().join(", ")
+            ));
+        }
+        let mut content = None;
+        for (name, value) in input.contents {
+            match (name == msgtype, value) {
+                (true, Some(Value::Object(object))) => content = Some(object),
+                (true, Some(_)) => return Err(format!("{name} must be an object")),
+                (false, Some(_)) => return Err(format!("{name} is set but msgtype is {msgtype}")),
+                (_, None) => {}
+            }
+        }
+        let content =
+            content.ok_or_else(|| format!("msgtype is {msgtype}: the {msgtype} object is required"))?;
+        check_content(channel, &msgtype, &content)?;
+        check_ids("recipients", &input.recipients, 1000)?;
+        check_ids("parties", &input.parties, 100)?;
+        check_ids("tags", &input.tags, 100)?;
+        if channel == SendChannel::WecomApp
+            && input.recipients.is_empty()
+            && input.parties.is_empty()
+            && input.tags.is_empty()
+        {
+            return Err(
+                "an app message needs recipients, parties or tags (recipients [\"@all\"] for everyone)"
+                    .to_owned(),
+            );
+        }
+        if channel == SendChannel::WecomBot
+            && !(input.recipients.is_empty() && input.parties.is_empty() && input.tags.is_empty())
+        {
+            return Err("a robot message goes to its group: recipients, parties and tags do not apply                         (mention users in text.mentioned_list)"
+                .to_owned());
+        }
+        if input.duplicate_check_interval.is_some_and(|seconds| seconds == 0 || seconds > 4 * 3600) {
+            return Err("duplicate_check_interval must be 1 to 14400 seconds".to_owned());
+        }
+        let mut request = SendRequest {
+            message_id: input.message_id,
+            channel,
+            msgtype,
+            content,
+            recipients: input.recipients,
+            parties: input.parties,
+            tags: input.tags,
+            safe: input.safe,
+            enable_duplicate_check: input.enable_duplicate_check,
+            duplicate_check_interval: input.duplicate_check_interval,
+            fingerprint: String::new(),
+        };
+        request.fingerprint = request.compute_fingerprint();
+        Ok(request)
+    }
+
+    fn compute_fingerprint(&self) -> String {
+        use sha1::{Digest, Sha1};
+        let unsigned = SendRequest { fingerprint: String::new(), message_id: String::new(), ..self.clone() };
+        let text = serde_json::to_string(&unsigned).expect("a request serialises");
+        hex::encode(Sha1::digest(text.as_bytes()))
+    }
+
+    /// The template card's `task_id` (clicks on the card find the message by it).
+    pub fn task_id(&self) -> Option<String> {
+        (self.msgtype == "template_card")
+            .then(|| self.content.get("task_id").and_then(Value::as_str).map(str::to_owned))
+            .flatten()
+    }
+
+    /// The user ids tracked per recipient: the named users (parties, tags and
+    /// `@all` expand on WeCom's side, so those messages are tracked as a whole).
+    pub fn tracked_recipients(&self) -> Vec<String> {
+        if self.channel == SendChannel::WecomBot
+            || self.recipients.iter().any(|user| user == "@all")
+            || !self.parties.is_empty()
+            || !self.tags.is_empty()
+        {
+            return Vec::new();
+        }
+        self.recipients.clone()
+    }
+
+    /// The body of `message/send` for the app `agent_id`.
+    pub fn app_body(&self, agent_id: i64) -> Value {
+        let mut body = Map::new();
+        if !self.recipients.is_empty() {
+            body.insert("touser".into(), Value::String(self.recipients.join("|")));
+        }
+        if !self.parties.is_empty() {
+            body.insert("toparty".into(), Value::String(self.parties.join("|")));
+        }
+        if !self.tags.is_empty() {
+            body.insert("totag".into(), Value::String(self.tags.join("|")));
+        }
+        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
+        body.insert("agentid".into(), Value::from(agent_id));
+        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
+        if self.safe {
+            body.insert("safe".into(), Value::from(1));
+        }
+        if self.enable_duplicate_check {
+            body.insert("enable_duplicate_check".into(), Value::from(1));
+            if let Some(interval) = self.duplicate_check_interval {
+                body.insert("duplicate_check_interval".into(), Value::from(interval));
+            }
+        }
+        Value::Object(body)
+    }
+
+    /// The body of the robot's `webhook/send`.
+    pub fn bot_body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
+        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
+        Value::Object(body)
+    }
+}
+
+fn check_ids(field: &str, ids: &[String], max: usize) -> Result<(), String> {
+    if ids.len() > max {
+        return Err(format!("{field}: at most {max}"));
+    }
+    if ids.iter().any(|id| id.is_empty() || id.len() > 128 || id.contains('|')) {
+        return Err(format!("{field}: ids of 1 to 128 characters, without '|'"));
+    }
+    Ok(())
+}
+
+/// The checks WeCom would fail the whole send for, made before queueing.
+fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Value>) -> Result<(), String> {
+    let text = |key: &str| content.get(key).and_then(Value::as_str);
+    let need = |key: &str| -> Result<&str, String> {
+        text(key).filter(|value| !value.is_empty()).ok_or_else(|| format!("{msgtype}.{key} is required"))
+    };
+    match msgtype {
+        "text" | "markdown" | "markdown_v2" => {
+            let limit = if msgtype == "text" { 2048 } else { 4096 };
+            if need("content")?.len() > limit {
+                return Err(format!("{msgtype}.content: at most {limit} bytes (UTF-8)"));
+            }
+        }
+        "textcard" => {
+            need("title")?;
+            need("description")?;
+            need("url")?;
+        }
+        "news" => {
+            let articles = content.get("articles").and_then(Value::as_array).map_or(0, Vec::len);
+            if !(1..=8).contains(&articles) {
+                return Err("news.articles: 1 to 8 articles".to_owned());
+            }
+        }
+        "image" => {
+            need("base64")?;
+            need("md5")?;
+        }
+        "file" | "voice" => {
+            need("media_id")?;
+        }
+        "template_card" => {
+            let card_type = need("card_type")?;
+            let allowed: &[&str] = if channel == SendChannel::WecomBot { &BOT_CARDS } else { &APP_CARDS };
+            if !allowed.contains(&card_type) {
+                return Err(format!("template_card.card_type must be one of {}", allowed.join(", ")));
+            }
+            let interactive = !matches!(card_type, "text_notice" | "news_notice");
+            match text("task_id") {
+                Some(task_id) if valid_task_id(task_id) => {}
+                Some(_) => return Err("template_card.task_id: 1 to 128 of [0-9A-Za-z_-@]".to_owned()),
+                None if interactive => {
+                    return Err(format!("template_card.task_id is required for {card_type} cards"));
+                }
+                None => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn valid_task_id(task_id: &str) -> bool {
+    (1..=128).contains(&task_id.len())
+        && task_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'@'))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn input(channel: &str, msgtype: &str, content: Value) -> SendInput {
+        SendInput {
+            message_id: "m1".into(),
+            channel: channel.into(),
+            msgtype: Some(msgtype.into()),
+            contents: vec![("text", None), ("markdown", None), ("template_card", None), ("news", None)]
+                .into_iter()
+                .map(|(name, value)| (name, if name == msgtype { Some(content.clone()) } else { value }))
+                .collect(),
+            recipients: vec!["zhangsan".into(), "lisi".into()],
+            ..SendInput::default()
+        }
+    }
+
+    #[test]
+    fn an_app_text_becomes_wecoms_body() {
+        let mut send = input("wecom_app", "text", json!({"content": "你好"}));
+        send.enable_duplicate_check = true;
+        let request = SendRequest::parse(send).unwrap();
+        assert_eq!(
+            request.app_body(1000002),
+            json!({"touser": "zhangsan|lisi", "msgtype": "text", "agentid": 1000002,
+                   "text": {"content": "你好"}, "enable_duplicate_check": 1})
+        );
+        assert_eq!(request.tracked_recipients(), ["zhangsan", "lisi"]);
+    }
+
+    #[test]
+    fn bad_sends_are_refused_with_the_reason() {
+        let cases = [
+            (input("wecom_app", "text", json!({"content": ""})), "text.content is required"),
+            (input("wecom_app", "markdown_v2", json!({"content": "x"})), "cannot be sent on wecom_app"),
+            (
+                input("wecom_bot", "template_card", json!({"card_type": "button_interaction"})),
+                "card_type must be",
+            ),
+            (
+                input("wecom_app", "template_card", json!({"card_type": "vote_interaction"})),
+                "task_id is required",
+            ),
+            (input("wecom_app", "news", json!({"articles": []})), "1 to 8 articles"),
+        ];
+        for (send, reason) in cases {
+            let error = SendRequest::parse(send).unwrap_err();
+            assert!(error.contains(reason), "{error}");
+        }
+        let mut two = input("wecom_app", "text", json!({"content": "x"}));
+        two.contents[1].1 = Some(json!({"content": "y"}));
+        assert!(SendRequest::parse(two).unwrap_err().contains("markdown is set"));
+    }
+
+    #[test]
+    fn a_retry_has_the_same_fingerprint_and_a_changed_body_does_not() {
+        let first = SendRequest::parse(input("wecom_app", "text", json!({"content": "a"}))).unwrap();
+        let again = SendRequest::parse(input("wecom_app", "text", json!({"content": "a"}))).unwrap();
+        let other = SendRequest::parse(input("wecom_app", "text", json!({"content": "b"}))).unwrap();
+        assert_eq!(first.fingerprint, again.fingerprint);
+        assert_ne!(first.fingerprint, other.fingerprint);
+    }
+}

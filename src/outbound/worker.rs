@@ -1,0 +1,282 @@
+//! The two loops that send: the *tailer* turns `message.send` events into
+//! jobs (skipping sends another replica claimed), and the *worker* sends
+//! due jobs — paced, retried with backoff while WeCom is busy or
+//! unreachable — and stores each outcome as a `message.send_result` event.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use tokio::sync::{Notify, watch};
+
+use super::{
+    Outbound,
+    client::{ApiAnswer, CallError, RETRY_LATER, TOKEN_ERRORS},
+    pacing::Limit,
+    queue::{self, job},
+    request::{SendChannel, SendRequest},
+    result::{SEND_RESULT_TYPE, SEND_TYPE, SendResult},
+    token::TokenError,
+};
+use crate::{event_log::NewEvent, tracking::derive::API_CHANNEL};
+
+/// Sends in flight at once.
+const CONCURRENCY: usize = 16;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Tails the event log for sends and queues them, until `closing`.
+pub(super) async fn tail(outbound: Arc<Outbound>, work: Arc<Notify>, mut commits: watch::Receiver<i64>) {
+    let mut closing = outbound.closing.subscribe();
+    loop {
+        match tail_once(&outbound).await {
+            Ok(true) => {
+                work.notify_one();
+                continue;
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(error = %error, "Queueing sends from the event log failed; retrying.");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        if *closing.borrow() {
+            return;
+        }
+        tokio::select! {
+            changed = commits.changed() => if changed.is_err() { return },
+            _ = closing.changed() => {}
+        }
+    }
+}
+
+/// Queues the next page of sends; `true` if there may be more.
+async fn tail_once(outbound: &Outbound) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    let cursor = outbound.queue.cursor().await?;
+    let (events, looked_at) = outbound.event_log.events_of_types_after(cursor, &[SEND_TYPE], 200).await?;
+    if looked_at == cursor {
+        return Ok(false);
+    }
+    let skip = match &outbound.claims {
+        Some(claims) => claims.duplicates_in(&events).await,
+        None => Default::default(),
+    };
+    let now = now_ms();
+    let jobs = events
+        .iter()
+        .filter(|event| !skip.contains(&event.id))
+        .filter_map(|event| {
+            let request: SendRequest = serde_json::from_str(&event.payload).ok()?;
+            Some(queue::new_job(event.id, request.message_id, event.payload.clone(), now))
+        })
+        .collect();
+    tracing::debug!(from = cursor, to = looked_at, skipped = skip.len(), "Queued sends.");
+    outbound.queue.enqueue(jobs, looked_at).await?;
+    Ok(true)
+}
+
+/// Sends due jobs until `closing`.
+pub(super) async fn work(outbound: Arc<Outbound>, work: Arc<Notify>) {
+    let mut closing = outbound.closing.subscribe();
+    loop {
+        let due = match outbound.queue.due(now_ms(), 256).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(error = %error, "Reading the send queue failed; retrying.");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if !due.is_empty() {
+            futures::stream::iter(due)
+                .for_each_concurrent(CONCURRENCY, |job| {
+                    let outbound = Arc::clone(&outbound);
+                    async move { outbound.process(job).await }
+                })
+                .await;
+            continue;
+        }
+        if *closing.borrow() {
+            return;
+        }
+        let next = outbound.queue.next_due_ms().await.ok().flatten();
+        let sleep = next.map_or(Duration::from_secs(5), |at| {
+            Duration::from_millis((at - now_ms()).clamp(1, 5_000) as u64)
+        });
+        tokio::select! {
+            _ = work.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+            _ = closing.changed() => {}
+        }
+    }
+}
+
+/// What one try came to.
+pub(super) enum Attempt {
+    Answered(ApiAnswer),
+    NoAnswer(CallError),
+    NoToken(TokenError),
+}
+
+impl Outbound {
+    async fn process(&self, job: job::Model) {
+        let attempts = job.attempts + 1;
+        let request: SendRequest = match serde_json::from_str(&job.request) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::error!(event_id = job.event_id, error = %error, "A queued send is unreadable; dropped.");
+                let _ = self.queue.finish(job.event_id).await;
+                return;
+            }
+        };
+        // Its result is already stored (a crash came between storing it and
+        // marking the job): never send twice.
+        if let Ok(Some(_)) =
+            self.event_log.event_for_dedupe_key(&SendResult::dedupe_key(&request.message_id)).await
+        {
+            let _ = self.queue.finish(job.event_id).await;
+            return;
+        }
+        if let Err(wait) = self.pacer.take(&self.limits(&request)).await {
+            let _ =
+                self.queue.defer(job.event_id, now_ms() + wait.as_millis() as i64, job.attempts, None).await;
+            return;
+        }
+        tracing::debug!(message_id = %request.message_id, event_id = job.event_id, attempts, "Sending.");
+        let max_attempts = self.retries.max_attempts;
+        let result = match self.attempt(&request).await {
+            Attempt::Answered(answer) if answer.errcode == 0 => {
+                SendResult::accepted(&request, &answer, attempts)
+            }
+            Attempt::Answered(answer) if RETRY_LATER.contains(&answer.errcode) && attempts < max_attempts => {
+                let wait = if answer.errcode == 45009 {
+                    Duration::from_secs(self.retries.rate_limited_backoff_secs)
+                } else {
+                    self.backoff(attempts)
+                };
+                let error = format!("errcode {}: {}", answer.errcode, answer.errmsg);
+                self.retry_later(&job, attempts, wait, error).await;
+                return;
+            }
+            Attempt::Answered(answer) => {
+                SendResult::failed(&request, answer.errcode, answer.errmsg, attempts)
+            }
+            Attempt::NoAnswer(error) | Attempt::NoToken(TokenError::Call(error))
+                if error.is_transient() && attempts < max_attempts =>
+            {
+                self.retry_later(&job, attempts, self.backoff(attempts), error.to_string()).await;
+                return;
+            }
+            Attempt::NoAnswer(error) => SendResult::failed(&request, -2, error.to_string(), attempts),
+            Attempt::NoToken(TokenError::Refused { errcode, errmsg }) => {
+                SendResult::failed(&request, errcode, format!("gettoken: {errmsg}"), attempts)
+            }
+            Attempt::NoToken(TokenError::Call(error)) => {
+                SendResult::failed(&request, -2, format!("gettoken: {error}"), attempts)
+            }
+        };
+        self.store_result(&job, result).await;
+    }
+
+    async fn retry_later(&self, job: &job::Model, attempts: i32, wait: Duration, error: String) {
+        tracing::warn!(message_id = %job.message_id, attempts, error = %error, "Send deferred; retrying later.");
+        let _ =
+            self.queue.defer(job.event_id, now_ms() + wait.as_millis() as i64, attempts, Some(error)).await;
+    }
+
+    /// Appends the outcome to the event log, then marks the job done.
+    async fn store_result(&self, job: &job::Model, result: SendResult) {
+        let key = SendResult::dedupe_key(&result.message_id);
+        let payload = serde_json::to_string(&result).expect("results serialise");
+        let event = NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload);
+        match self.event_log.append(event).await {
+            Ok(_) => {
+                let _ = self.queue.finish(job.event_id).await;
+            }
+            Err(error) => {
+                // Kept queued; the next try finds the result if it was stored after all.
+                tracing::error!(error = %error, message_id = %job.message_id, "Storing a send's result failed.");
+                let _ = self
+                    .queue
+                    .defer(job.event_id, now_ms() + 1_000, job.attempts, Some(error.to_string()))
+                    .await;
+            }
+        }
+    }
+
+    fn limits(&self, request: &SendRequest) -> Vec<Limit> {
+        match request.channel {
+            SendChannel::WecomBot => Limit::robot(&self.robot_name),
+            SendChannel::WecomApp => {
+                request.tracked_recipients().iter().flat_map(|user| Limit::member(user)).collect()
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &SendRequest) -> Attempt {
+        match request.channel {
+            SendChannel::WecomBot => match &self.robot_key {
+                Some(key) => match self.api.robot_send(key, &request.bot_body()).await {
+                    Ok(answer) => Attempt::Answered(answer),
+                    Err(error) => Attempt::NoAnswer(error),
+                },
+                None => Attempt::NoToken(TokenError::Refused {
+                    errcode: -3,
+                    errmsg: "WECHAT_BOT_WEBHOOK_URL is not configured".to_owned(),
+                }),
+            },
+            SendChannel::WecomApp => {
+                let body = request.app_body(self.agent_id.unwrap_or_default());
+                self.call_with_token("message/send", &body).await
+            }
+        }
+    }
+
+    /// Calls an app API with the token; on 40014/42001 refreshes it once and retries once.
+    pub(super) async fn call_with_token(&self, path: &str, body: &serde_json::Value) -> Attempt {
+        let Some(tokens) = &self.tokens else {
+            return Attempt::NoToken(TokenError::Refused {
+                errcode: -3,
+                errmsg: "WECHAT_CORP_SECRET is not configured".to_owned(),
+            });
+        };
+        let token = match tokens.token().await {
+            Ok(token) => token,
+            Err(error) => return Attempt::NoToken(error),
+        };
+        match self.api.post_with_token(path, &token, body).await {
+            Ok(answer) if TOKEN_ERRORS.contains(&answer.errcode) => {
+                let fresh = match tokens.replace(&token).await {
+                    Ok(fresh) => fresh,
+                    Err(error) => return Attempt::NoToken(error),
+                };
+                match self.api.post_with_token(path, &fresh, body).await {
+                    Ok(answer) => Attempt::Answered(answer),
+                    Err(error) => Attempt::NoAnswer(error),
+                }
+            }
+            Ok(answer) => Attempt::Answered(answer),
+            Err(error) => Attempt::NoAnswer(error),
+        }
+    }
+}
+
+impl Attempt {
+    /// The answer, or a reason there is none (for the synchronous calls).
+    pub(super) fn into_answer(self) -> Result<ApiAnswer, String> {
+        match self {
+            Attempt::Answered(answer) => Ok(answer),
+            Attempt::NoAnswer(error) => Err(error.to_string()),
+            Attempt::NoToken(error) => Err(error.to_string()),
+        }
+    }
+}
+
+impl Outbound {
+    /// `first_retry_secs`, doubling per attempt, at most 5 minutes.
+    fn backoff(&self, attempts: i32) -> Duration {
+        let doubling = 2u64.saturating_pow((attempts - 1).clamp(0, 16) as u32);
+        Duration::from_secs(self.retries.first_retry_secs.saturating_mul(doubling).min(300))
+    }
+}
