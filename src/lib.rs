@@ -12,6 +12,7 @@ pub mod cache;
 pub mod cli;
 pub mod configuration;
 pub mod event_log;
+pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;
 pub mod simulator;

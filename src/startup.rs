@@ -22,6 +22,7 @@ use crate::{
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
+    forwarding::{Forwarding, ForwardingHandle},
     outbound::{Outbound, OutboundHandle},
     raw_log::{RawLog, RawLogReader},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
@@ -156,6 +157,8 @@ impl ApplicationBuilder {
             claims,
         )
         .await?;
+        let forwarding =
+            Forwarding::start(&settings.forwarding, store.clone(), event_log.clone(), instance.clone());
         let parts = PipelineParts {
             store: store.clone(),
             event_log: event_log.clone(),
@@ -238,6 +241,7 @@ impl ApplicationBuilder {
             raw_log_reader,
             instance,
             outbound: outbound.outbound(),
+            forwarding: forwarding.forwarding(),
             max_body_bytes: settings.webhook.max_body_bytes,
         });
         let listener =
@@ -253,6 +257,7 @@ impl ApplicationBuilder {
             event_log,
             raw_log,
             outbound,
+            forwarding,
             pipeline,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
@@ -302,6 +307,7 @@ pub struct Application {
     event_log: EventLog,
     raw_log: Option<RawLog>,
     outbound: OutboundHandle,
+    forwarding: ForwardingHandle,
     pipeline: TrackingPipeline,
     drain_timeout: Duration,
     shutdown_timeout: Duration,
@@ -348,6 +354,7 @@ impl Application {
         tracing::info!("HTTP server stopped; finishing sends in flight, committing queued callbacks.");
         // Sends in flight store their results in the event log: before it closes.
         self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
+        self.forwarding.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.event_log.close().await;
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;

@@ -7,6 +7,7 @@ mod callback;
 mod convert;
 pub mod error;
 mod events;
+mod forwarding;
 mod health;
 mod message_actions;
 mod message_bodies;
@@ -22,9 +23,9 @@ use poem::{Endpoint, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use self::{
-    activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi, health::HealthApi,
-    message_actions::MessageActionsApi, messages::MessagesApi, state::AppState, status::StatusApi,
-    webhook_sources::WebhookSourcesApi,
+    activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi,
+    forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi, messages::MessagesApi,
+    state::AppState, status::StatusApi, webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.
@@ -39,6 +40,8 @@ pub enum ApiTags {
     Tracking,
     /// Stored callbacks.
     Events,
+    /// Pushing events to business systems: subscriptions, deliveries, replay.
+    Forwarding,
     /// Health and status.
     Operations,
 }
@@ -52,6 +55,7 @@ pub type ApiService = OpenApiService<
         MessageActionsApi,
         ActivityApi,
         EventsApi,
+        ForwardingApi,
         HealthApi,
         StatusApi,
         ActorsApi,
@@ -69,6 +73,7 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
             MessageActionsApi::new(Arc::clone(&state)),
             ActivityApi::new(Arc::clone(&state)),
             EventsApi::new(Arc::clone(&state)),
+            ForwardingApi::new(Arc::clone(&state)),
             HealthApi::new(Arc::clone(&state)),
             StatusApi::new(Arc::clone(&state)),
             ActorsApi::new(state),

@@ -49,6 +49,8 @@ pub struct AppState {
     pub instance: String,
     /// Sending through WeCom.
     pub outbound: Arc<crate::outbound::Outbound>,
+    /// Forwarding events to business systems.
+    pub forwarding: Arc<crate::forwarding::Forwarding>,
     /// The Redis status cache (disabled without Redis).
     pub cache: crate::cache::StatusCache,
     /// Embedded or external.

@@ -36,6 +36,8 @@ pub struct Settings {
     pub tracking: TrackingSettings,
     /// Sending through WeCom.
     pub sending: SendingSettings,
+    /// Forwarding events to business systems.
+    pub forwarding: ForwardingSettings,
     /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).
     pub status_webhook: StatusWebhookSettings,
     /// Logging.
@@ -186,6 +188,49 @@ impl Default for SendingSettings {
     fn default() -> Self {
         Self { rate_limited_backoff_secs: 60, first_retry_secs: 2, max_attempts: 12 }
     }
+}
+
+/// `forwarding:` in the YAML: pushing events to business systems.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ForwardingSettings {
+    /// Allow subscriptions to private and loopback addresses (refused by
+    /// default, against SSRF).
+    pub allow_private_targets: bool,
+    /// Host names allowed whatever they resolve to.
+    pub allowed_hosts: Vec<String>,
+    /// The first retry waits this long (s); each next one 4× longer (with
+    /// ±20 % jitter), at most 8 h.
+    pub first_retry_secs: u64,
+    /// Tries before a delivery is moved to the dead letters.
+    pub max_attempts: i32,
+    /// Subscriptions kept in the configuration (read-only through the API).
+    pub subscriptions: Vec<ConfiguredSubscription>,
+}
+
+impl Default for ForwardingSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            allowed_hosts: Vec::new(),
+            first_retry_secs: 5,
+            max_attempts: 10,
+            subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// A subscription in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConfiguredSubscription {
+    /// Its id.
+    pub id: String,
+    /// Where to POST.
+    pub url: String,
+    /// `status`, `interaction`, `member`, `callback`.
+    pub kinds: Vec<String>,
+    /// Standard Webhooks secret (`whsec_…`).
+    pub secret: SecretString,
 }
 
 /// `status_webhook:` in the YAML.

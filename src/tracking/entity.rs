@@ -83,17 +83,16 @@ pub mod history {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "status_history")]
     pub struct Model {
+        /// Insertion order (forwarding tails it per origin).
+        #[sea_orm(primary_key)]
+        pub id: i64,
         /// The instance (event log) the source event was committed in.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub origin: String,
         /// Source event.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub event_id: i64,
         /// Position in the event.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub seq: i64,
         /// Recipient.
-        #[sea_orm(primary_key, auto_increment = false)]
         pub recipient: String,
         /// Message id.
         pub message_id: String,

@@ -8,7 +8,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTracking)]
+        vec![Box::new(CreateTracking), Box::new(crate::forwarding::migration::CreateForwarding)]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {
@@ -24,7 +24,7 @@ impl MigrationName for CreateTracking {
     }
 }
 
-async fn index(
+pub(crate) async fn index(
     manager: &SchemaManager<'_>,
     table: &str,
     name: &str,
@@ -38,7 +38,7 @@ async fn index(
     manager.create_index(index.to_owned()).await
 }
 
-async fn unique(
+pub(crate) async fn unique(
     manager: &SchemaManager<'_>,
     table: &str,
     name: &str,
@@ -54,7 +54,7 @@ async fn unique(
 
 /// `CREATE TABLE`, in MySQL with utf8mb4 whatever the database's default
 /// (MariaDB's is latin1, which refuses Chinese text).
-fn table(manager: &SchemaManager<'_>) -> TableCreateStatement {
+pub(crate) fn table(manager: &SchemaManager<'_>) -> TableCreateStatement {
     let mut table = Table::create();
     if manager.get_database_backend() == sea_orm::DbBackend::MySql {
         table.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_unicode_ci");
@@ -64,11 +64,11 @@ fn table(manager: &SchemaManager<'_>) -> TableCreateStatement {
 
 /// Payloads and states can exceed MySQL's 64 KB `TEXT`; `LONGTEXT` (4 GB)
 /// is TEXT to SQLite.
-fn long_text(name: &'static str) -> ColumnDef {
+pub(crate) fn long_text(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).custom("longtext").not_null().take()
 }
 
-fn long_text_null(name: &'static str) -> ColumnDef {
+pub(crate) fn long_text_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).custom("longtext").null().take()
 }
 
@@ -121,6 +121,7 @@ impl MigrationTrait for CreateTracking {
                 table(manager)
                     .table("status_history")
                     .if_not_exists()
+                    .col(big_pk_auto("id"))
                     .col(string_len("origin", 32))
                     .col(big_integer("event_id"))
                     .col(big_integer("seq"))
@@ -134,11 +135,13 @@ impl MigrationTrait for CreateTracking {
                     .col(big_integer("received_at_ms"))
                     .col(long_text_null("detail"))
                     .col(big_integer("version"))
-                    .primary_key(Index::create().col("origin").col("event_id").col("seq").col("recipient"))
                     .to_owned(),
             )
             .await?;
+        unique(manager, "status_history", "uq_history_row", &["origin", "event_id", "seq", "recipient"])
+            .await?;
         index(manager, "status_history", "idx_history_message", &["message_id", "version", "seq"]).await?;
+        index(manager, "status_history", "idx_history_origin", &["origin", "id"]).await?;
         manager
             .create_table(
                 table(manager)
@@ -163,6 +166,7 @@ impl MigrationTrait for CreateTracking {
         index(manager, "interactions", "idx_interactions_user", &["user_id", "id"]).await?;
         index(manager, "interactions", "idx_interactions_kind", &["kind", "id"]).await?;
         index(manager, "interactions", "idx_interactions_message", &["message_id", "id"]).await?;
+        index(manager, "interactions", "idx_interactions_origin", &["origin", "id"]).await?;
         manager
             .create_table(
                 table(manager)
@@ -182,6 +186,7 @@ impl MigrationTrait for CreateTracking {
             .await?;
         unique(manager, "member_events", "uq_members_event", &["origin", "event_id", "seq"]).await?;
         index(manager, "member_events", "idx_members_user", &["user_id", "id"]).await?;
+        index(manager, "member_events", "idx_members_origin", &["origin", "id"]).await?;
         manager
             .create_table(
                 table(manager)

@@ -14,6 +14,7 @@ mod external_mongo;
 mod external_mysql;
 mod external_redis;
 mod fake_wecom;
+mod forwarding;
 mod handlers;
 mod helpers;
 mod openapi_spec;

@@ -148,6 +148,7 @@ impl TrackingStore for SqlTrackingStore {
             .history
             .iter()
             .map(|row| history::ActiveModel {
+                id: NotSet,
                 origin: Set(self.origin.clone()),
                 event_id: Set(row.event_id),
                 seq: Set(i64::from(row.seq)),

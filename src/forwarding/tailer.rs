@@ -1,0 +1,165 @@
+//! Turning stored rows into deliveries. Each replica forwards the rows it
+//! wrote itself (their `origin`), tailing each table by its auto-increment
+//! id from a checkpoint (`forward:{table}:{instance}`). One writer per
+//! replica commits its rows in id order, so a cursor never skips one; the
+//! checkpoint moves in the transaction that inserts the deliveries, so a
+//! crash never loses or doubles one.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{Forwarding, events, store};
+use crate::tracking::entity::{history, interaction, member_event};
+
+/// Rows read per table per pass.
+const PAGE: u64 = 500;
+
+impl Forwarding {
+    /// One pass over every source; `true` if any had new rows.
+    pub(super) async fn tail_once(&self) -> Result<bool, sea_orm::DbErr> {
+        let db = self.store.connection();
+        let subscriptions = store::subscriptions(db).await?;
+        let origin = self.instance.as_str();
+        let mut progressed = false;
+
+        let name = format!("forward:history:{origin}");
+        let after = store::cursor(db, &name).await?;
+        let rows = history::Entity::find()
+            .filter(history::Column::Origin.eq(origin))
+            .filter(history::Column::Id.gt(after))
+            .order_by_asc(history::Column::Id)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        if let Some(last) = rows.last().map(|row| row.id) {
+            let outgoing: Vec<_> = rows
+                .iter()
+                .filter(|row| matches!(row.outcome.as_str(), "applied" | "implied"))
+                .map(|row| events::status(row, ""))
+                .collect();
+            store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
+            progressed = true;
+        }
+
+        let name = format!("forward:interactions:{origin}");
+        let after = store::cursor(db, &name).await?;
+        let rows = interaction::Entity::find()
+            .filter(interaction::Column::Origin.eq(origin))
+            .filter(interaction::Column::Id.gt(after))
+            .order_by_asc(interaction::Column::Id)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        if let Some(last) = rows.last().map(|row| row.id) {
+            let outgoing: Vec<_> = rows.iter().map(|row| events::interaction(row, "")).collect();
+            store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
+            progressed = true;
+        }
+
+        let name = format!("forward:members:{origin}");
+        let after = store::cursor(db, &name).await?;
+        let rows = member_event::Entity::find()
+            .filter(member_event::Column::Origin.eq(origin))
+            .filter(member_event::Column::Id.gt(after))
+            .order_by_asc(member_event::Column::Id)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        if let Some(last) = rows.last().map(|row| row.id) {
+            let outgoing: Vec<_> = rows.iter().map(|row| events::member(row, "")).collect();
+            store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
+            progressed = true;
+        }
+
+        // Raw callbacks come from this replica's own event log.
+        let name = format!("forward:callbacks:{origin}");
+        let after = store::cursor(db, &name).await?;
+        let page = self
+            .event_log
+            .events_after(after, PAGE)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        if let Some(last) = page.last().map(|event| event.id) {
+            let outgoing: Vec<_> = page
+                .iter()
+                .filter(|event| matches!(event.channel.as_str(), "wechat_api" | "wechat_bot"))
+                .map(|event| events::callback(event, origin, ""))
+                .collect();
+            store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
+            progressed = true;
+        }
+        Ok(progressed)
+    }
+
+    /// Re-forwards stored events of `kinds` received in `[since, until)` to
+    /// `subscription` (or every subscription wanting them), as new
+    /// deliveries; returns how many.
+    pub async fn replay(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        kinds: &[String],
+        subscription: Option<&str>,
+    ) -> Result<usize, sea_orm::DbErr> {
+        let db = self.store.connection();
+        let subscriptions: Vec<_> = store::subscriptions(db)
+            .await?
+            .into_iter()
+            .filter(|row| subscription.is_none_or(|id| row.id == id))
+            .collect();
+        let wants = |kind: &str| kinds.is_empty() || kinds.iter().any(|wanted| wanted == kind);
+        let prefix = format!("replay:{:x}:", rand::random::<u64>());
+        let mut outgoing = Vec::new();
+        const MAX: u64 = 100_000;
+        if wants("status") {
+            let rows = history::Entity::find()
+                .filter(history::Column::ReceivedAtMs.gte(since_ms))
+                .filter(history::Column::ReceivedAtMs.lt(until_ms))
+                .filter(history::Column::Outcome.is_in(["applied", "implied"]))
+                .order_by_asc(history::Column::Id)
+                .limit(MAX)
+                .all(db)
+                .await?;
+            outgoing.extend(rows.iter().map(|row| events::status(row, &prefix)));
+        }
+        if wants("interaction") {
+            let rows = interaction::Entity::find()
+                .filter(interaction::Column::ReceivedAtMs.gte(since_ms))
+                .filter(interaction::Column::ReceivedAtMs.lt(until_ms))
+                .order_by_asc(interaction::Column::Id)
+                .limit(MAX)
+                .all(db)
+                .await?;
+            outgoing.extend(rows.iter().map(|row| events::interaction(row, &prefix)));
+        }
+        if wants("member") {
+            let rows = member_event::Entity::find()
+                .filter(member_event::Column::ReceivedAtMs.gte(since_ms))
+                .filter(member_event::Column::ReceivedAtMs.lt(until_ms))
+                .order_by_asc(member_event::Column::Id)
+                .limit(MAX)
+                .all(db)
+                .await?;
+            outgoing.extend(rows.iter().map(|row| events::member(row, &prefix)));
+        }
+        if wants("callback") {
+            let filter = crate::event_log::EventFilter {
+                since_ms: Some(since_ms),
+                until_ms: Some(until_ms),
+                limit: MAX,
+                ..Default::default()
+            };
+            let page =
+                self.event_log.list(&filter).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+            outgoing.extend(
+                page.events
+                    .iter()
+                    .rev()
+                    .filter(|event| matches!(event.channel.as_str(), "wechat_api" | "wechat_bot"))
+                    .map(|event| events::callback(event, &self.instance, &prefix)),
+            );
+        }
+        let count = store::enqueue(db, &self.instance, &outgoing, &subscriptions, None).await?;
+        self.wake.notify_one();
+        Ok(count)
+    }
+}
