@@ -52,9 +52,10 @@ pub struct RegisterMessage {
     pub template_card: Option<serde_json::Value>,
     /// `{"base64", "md5"}` (robot).
     pub image: Option<serde_json::Value>,
-    /// `{"media_id"}` (robot; from `webhook/upload_media`).
+    /// `{"media_id"}` (robot; from `webhook/upload_media`), or
+    /// `{"filename", "base64"}` to have this service upload it (≤ 20 MB).
     pub file: Option<serde_json::Value>,
-    /// `{"media_id"}` (robot).
+    /// `{"media_id"}`, or `{"filename", "base64"}` of an AMR (≤ 2 MB, 60 s).
     pub voice: Option<serde_json::Value>,
     /// Confidential message (app).
     #[oai(default)]

@@ -222,12 +222,29 @@ impl SendRequest {
         Value::Object(body)
     }
 
-    /// The body of the robot's `webhook/send`.
-    pub fn bot_body(&self) -> Value {
+    /// The body of the robot's `webhook/send`; `media_id` replaces a file
+    /// or voice uploaded first.
+    pub fn bot_body(&self, media_id: Option<&str>) -> Value {
         let mut body = Map::new();
         body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
-        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
+        let content = match media_id {
+            Some(media_id) => serde_json::json!({"media_id": media_id}),
+            None => Value::Object(self.content.clone()),
+        };
+        body.insert(self.msgtype.clone(), content);
         Value::Object(body)
+    }
+
+    /// A file or voice to upload before sending: (type, file name, bytes).
+    pub fn upload(&self) -> Option<(&str, String, Vec<u8>)> {
+        use base64::Engine;
+        if !matches!(self.msgtype.as_str(), "file" | "voice") || self.content.contains_key("media_id") {
+            return None;
+        }
+        let filename = self.content.get("filename")?.as_str()?.to_owned();
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(self.content.get("base64")?.as_str()?).ok()?;
+        Some((self.msgtype.as_str(), filename, bytes))
     }
 }
 
@@ -270,7 +287,19 @@ fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Valu
             need("md5")?;
         }
         "file" | "voice" => {
-            need("media_id")?;
+            // A media_id from upload_media, or the content, uploaded before sending.
+            if text("media_id").is_none() {
+                need("filename")?;
+                let encoded = need("base64")?;
+                let limit = if msgtype == "file" { 20 << 20 } else { 2 << 20 };
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .map_err(|_| format!("{msgtype}.base64 is not base64"))?;
+                if bytes.len() < 5 || bytes.len() > limit {
+                    return Err(format!("{msgtype}: 5 bytes to {} MB", limit >> 20));
+                }
+            }
         }
         "template_card" => {
             let card_type = need("card_type")?;

@@ -217,10 +217,23 @@ impl Outbound {
     async fn attempt(&self, request: &SendRequest) -> Attempt {
         match request.channel {
             SendChannel::WecomBot => match &self.robot_key {
-                Some(key) => match self.api.robot_send(key, &request.bot_body()).await {
-                    Ok(answer) => Attempt::Answered(answer),
-                    Err(error) => Attempt::NoAnswer(error),
-                },
+                Some(key) => {
+                    // A file or voice given as content is uploaded first (its media_id lasts 3 days).
+                    let media_id = match request.upload() {
+                        None => None,
+                        Some((kind, filename, bytes)) => {
+                            match self.api.robot_upload(key, kind, &filename, bytes).await {
+                                Ok(answer) if answer.errcode == 0 => answer.text("media_id"),
+                                Ok(answer) => return Attempt::Answered(answer),
+                                Err(error) => return Attempt::NoAnswer(error),
+                            }
+                        }
+                    };
+                    match self.api.robot_send(key, &request.bot_body(media_id.as_deref())).await {
+                        Ok(answer) => Attempt::Answered(answer),
+                        Err(error) => Attempt::NoAnswer(error),
+                    }
+                }
                 None => Attempt::NoToken(TokenError::Refused {
                     errcode: -3,
                     errmsg: "WECHAT_BOT_WEBHOOK_URL is not configured".to_owned(),

@@ -291,3 +291,29 @@ async fn subscriptions_to_private_addresses_are_refused_by_default() {
     assert_eq!(deleted.status(), 200);
     assert_eq!(app.get_json("/api/v1/subscriptions").await["subscriptions"], json!([]));
 }
+
+#[tokio::test]
+async fn a_subscription_in_the_configuration_is_delivered_and_read_only() {
+    use pmc_webhook::configuration::ConfiguredSubscription;
+    let receiver = Receiver::start().await;
+    let temp = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::settings_for(&env(), temp.path()).unwrap();
+    settings.forwarding.subscriptions.push(ConfiguredSubscription {
+        id: "erp".to_owned(),
+        url: receiver.url.clone(),
+        kinds: vec!["member".to_owned(), "status".to_owned()],
+        secret: SECRET.to_owned().into(),
+    });
+    let app = crate::helpers::spawn_with_settings(settings).await;
+    assert_eq!(
+        post_status(&app, "cfg-0", &json!({"message_id": "cfg-1", "status": "read"})).await.status(),
+        202
+    );
+    let events = receiver.wait_for(3).await;
+    assert_eq!(statuses_of(&events, "cfg-1"), ["sent", "delivered", "read"]);
+    let listed = app.get_json("/api/v1/subscriptions").await;
+    assert_eq!(listed["subscriptions"][0]["source"], "config");
+    let deleted =
+        app.client.delete(format!("{}/api/v1/subscriptions/erp", app.base_url)).send().await.unwrap();
+    assert_eq!(deleted.status(), 409);
+}

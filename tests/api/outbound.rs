@@ -3,7 +3,10 @@
 //! idempotent retries, faults and retries, the queue across a restart, and
 //! the shared token across two service processes.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use serde_json::{Value, json};
 
@@ -207,6 +210,18 @@ async fn a_robot_message_is_sent_to_the_group() {
         fake.calls("webhook/send")[0].body,
         json!({"msgtype": "markdown", "markdown": {"content": "## 构建成功"}})
     );
+    // A file given as content is uploaded first, then sent by its media_id.
+    use base64::Engine;
+    let report = base64::engine::general_purpose::STANDARD.encode("月报 2026-11".repeat(100));
+    let body = json!({"id": "bot-file-1", "channel": "wecom_bot", "msgtype": "file",
+                      "file": {"filename": "report.txt", "base64": report}});
+    assert_eq!(send(&app, body, None).await.status(), 202);
+    until(&app, "/api/v1/messages/bot-file-1/status", |s| s["status"] == "sent").await;
+    let upload = &fake.calls("webhook/upload_media")[0];
+    assert!(upload.body["bytes"].as_u64().unwrap() > 1300, "{:?}", upload.body);
+    let sent = &fake.calls("webhook/send")[1].body;
+    assert_eq!(sent["msgtype"], "file");
+    assert!(sent["file"]["media_id"].as_str().unwrap().starts_with("media-"), "{sent}");
     // Bad sends are refused before queueing, with the reason.
     let bad = send(
         &app,
@@ -318,4 +333,71 @@ async fn two_replicas_share_one_token_and_send_a_retried_post_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(fake.tokens_issued(), 2, "one refresh for both replicas");
+}
+
+/// A measurement, not a test of speed (run by hand, see BENCHMARKS in the
+/// README): 10 000 sends spread over two replicas sharing MySQL and Redis,
+/// against the fake WeCom; prints sends per second and `gettoken` calls.
+#[tokio::test]
+#[ignore = "a measurement: cargo test --test api measure_ -- --ignored --nocapture"]
+async fn measure_ten_thousand_sends_across_two_replicas() {
+    use crate::{
+        backends::shared,
+        durability::{free_port, start_service},
+    };
+    let Some(backends) = shared() else { return };
+    let fake = FakeWeCom::start().await;
+    let (mysql_env, _db) = backends.fresh_mysql("pmc_sendload").await;
+    let temp = tempfile::tempdir().unwrap();
+    let env_file = temp.path().join("replicas.env");
+    let mut lines: Vec<String> = env(&fake).iter().map(|(name, value)| format!("{name}={value}")).collect();
+    lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
+    for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
+        lines.push(format!("{name}={}", backends.env[name]));
+    }
+    std::fs::write(&env_file, lines.join("\n")).unwrap();
+    let mut urls = Vec::new();
+    let mut _processes = Vec::new();
+    for replica in 0..2 {
+        let data_dir = temp.path().join(format!("replica-{replica}"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let port = free_port();
+        _processes.push(start_service(&env_file, &data_dir, port).await);
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    let total = 10_000;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut posts = tokio::task::JoinSet::new();
+    for n in 0..total {
+        let body = json!({"channel": "wecom_app", "recipients": [format!("member-{n}")], "msgtype": "text",
+                          "text": {"content": format!("notice {n}")}});
+        let request = client.post(format!("{}/api/v1/messages", urls[n % 2])).json(&body);
+        let permit = Arc::clone(&in_flight).acquire_owned().await.unwrap();
+        posts.spawn(async move {
+            let status = request.send().await.unwrap().status().as_u16();
+            drop(permit);
+            status
+        });
+    }
+    while let Some(status) = posts.join_next().await {
+        assert_eq!(status.unwrap(), 202);
+    }
+    let queued_in = started.elapsed();
+    let accepted = || fake.calls("message/send").iter().filter(|call| call.accepted()).count();
+    while accepted() < total {
+        assert!(started.elapsed() < Duration::from_secs(600), "{} sent", accepted());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{total} sends over 2 replicas: queued (202) in {:.2} s, all sent to WeCom in {:.2} s = {:.0} sends/s; \
+         gettoken calls: {}",
+        queued_in.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        fake.tokens_issued()
+    );
+    assert_eq!(fake.tokens_issued(), 1);
 }
