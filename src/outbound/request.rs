@@ -286,19 +286,17 @@ fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Valu
             need("base64")?;
             need("md5")?;
         }
-        "file" | "voice" => {
-            // A media_id from upload_media, or the content, uploaded before sending.
-            if text("media_id").is_none() {
-                need("filename")?;
-                let encoded = need("base64")?;
-                let limit = if msgtype == "file" { 20 << 20 } else { 2 << 20 };
-                use base64::Engine;
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(encoded)
-                    .map_err(|_| format!("{msgtype}.base64 is not base64"))?;
-                if bytes.len() < 5 || bytes.len() > limit {
-                    return Err(format!("{msgtype}: 5 bytes to {} MB", limit >> 20));
-                }
+        // A media_id from upload_media, or the content, uploaded before sending.
+        "file" | "voice" if text("media_id").is_none() => {
+            need("filename")?;
+            let encoded = need("base64")?;
+            let limit = if msgtype == "file" { 20 << 20 } else { 2 << 20 };
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|_| format!("{msgtype}.base64 is not base64"))?;
+            if bytes.len() < 5 || bytes.len() > limit {
+                return Err(format!("{msgtype}: 5 bytes to {} MB", limit >> 20));
             }
         }
         "template_card" => {
