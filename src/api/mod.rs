@@ -12,6 +12,7 @@ mod health;
 mod message_actions;
 mod message_bodies;
 mod messages;
+mod metrics;
 mod sends;
 pub mod state;
 mod status;
@@ -19,7 +20,7 @@ mod webhook_sources;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, Route};
+use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use self::{
@@ -84,11 +85,15 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
     .description("Receives WeCom (企业微信) callbacks, verifies, decrypts and durably stores them, and exposes them to business systems.")
 }
 
-/// All routes: the API, `/openapi.json`, and Swagger UI at `/docs`
-/// (served from the binary, no CDN).
+/// All routes: the API, `/openapi.json`, Swagger UI at `/docs` (served
+/// from the binary, no CDN), and Prometheus metrics at `/metrics`.
 pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
-    let service = api_service(state, version);
+    let service = api_service(Arc::clone(&state), version);
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
-    Route::new().nest("/", service).at("/openapi.json", spec).nest("/docs", docs)
+    Route::new()
+        .nest("/", service)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at("/metrics", poem::get(metrics::metrics).data(state))
 }

@@ -212,3 +212,22 @@ pub async fn retry(db: &DatabaseConnection, id: i64, origin: &str) -> Result<Opt
     active.last_error = Set(None);
     Ok(Some(delivery::Entity::update(active).exec(db).await?))
 }
+
+/// How many deliveries are in each state.
+pub async fn count_by_state(db: &DatabaseConnection) -> Result<Vec<(String, i64)>, DbErr> {
+    let mut counts: Vec<(String, i64)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::State)
+        .column_as(delivery::Column::Id.count(), "count")
+        .group_by(delivery::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for state in ["pending", "delivered", "dead"] {
+        if !counts.iter().any(|(known, _)| known == state) {
+            counts.push((state.to_owned(), 0));
+        }
+    }
+    counts.sort();
+    Ok(counts)
+}

@@ -60,8 +60,10 @@ pub async fn serve(
     event_log: &EventLog,
     counters: &CallbackCounters,
 ) -> Result<Served, ServeError> {
+    let started = std::time::Instant::now();
     let mut callback_type = None;
     let result = serve_inner(handler, request, event_log, &mut callback_type).await;
+    counters.record_latency(handler.name(), started.elapsed().as_secs_f64());
     let callback_type = callback_type.as_deref().unwrap_or("unknown");
     match &result {
         Ok(served) => {

@@ -17,6 +17,7 @@ mod fake_wecom;
 mod forwarding;
 mod handlers;
 mod helpers;
+mod metrics;
 mod openapi_spec;
 mod outbound;
 mod replicas;

@@ -17,8 +17,12 @@ if [ "${PMC_REUSE_BACKENDS:-0}" != 1 ]; then
   trap 'tests/backends/down.sh "$DIR"' EXIT
 fi
 tests/backends/up.sh "$DIR" >/dev/null
+# promtool, nginx, shellcheck, chromium, compose, hadolint, kubernetes-validate.
+TOOLS_BIN=$(tests/tools/install.sh)
 echo "backends: $(tr '\n' ' ' <"$DIR/env")"
 # The tests read the servers' addresses from this file, and fail (rather than
 # skip) when CI is set and it is missing.
 export PMC_TEST_BACKENDS="$DIR/env" PMC_TEST_BACKENDS_DIR="$DIR"
 cargo test --workspace "$@"
+echo "== deploy kit"
+deploy/validate.sh "$TOOLS_BIN"

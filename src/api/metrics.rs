@@ -1,0 +1,293 @@
+//! `GET /metrics`: Prometheus text format, rendered at scrape time from the
+//! state each part already keeps (callback counters and answer times, the
+//! event log's committer, the supervisor's stats, the handlers, the send
+//! queue, the deliveries, the backends). Nothing is registered globally, so
+//! several services in one process (the tests) never mix their numbers.
+
+use std::{fmt::Write, sync::Arc, time::Duration};
+
+use poem::{IntoResponse, Response, handler, web::Data};
+
+use super::state::AppState;
+use crate::webhooks::counters::LATENCY_BUCKETS;
+
+/// One metric family being written.
+struct Exposition(String);
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}");
+        let _ = writeln!(self.0, "# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.0.push_str(name);
+        if !labels.is_empty() {
+            self.0.push('{');
+            for (index, (label, text)) in labels.iter().enumerate() {
+                if index > 0 {
+                    self.0.push(',');
+                }
+                let escaped = text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+                let _ = write!(self.0, "{label}=\"{escaped}\"");
+            }
+            self.0.push('}');
+        }
+        let _ = writeln!(self.0, " {value}");
+    }
+
+    /// A family with one unlabelled sample.
+    fn single(&mut self, name: &str, kind: &str, help: &str, value: f64) {
+        self.family(name, kind, help);
+        self.sample(name, &[], value);
+    }
+}
+
+/// The scrape.
+#[handler]
+pub async fn metrics(state: Data<&Arc<AppState>>) -> Response {
+    let text = render(state.0).await;
+    text.with_content_type("text/plain; version=0.0.4; charset=utf-8").into_response()
+}
+
+async fn render(state: &AppState) -> String {
+    let mut out = Exposition(String::with_capacity(16 * 1024));
+
+    out.family(
+        "pmc_callbacks_total",
+        "counter",
+        "Callbacks answered, by source, type and outcome (stored, duplicate, a -400xx code, ...).",
+    );
+    for row in state.counters.snapshot() {
+        let labels = [
+            ("channel", row.channel.as_str()),
+            ("type", row.callback_type.as_str()),
+            ("outcome", row.outcome.as_str()),
+        ];
+        out.sample("pmc_callbacks_total", &labels, row.count as f64);
+    }
+    out.family(
+        "pmc_callback_ack_seconds",
+        "histogram",
+        "Time from request to answer, per source (WeCom allows 5 s).",
+    );
+    for (channel, histogram) in state.counters.latency() {
+        let mut cumulative = 0;
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.buckets) {
+            cumulative += count;
+            let bound = bound.to_string();
+            out.sample(
+                "pmc_callback_ack_seconds_bucket",
+                &[("channel", &channel), ("le", &bound)],
+                cumulative as f64,
+            );
+        }
+        out.sample(
+            "pmc_callback_ack_seconds_bucket",
+            &[("channel", &channel), ("le", "+Inf")],
+            histogram.count as f64,
+        );
+        out.sample("pmc_callback_ack_seconds_sum", &[("channel", &channel)], histogram.sum);
+        out.sample("pmc_callback_ack_seconds_count", &[("channel", &channel)], histogram.count as f64);
+    }
+
+    let log = state.event_log.health().snapshot();
+    out.single(
+        "pmc_event_log_commit_batches_total",
+        "counter",
+        "Group commits of the event log.",
+        log.batches as f64,
+    );
+    out.single(
+        "pmc_event_log_commit_requests_total",
+        "counter",
+        "Requests committed in those batches.",
+        log.requests as f64,
+    );
+    out.single(
+        "pmc_event_log_events_stored_total",
+        "counter",
+        "Events stored (duplicates excluded).",
+        log.events_stored as f64,
+    );
+    out.single(
+        "pmc_event_log_commit_failures_total",
+        "counter",
+        "Group commits that failed.",
+        log.failed_batches as f64,
+    );
+    out.single(
+        "pmc_event_log_largest_batch",
+        "gauge",
+        "The largest group commit so far, requests.",
+        log.largest_batch as f64,
+    );
+    out.single(
+        "pmc_event_log_last_commit_seconds",
+        "gauge",
+        "Duration of the last group commit.",
+        log.last_commit_micros as f64 / 1e6,
+    );
+    let head = state.event_log.head();
+    out.single("pmc_event_log_head", "gauge", "The last event id committed.", head as f64);
+
+    let stats = match state.supervisor() {
+        Some(supervisor) => supervisor.stats(Duration::from_secs(2)).await.ok(),
+        None => None,
+    };
+    out.single(
+        "pmc_tracking_running",
+        "gauge",
+        "1 when the actor system runs (external mode starts it when MySQL answers).",
+        f64::from(u8::from(stats.is_some())),
+    );
+    if let Some(stats) = &stats {
+        out.single("pmc_actors_live", "gauge", "Message actors alive.", stats.live_message_actors as f64);
+        out.single(
+            "pmc_actors_peak",
+            "gauge",
+            "The most message actors alive at once.",
+            stats.peak_message_actors as f64,
+        );
+        out.single(
+            "pmc_actor_activations_total",
+            "counter",
+            "Message actors started (first use or reactivation).",
+            stats.activations as f64,
+        );
+        out.single(
+            "pmc_actor_passivations_total",
+            "counter",
+            "Message actors parked (idle or over the cap).",
+            stats.passivations as f64,
+        );
+        out.single(
+            "pmc_actor_restarts_total",
+            "counter",
+            "Message actors restarted after a crash.",
+            stats.restarts as f64,
+        );
+        out.single(
+            "pmc_actor_resyncs_total",
+            "counter",
+            "Message actors reloaded because another replica changed their message first.",
+            stats.resyncs as f64,
+        );
+        out.single(
+            "pmc_actor_pending_units",
+            "gauge",
+            "Units of work sent to actors and the writer and not yet stored (mailbox depth).",
+            stats.pending_units as f64,
+        );
+        out.single(
+            "pmc_actor_held_for_parking",
+            "gauge",
+            "Signals held for actors being parked.",
+            stats.held_for_parking as f64,
+        );
+        out.single(
+            "pmc_actor_waiting_for_slot",
+            "gauge",
+            "Message ids waiting for a slot under the live cap.",
+            stats.waiting_for_slot as f64,
+        );
+        out.single(
+            "pmc_events_applied_total",
+            "counter",
+            "Events applied by the actors.",
+            stats.events_applied as f64,
+        );
+        out.single(
+            "pmc_tracking_checkpoint",
+            "gauge",
+            "Every event at or below this id is stored.",
+            stats.checkpoint as f64,
+        );
+        out.single(
+            "pmc_tracking_lag_events",
+            "gauge",
+            "Events committed but not yet stored by tracking.",
+            (head - stats.checkpoint).max(0) as f64,
+        );
+        out.single(
+            "pmc_dead_letters_total",
+            "counter",
+            "Rows the tracking store refused, skipped and logged.",
+            stats.dead_letters as f64,
+        );
+        out.family("pmc_events_applied_by_type_total", "counter", "Events applied, by type.");
+        for (callback_type, count) in &stats.applied_by_type {
+            out.sample("pmc_events_applied_by_type_total", &[("type", callback_type)], *count as f64);
+        }
+    }
+    if let Some(supervisor) = state.supervisor() {
+        let handlers = supervisor.handler_stats().snapshot();
+        out.family("pmc_handler_invocations_total", "counter", "Calls of user handlers.");
+        for (name, stat) in &handlers {
+            out.sample("pmc_handler_invocations_total", &[("handler", name)], stat.invocations as f64);
+        }
+        out.family(
+            "pmc_handler_failures_total",
+            "counter",
+            "Handler calls that failed, panicked or timed out.",
+        );
+        for (name, stat) in &handlers {
+            out.sample("pmc_handler_failures_total", &[("handler", name)], stat.failures as f64);
+        }
+    }
+
+    out.family(
+        "pmc_backend_up",
+        "gauge",
+        "1 when a storage backend answers, 0 when not (absent when not used).",
+    );
+    out.sample(
+        "pmc_backend_up",
+        &[("backend", "event_log")],
+        f64::from(u8::from(state.event_log.health().is_ready())),
+    );
+    let tracking = state.tracking.backend_name();
+    out.sample("pmc_backend_up", &[("backend", tracking)], f64::from(u8::from(state.tracking.ping().await)));
+    if let Some(redis) = state.cache.healthy() {
+        out.sample("pmc_backend_up", &[("backend", "redis")], f64::from(u8::from(redis)));
+    }
+    if let Some(raw_log) = &state.raw_log {
+        let raw = raw_log.borrow().clone();
+        out.sample("pmc_backend_up", &[("backend", "mongodb")], f64::from(u8::from(raw.healthy)));
+        out.single(
+            "pmc_raw_log_lag_events",
+            "gauge",
+            "Events not yet shipped to MongoDB.",
+            (head - raw.shipped_up_to).max(0) as f64,
+        );
+    }
+
+    if let Some(queued) = state.outbound.queued().await {
+        out.single(
+            "pmc_sends_queued",
+            "gauge",
+            "Sends waiting in the queue (paced, retrying, or due).",
+            queued as f64,
+        );
+    }
+    out.single(
+        "pmc_token_refreshes_total",
+        "counter",
+        "gettoken calls this process made.",
+        state.outbound.token_fetches() as f64,
+    );
+    if let Ok(counts) = crate::forwarding::store::count_by_state(state.forwarding.store().connection()).await
+    {
+        out.family("pmc_deliveries", "gauge", "Deliveries to subscribers, by state (dead: dead letters).");
+        for (delivery_state, count) in counts {
+            out.sample("pmc_deliveries", &[("state", &delivery_state)], count as f64);
+        }
+    }
+    out.single(
+        "pmc_uptime_seconds",
+        "gauge",
+        "Seconds since start.",
+        state.started_at.elapsed().as_secs_f64(),
+    );
+    out.0
+}

