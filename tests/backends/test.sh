@@ -24,5 +24,7 @@ echo "backends: $(tr '\n' ' ' <"$DIR/env")"
 # skip) when CI is set and it is missing.
 export PMC_TEST_BACKENDS="$DIR/env" PMC_TEST_BACKENDS_DIR="$DIR"
 cargo test --workspace "$@"
+echo "== Swagger UI in headless Chromium"
+tests/browser/run.sh
 echo "== deploy kit"
 deploy/validate.sh "$TOOLS_BIN"

@@ -1,0 +1,58 @@
+// Swagger UI in a real browser: /docs lists every tag and operation of the
+// spec, "Try it out" works on GET /health and GET /api/v1/status, and a
+// screenshot is saved.
+//   node tests/browser/docs.mjs BASE_URL SCREENSHOT.png
+import { chromium } from 'playwright-core';
+
+const [base, screenshot] = process.argv.slice(2);
+const fail = (message) => { console.error(`FAIL ${message}`); process.exit(1); };
+
+const spec = await (await fetch(`${base}/openapi.json`)).json();
+const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+  Object.keys(methods).map((method) => ({ path, method, tag: methods[method].tags?.[0] })));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const offline = [];
+  page.on('request', (request) => { if (!request.url().startsWith(base)) offline.push(request.url()); });
+  await page.goto(`${base}/docs`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('.opblock-tag', { timeout: 15000 });
+  if (offline.length) fail(`/docs fetched from outside the service (no CDN allowed): ${offline.join(', ')}`);
+
+  const tags = await page.$$eval('.opblock-tag', (elements) => elements.map((e) => e.getAttribute('data-tag')));
+  for (const tag of spec.tags.map((t) => t.name)) {
+    if (!tags.includes(tag)) fail(`tag "${tag}" is not listed (listed: ${tags.join(', ')})`);
+  }
+  // Expand every tag, then count the operations rendered.
+  for (const tag of await page.$$('.opblock-tag')) {
+    if ((await tag.getAttribute('data-is-open')) === 'false') await tag.click();
+  }
+  const rendered = await page.$$eval('.opblock', (blocks) => blocks.map((block) => {
+    const method = block.querySelector('.opblock-summary-method')?.textContent.trim().toLowerCase();
+    const path = block.querySelector('.opblock-summary-path')?.getAttribute('data-path');
+    return `${method} ${path}`;
+  }));
+  for (const { method, path } of operations) {
+    if (!rendered.includes(`${method} ${path}`)) fail(`operation ${method.toUpperCase()} ${path} is not listed`);
+  }
+
+  for (const path of ['/health', '/api/v1/status']) {
+    const block = page.locator('.opblock-get').filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    await block.locator('.opblock-summary').first().click();
+    await block.locator('button.try-out__btn').click();
+    await block.locator('button.execute').click();
+    const status = block.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 15000 });
+    const code = (await status.textContent()).trim();
+    if (code !== '200') fail(`Try it out on GET ${path} answered ${code}`);
+    console.log(`ok   Try it out: GET ${path} → ${code}`);
+  }
+  await page.screenshot({ path: screenshot, fullPage: false });
+  console.log(`ok   ${spec.tags.length} tags and ${operations.length} operations listed; screenshot: ${screenshot}`);
+} finally {
+  await browser.close();
+}
