@@ -36,10 +36,14 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-    if let Err(error) = telemetry::init(&settings.log) {
-        eprintln!("error: {error}");
-        return ExitCode::from(2);
-    }
+    // Held until exit: the file writer flushes when it is dropped.
+    let _log_guard = match telemetry::init(&settings.log) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match Application::build(settings).await {
             Ok(application) => match application.run_until_stopped(shutdown_signal()).await {

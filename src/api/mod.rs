@@ -96,4 +96,5 @@ pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .at("/metrics", poem::get(metrics::metrics).data(state))
+        .with(crate::telemetry::RequestIds)
 }

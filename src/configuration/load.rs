@@ -52,6 +52,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("REDIS_URL", "redis.url"),
     ("LOG_LEVEL", "log.level"),
     ("LOG_FORMAT", "log.format"),
+    ("LOG_FILE", "log.file"),
     ("PMC_DATA_DIR", "storage.data_dir"),
     ("PMC_STORAGE", "storage.mode"),
     ("STATUS_WEBHOOK_SECRET", "status_webhook.secret"),

@@ -281,11 +281,14 @@ pub struct LogSettings {
     pub level: String,
     /// `text` (human) or `json`.
     pub format: LogFormat,
+    /// Also write to this file, rotated daily (`LOG_FILE`, e.g. the seed's
+    /// `logs/webhook_service.log`); standard output always gets the log.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { level: "info".to_owned(), format: LogFormat::Text }
+        Self { level: "info".to_owned(), format: LogFormat::Text, file: None }
     }
 }
 

@@ -108,9 +108,16 @@ async fn serve_inner(
     let mut accepted = Accepted { stored: 0, duplicates: 0 };
     for event in handled.events {
         let stored = stored_event(handler, event, received_at_ms, request.source_ip.clone());
+        let dedupe_key = stored.dedupe_key.clone();
         match event_log.append(stored).await {
-            Ok(AppendOutcome::Stored { .. }) => accepted.stored += 1,
-            Ok(AppendOutcome::Duplicate { .. }) => accepted.duplicates += 1,
+            Ok(AppendOutcome::Stored { .. }) => {
+                tracing::debug!(source = handler.name(), dedupe_key, "Stored.");
+                accepted.stored += 1;
+            }
+            Ok(AppendOutcome::Duplicate { .. }) => {
+                tracing::debug!(source = handler.name(), dedupe_key, "A retry: already stored.");
+                accepted.duplicates += 1;
+            }
             Err(error) => {
                 tracing::error!(source = handler.name(), error = %error, "Webhook event not stored.");
                 return Err(ServeError::Storage);
