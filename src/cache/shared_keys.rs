@@ -19,6 +19,17 @@ impl StatusCache {
         self.inner.as_ref().filter(|inner| inner.client.is_connected()).map(|inner| &inner.client)
     }
 
+    /// Waits (at most `timeout`) for the connection, when Redis is
+    /// configured: at a cold start the first callers would otherwise fall
+    /// back to their in-process equivalents before Redis has answered once.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let Some(inner) = &self.inner else { return false };
+        if inner.client.is_connected() {
+            return true;
+        }
+        matches!(tokio::time::timeout(timeout, inner.client.wait_for_connect()).await, Ok(Ok(())))
+    }
+
     /// A shared value and how long it still lives.
     pub async fn shared_get(&self, key: &str) -> Option<Option<(String, Duration)>> {
         let client = self.connected()?;

@@ -107,6 +107,10 @@ impl TokenSource {
     async fn obtain(&self) -> Result<(String, Duration), TokenError> {
         let lease_key = format!("pmc:token-lease:{}", self.app);
         let owner = hex::encode(rand::random::<[u8; 8]>());
+        // A refresh is rare: worth a short wait for Redis rather than a token per replica.
+        if self.shared.enabled() {
+            self.shared.wait_connected(Duration::from_secs(3)).await;
+        }
         let waited_since = Instant::now();
         loop {
             match self.shared.shared_get(&self.token_key()).await {
