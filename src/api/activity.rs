@@ -20,6 +20,7 @@ pub struct ActivityApi {
 
 /// A user interaction.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InteractionBody {
     /// The event it came from.
     pub event_id: i64,
@@ -43,6 +44,7 @@ pub struct InteractionBody {
 
 /// A member event.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberEventBody {
     /// The event it came from.
     pub event_id: i64,
@@ -60,6 +62,7 @@ pub struct MemberEventBody {
 
 /// A page of interactions.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InteractionPage {
     /// Newest first.
     pub interactions: Vec<InteractionBody>,
@@ -69,6 +72,7 @@ pub struct InteractionPage {
 
 /// A page of member events.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberEventPage {
     /// Newest first.
     pub events: Vec<MemberEventBody>,

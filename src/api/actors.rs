@@ -15,6 +15,7 @@ pub struct ActorsApi {
 
 /// The actor tree's counters.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ActorsBody {
     /// Message actors alive now (bounded by `tracking.max_live_actors`).
     pub live_message_actors: u64,
@@ -54,6 +55,7 @@ pub struct ActorsBody {
 
 /// A webhook source or user handler.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HandlerBody {
     /// Its name.
     pub name: String,

@@ -31,6 +31,7 @@ pub struct EventsApi {
 
 /// A stored callback, without its bodies.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventSummary {
     /// Event id (monotonic in commit order within its instance's event log).
     pub id: i64,
@@ -50,6 +51,7 @@ pub struct EventSummary {
 
 /// A stored callback with its decrypted payload and metadata.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventDetail {
     /// Summary fields.
     #[oai(flatten)]
@@ -74,6 +76,7 @@ pub struct EventDetail {
 
 /// A page of events.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventPageBody {
     /// Newest first.
     pub events: Vec<EventSummary>,

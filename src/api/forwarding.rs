@@ -31,6 +31,7 @@ impl ForwardingApi {
 
 /// A subscription to create.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewSubscription {
     /// Where to POST each event (http or https; private and loopback
     /// addresses are refused unless the configuration allows them).
@@ -45,6 +46,7 @@ pub struct NewSubscription {
 
 /// A subscription.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SubscriptionBody {
     /// Its id.
     pub id: String,
@@ -73,6 +75,7 @@ fn subscription_body(row: subscription::Model, with_secret: bool) -> Subscriptio
 
 /// Every subscription.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SubscriptionList {
     /// Oldest first.
     pub subscriptions: Vec<SubscriptionBody>,
@@ -80,6 +83,7 @@ pub struct SubscriptionList {
 
 /// One delivery.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeliveryBody {
     /// Its id (`webhook-id` is `dlv_{id}`).
     pub id: i64,
@@ -123,6 +127,7 @@ fn delivery_body(row: delivery::Model) -> DeliveryBody {
 
 /// A page of deliveries.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeliveryPage {
     /// Newest first.
     pub deliveries: Vec<DeliveryBody>,
@@ -132,6 +137,7 @@ pub struct DeliveryPage {
 
 /// What to replay.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReplayRequest {
     /// Stored at or after.
     pub since: DateTime<Utc>,
@@ -146,6 +152,7 @@ pub struct ReplayRequest {
 
 /// What a replay queued.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReplayBody {
     /// New deliveries queued.
     pub deliveries: u64,

@@ -13,6 +13,7 @@ pub struct HealthApi {
 
 /// Health of the service.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HealthBody {
     /// `ok`; `degraded` when callbacks are acknowledged but a backend is
     /// down or behind (still 200: the load balancer should keep sending);
@@ -30,6 +31,7 @@ pub struct HealthBody {
 
 /// One backend fed from the event log.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackendHealth {
     /// `tracking` (the actors' store) or `mongodb` (the raw log).
     pub name: String,

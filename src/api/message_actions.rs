@@ -31,6 +31,7 @@ impl MessageActionsApi {
 
 /// What WeCom answered.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WeComAnswerBody {
     /// The message.
     pub message_id: String,
@@ -46,6 +47,7 @@ pub struct WeComAnswerBody {
 /// replace the card with `template_card`; for all recipients (default) or
 /// the users, parties and tags given.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CardUpdate {
     /// Only these users.
     #[oai(default)]

@@ -14,6 +14,7 @@ use crate::tracking::entity::{message, recipient};
 /// `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
 /// "text": {"content": "你好"}}`.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegisterMessage {
     /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
     /// (from the `Idempotency-Key` when there is one).
@@ -79,6 +80,7 @@ pub(super) fn default_channel() -> String {
 
 /// A tracked message.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessageBody {
     /// Message id.
     pub id: String,
@@ -104,6 +106,7 @@ pub struct MessageBody {
 
 /// One recipient's state.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecipientBody {
     /// User id (`""` for the message as a whole).
     pub recipient: String,
@@ -115,6 +118,7 @@ pub struct RecipientBody {
 
 /// The status answer.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessageStatusBody {
     /// Message id.
     pub message_id: String,
@@ -130,6 +134,7 @@ pub struct MessageStatusBody {
 
 /// One history entry.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryEntry {
     /// The event it came from.
     pub event_id: i64,
@@ -153,6 +158,7 @@ pub struct HistoryEntry {
 
 /// The history answer.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryBody {
     /// Message id.
     pub message_id: String,
@@ -162,6 +168,7 @@ pub struct HistoryBody {
 
 /// A page of messages.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessagePage {
     /// Newest first.
     pub messages: Vec<MessageBody>,

@@ -90,10 +90,12 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
 pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
     let service = api_service(Arc::clone(&state), version);
     let spec = service.spec_endpoint();
+    let spec_yaml = service.spec_endpoint_yaml();
     let docs = service.swagger_ui();
     Route::new()
         .nest("/", service)
         .at("/openapi.json", spec)
+        .at("/openapi.yaml", spec_yaml)
         .nest("/docs", docs)
         .at("/metrics", poem::get(metrics::metrics).data(state))
         .with(crate::telemetry::RequestIds)

@@ -14,6 +14,7 @@ pub struct StatusApi {
 
 /// The service's status.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StatusBody {
     /// Display name.
     pub service: String,
@@ -40,6 +41,7 @@ pub struct StatusBody {
 
 /// Memory of this process (Linux; absent elsewhere).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProcessStatus {
     /// Resident set size now, bytes.
     pub rss_bytes: Option<u64>,
@@ -63,6 +65,7 @@ impl ProcessStatus {
 
 /// One channel.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ChannelStatus {
     /// `wechat_api` or `wechat_bot`.
     pub name: String,
@@ -74,6 +77,7 @@ pub struct ChannelStatus {
 
 /// Storage backends.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StorageStatus {
     /// `embedded` (SQLite event log, in-process caches).
     pub mode: String,
@@ -85,6 +89,7 @@ pub struct StorageStatus {
 
 /// One storage backend.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackendStatus {
     /// `event_log`, `mysql`, `redis`, `mongodb`.
     pub name: String,
@@ -102,6 +107,7 @@ pub struct BackendStatus {
 
 /// Event log counters.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventLogStatus {
     /// Events stored in total.
     pub events_total: u64,
@@ -121,6 +127,7 @@ pub struct EventLogStatus {
 
 /// Actor supervisor counters.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ActorStatus {
     /// Whether the supervisor answered.
     pub running: bool,
@@ -132,6 +139,7 @@ pub struct ActorStatus {
 
 /// One callback counter.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CallbackCount {
     /// `wechat_api` or `wechat_bot`.
     pub channel: String,

@@ -13,6 +13,7 @@ use crate::{
 
 /// The standard answer to an accepted request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Accepted {
     /// Events stored now.
     pub stored: u64,

@@ -1,5 +1,5 @@
-//! openapi/openapi.json is generated from the code and committed; this test
-//! fails when it drifts. Refresh with:
+//! openapi/openapi.json and openapi.yaml are generated from the code and
+//! committed; this test fails when they drift. Refresh with:
 //!   UPDATE_OPENAPI=1 cargo test --test api openapi
 
 use crate::helpers::spawn_app;
@@ -18,5 +18,23 @@ async fn the_committed_openapi_spec_matches_the_code() {
     assert!(
         committed == rendered,
         "openapi/openapi.json is out of date; run: UPDATE_OPENAPI=1 cargo test --test api openapi"
+    );
+}
+
+#[tokio::test]
+async fn the_committed_yaml_spec_matches_the_code() {
+    let app = spawn_app().await;
+    let response = app.get("/openapi.yaml").await;
+    assert_eq!(response.status(), 200);
+    let rendered = response.text().await.unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.yaml");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &rendered).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "openapi/openapi.yaml is out of date; run: UPDATE_OPENAPI=1 cargo test --test api openapi"
     );
 }

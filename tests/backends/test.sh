@@ -24,6 +24,10 @@ echo "backends: $(tr '\n' ' ' <"$DIR/env")"
 # skip) when CI is set and it is missing.
 export PMC_TEST_BACKENDS="$DIR/env" PMC_TEST_BACKENDS_DIR="$DIR"
 cargo test --workspace "$@"
+echo "== OpenAPI spec validation"
+"$TOOLS_BIN/openapi-spec-validator" openapi/openapi.json openapi/openapi.yaml
+echo "== generated clients (Python, TypeScript): drift and a scenario each"
+openapi/clients/run-scenarios.sh
 echo "== Swagger UI in headless Chromium"
 tests/browser/run.sh
 echo "== deploy kit"

@@ -1,0 +1,95 @@
+""" Contains all the data models used in inputs/outputs """
+
+from .accepted import Accepted
+from .actor_status import ActorStatus
+from .actors_body import ActorsBody
+from .actors_body_applied_by_type import ActorsBodyAppliedByType
+from .backend_health import BackendHealth
+from .backend_status import BackendStatus
+from .callback_count import CallbackCount
+from .card_update import CardUpdate
+from .channel_status import ChannelStatus
+from .delivery_body import DeliveryBody
+from .delivery_page import DeliveryPage
+from .error_body import ErrorBody
+from .event_detail import EventDetail
+from .event_log_status import EventLogStatus
+from .event_page_body import EventPageBody
+from .event_source import EventSource
+from .event_summary import EventSummary
+from .handler_body import HandlerBody
+from .health_body import HealthBody
+from .history_body import HistoryBody
+from .history_entry import HistoryEntry
+from .interaction_body import InteractionBody
+from .interaction_page import InteractionPage
+from .member_event_body import MemberEventBody
+from .member_event_page import MemberEventPage
+from .message_body import MessageBody
+from .message_body_counts import MessageBodyCounts
+from .message_page import MessagePage
+from .message_status_body import MessageStatusBody
+from .message_status_body_counts import MessageStatusBodyCounts
+from .new_subscription import NewSubscription
+from .process_status import ProcessStatus
+from .recipient_body import RecipientBody
+from .register_message import RegisterMessage
+from .replay_body import ReplayBody
+from .replay_request import ReplayRequest
+from .status_body import StatusBody
+from .status_body_actors import StatusBodyActors
+from .status_body_process import StatusBodyProcess
+from .status_body_storage import StatusBodyStorage
+from .storage_status import StorageStatus
+from .storage_status_event_log import StorageStatusEventLog
+from .subscription_body import SubscriptionBody
+from .subscription_list import SubscriptionList
+from .we_com_answer_body import WeComAnswerBody
+
+__all__ = (
+    "Accepted",
+    "ActorsBody",
+    "ActorsBodyAppliedByType",
+    "ActorStatus",
+    "BackendHealth",
+    "BackendStatus",
+    "CallbackCount",
+    "CardUpdate",
+    "ChannelStatus",
+    "DeliveryBody",
+    "DeliveryPage",
+    "ErrorBody",
+    "EventDetail",
+    "EventLogStatus",
+    "EventPageBody",
+    "EventSource",
+    "EventSummary",
+    "HandlerBody",
+    "HealthBody",
+    "HistoryBody",
+    "HistoryEntry",
+    "InteractionBody",
+    "InteractionPage",
+    "MemberEventBody",
+    "MemberEventPage",
+    "MessageBody",
+    "MessageBodyCounts",
+    "MessagePage",
+    "MessageStatusBody",
+    "MessageStatusBodyCounts",
+    "NewSubscription",
+    "ProcessStatus",
+    "RecipientBody",
+    "RegisterMessage",
+    "ReplayBody",
+    "ReplayRequest",
+    "StatusBody",
+    "StatusBodyActors",
+    "StatusBodyProcess",
+    "StatusBodyStorage",
+    "StorageStatus",
+    "StorageStatusEventLog",
+    "SubscriptionBody",
+    "SubscriptionList",
+    "WeComAnswerBody",
+)

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+class EventSource(StrEnum):
+    AUTO = "auto"
+    LOCAL = "local"
+    MONGODB = "mongodb"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, BinaryIO, TextIO, TYPE_CHECKING, Generator
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+from ..types import UNSET, Unset
+from typing import cast
+import datetime
+
+
+
+
+
+
+T = TypeVar("T", bound="SubscriptionBody")
+
+
+
+@_attrs_define
+class SubscriptionBody:
+    """ A subscription.
+
+        Attributes:
+            id (str): Its id.
+            url (str): Where events are POSTed.
+            kinds (list[str]): What it receives.
+            source (str): `api`, or `config` (read-only here).
+            created_at (datetime.datetime): Created.
+            secret (str | Unset): The signing secret: only in the answer that created it.
+     """
+
+    id: str
+    url: str
+    kinds: list[str]
+    source: str
+    created_at: datetime.datetime
+    secret: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+
+
+
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        url = self.url
+
+        kinds = self.kinds
+
+
+
+        source = self.source
+
+        created_at = self.created_at.isoformat()
+
+        secret = self.secret
+
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({
+            "id": id,
+            "url": url,
+            "kinds": kinds,
+            "source": source,
+            "created_at": created_at,
+        })
+        if secret is not UNSET:
+            field_dict["secret"] = secret
+
+        return field_dict
+
+
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        url = d.pop("url")
+
+        kinds = cast(list[str], d.pop("kinds"))
+
+
+        source = d.pop("source")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+
+
+
+        secret = d.pop("secret", UNSET)
+
+        subscription_body = cls(
+            id=id,
+            url=url,
+            kinds=kinds,
+            source=source,
+            created_at=created_at,
+            secret=secret,
+        )
+
+
+        subscription_body.additional_properties = d
+        return subscription_body
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
