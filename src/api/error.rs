@@ -11,7 +11,7 @@ use crate::{
 
 /// The JSON body of every error answer.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct ErrorBody {
     /// A stable machine-readable kind: `signature_mismatch`, `not_found`, …
     pub error: String,

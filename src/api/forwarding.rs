@@ -31,7 +31,7 @@ impl ForwardingApi {
 
 /// A subscription to create.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct NewSubscription {
     /// Where to POST each event (http or https; private and loopback
     /// addresses are refused unless the configuration allows them).
@@ -137,7 +137,7 @@ pub struct DeliveryPage {
 
 /// What to replay.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct ReplayRequest {
     /// Stored at or after.
     pub since: DateTime<Utc>,

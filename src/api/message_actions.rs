@@ -47,7 +47,7 @@ pub struct WeComAnswerBody {
 /// replace the card with `template_card`; for all recipients (default) or
 /// the users, parties and tags given.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct CardUpdate {
     /// Only these users.
     #[oai(default)]

@@ -14,7 +14,7 @@ use crate::tracking::entity::{message, recipient};
 /// `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
 /// "text": {"content": "你好"}}`.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct RegisterMessage {
     /// Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
     /// (from the `Idempotency-Key` when there is one).
@@ -80,7 +80,7 @@ pub(super) fn default_channel() -> String {
 
 /// A tracked message.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct MessageBody {
     /// Message id.
     pub id: String,
@@ -118,7 +118,7 @@ pub struct RecipientBody {
 
 /// The status answer.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct MessageStatusBody {
     /// Message id.
     pub message_id: String,

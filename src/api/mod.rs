@@ -7,6 +7,7 @@ mod callback;
 mod convert;
 pub mod error;
 mod events;
+mod examples;
 mod forwarding;
 mod health;
 mod message_actions;

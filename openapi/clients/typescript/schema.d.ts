@@ -708,6 +708,14 @@ export interface components {
          * @description A card update: grey out the buttons with `button.replace_name`, or
          *     replace the card with `template_card`; for all recipients (default) or
          *     the users, parties and tags given.
+         * @example {
+         *       "userids": [],
+         *       "partyids": [],
+         *       "tagids": [],
+         *       "button": {
+         *         "replace_name": "已处理"
+         *       }
+         *     }
          */
         CardUpdate: {
             /**
@@ -801,6 +809,10 @@ export interface components {
         /**
          * ErrorBody
          * @description The JSON body of every error answer.
+         * @example {
+         *       "error": "not_found",
+         *       "message": "no message with id order-20261128-0001"
+         *     }
          */
         ErrorBody: {
             /** @description A stable machine-readable kind: `signature_mismatch`, `not_found`, … */
@@ -1110,6 +1122,37 @@ export interface components {
         /**
          * MessageBody
          * @description A tracked message.
+         * @example {
+         *       "id": "order-20261128-0001",
+         *       "channel": "wecom_app",
+         *       "status": "read",
+         *       "registered": true,
+         *       "wecom_msgid": "wmF3kqDwAAgWqBNh3Kx2G0XgA",
+         *       "created_at": "2026-11-28T08:00:00+00:00",
+         *       "updated_at": "2026-11-28T08:03:12+00:00",
+         *       "recipients": [
+         *         {
+         *           "recipient": "lisi",
+         *           "status": "sent",
+         *           "reached": [
+         *             "sent"
+         *           ]
+         *         },
+         *         {
+         *           "recipient": "zhangsan",
+         *           "status": "read",
+         *           "reached": [
+         *             "sent",
+         *             "delivered",
+         *             "read"
+         *           ]
+         *         }
+         *       ],
+         *       "counts": {
+         *         "read": 1,
+         *         "sent": 1
+         *       }
+         *     }
          */
         MessageBody: {
             /** @description Message id. */
@@ -1154,6 +1197,33 @@ export interface components {
         /**
          * MessageStatusBody
          * @description The status answer.
+         * @example {
+         *       "message_id": "order-20261128-0001",
+         *       "status": "read",
+         *       "recipients": [
+         *         {
+         *           "recipient": "lisi",
+         *           "status": "sent",
+         *           "reached": [
+         *             "sent"
+         *           ]
+         *         },
+         *         {
+         *           "recipient": "zhangsan",
+         *           "status": "read",
+         *           "reached": [
+         *             "sent",
+         *             "delivered",
+         *             "read"
+         *           ]
+         *         }
+         *       ],
+         *       "counts": {
+         *         "read": 1,
+         *         "sent": 1
+         *       },
+         *       "updated_at": "2026-11-28T08:03:12+00:00"
+         *     }
          */
         MessageStatusBody: {
             /** @description Message id. */
@@ -1175,6 +1245,13 @@ export interface components {
         /**
          * NewSubscription
          * @description A subscription to create.
+         * @example {
+         *       "url": "https://erp.example.com/wecom-events",
+         *       "kinds": [
+         *         "status",
+         *         "interaction"
+         *       ]
+         *     }
          */
         NewSubscription: {
             /** @description Where to POST each event (http or https; private and loopback
@@ -1222,6 +1299,22 @@ export interface components {
          *     own body: `msgtype` and the object named after it, e.g.
          *     `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
          *     "text": {"content": "你好"}}`.
+         * @example {
+         *       "id": "order-20261128-0001",
+         *       "channel": "wecom_app",
+         *       "recipients": [
+         *         "zhangsan",
+         *         "lisi"
+         *       ],
+         *       "parties": [],
+         *       "tags": [],
+         *       "msgtype": "text",
+         *       "text": {
+         *         "content": "订单 0001 已发货"
+         *       },
+         *       "safe": false,
+         *       "enable_duplicate_check": true
+         *     }
          */
         RegisterMessage: {
             /** @description Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
@@ -1310,6 +1403,14 @@ export interface components {
         /**
          * ReplayRequest
          * @description What to replay.
+         * @example {
+         *       "since": "2026-11-28T00:00:00+00:00",
+         *       "until": "2026-11-28T12:00:00+00:00",
+         *       "kinds": [
+         *         "status"
+         *       ],
+         *       "subscription_id": "sub_0123456789abcdef01234567"
+         *     }
          */
         ReplayRequest: {
             /**

@@ -26,6 +26,9 @@ class CardUpdate:
     replace the card with `template_card`; for all recipients (default) or
     the users, parties and tags given.
 
+        Example:
+            {'userids': [], 'partyids': [], 'tagids': [], 'button': {'replace_name': '已处理'}}
+
         Attributes:
             userids (list[str] | Unset): Only these users.
             partyids (list[int] | Unset): Only these departments.

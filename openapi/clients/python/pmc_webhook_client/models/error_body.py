@@ -23,6 +23,9 @@ T = TypeVar("T", bound="ErrorBody")
 class ErrorBody:
     """ The JSON body of every error answer.
 
+        Example:
+            {'error': 'not_found', 'message': 'no message with id order-20261128-0001'}
+
         Attributes:
             error (str): A stable machine-readable kind: `signature_mismatch`, `not_found`, …
             message (str): A human-readable explanation.

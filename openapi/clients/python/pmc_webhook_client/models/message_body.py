@@ -28,6 +28,13 @@ T = TypeVar("T", bound="MessageBody")
 class MessageBody:
     """ A tracked message.
 
+        Example:
+            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'status': 'read', 'registered': True, 'wecom_msgid':
+                'wmF3kqDwAAgWqBNh3Kx2G0XgA', 'created_at': '2026-11-28T08:00:00+00:00', 'updated_at':
+                '2026-11-28T08:03:12+00:00', 'recipients': [{'recipient': 'lisi', 'status': 'sent', 'reached': ['sent']},
+                {'recipient': 'zhangsan', 'status': 'read', 'reached': ['sent', 'delivered', 'read']}], 'counts': {'read': 1,
+                'sent': 1}}
+
         Attributes:
             id (str): Message id.
             channel (str): `external`, `wecom_app`, `wecom_bot`.

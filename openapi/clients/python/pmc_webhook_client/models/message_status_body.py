@@ -28,6 +28,11 @@ T = TypeVar("T", bound="MessageStatusBody")
 class MessageStatusBody:
     """ The status answer.
 
+        Example:
+            {'message_id': 'order-20261128-0001', 'status': 'read', 'recipients': [{'recipient': 'lisi', 'status': 'sent',
+                'reached': ['sent']}, {'recipient': 'zhangsan', 'status': 'read', 'reached': ['sent', 'delivered', 'read']}],
+                'counts': {'read': 1, 'sent': 1}, 'updated_at': '2026-11-28T08:03:12+00:00'}
+
         Attributes:
             message_id (str): Message id.
             recipients (list[RecipientBody]): Per recipient.

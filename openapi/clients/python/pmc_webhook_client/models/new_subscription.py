@@ -24,6 +24,9 @@ T = TypeVar("T", bound="NewSubscription")
 class NewSubscription:
     """ A subscription to create.
 
+        Example:
+            {'url': 'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}
+
         Attributes:
             url (str): Where to POST each event (http or https; private and loopback
                 addresses are refused unless the configuration allows them).

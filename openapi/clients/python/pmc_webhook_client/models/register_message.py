@@ -28,6 +28,10 @@ class RegisterMessage:
     `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
     "text": {"content": "你好"}}`.
 
+        Example:
+            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags':
+                [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check': True}
+
         Attributes:
             id (str | Unset): Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
                 (from the `Idempotency-Key` when there is one).

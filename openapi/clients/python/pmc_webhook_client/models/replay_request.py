@@ -25,6 +25,10 @@ T = TypeVar("T", bound="ReplayRequest")
 class ReplayRequest:
     """ What to replay.
 
+        Example:
+            {'since': '2026-11-28T00:00:00+00:00', 'until': '2026-11-28T12:00:00+00:00', 'kinds': ['status'],
+                'subscription_id': 'sub_0123456789abcdef01234567'}
+
         Attributes:
             since (datetime.datetime): Stored at or after.
             until (datetime.datetime | Unset): Stored before (default: now).

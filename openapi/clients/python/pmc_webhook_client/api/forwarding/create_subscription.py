@@ -119,7 +119,8 @@ def sync_detailed(
     hours, in order per message. The secret is shown once, here.
 
     Args:
-        body (NewSubscription): A subscription to create.
+        body (NewSubscription): A subscription to create. Example: {'url':
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,7 +155,8 @@ def sync(
     hours, in order per message. The secret is shown once, here.
 
     Args:
-        body (NewSubscription): A subscription to create.
+        body (NewSubscription): A subscription to create. Example: {'url':
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +186,8 @@ async def asyncio_detailed(
     hours, in order per message. The secret is shown once, here.
 
     Args:
-        body (NewSubscription): A subscription to create.
+        body (NewSubscription): A subscription to create. Example: {'url':
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,7 +222,8 @@ async def asyncio(
     hours, in order per message. The secret is shown once, here.
 
     Args:
-        body (NewSubscription): A subscription to create.
+        body (NewSubscription): A subscription to create. Example: {'url':
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

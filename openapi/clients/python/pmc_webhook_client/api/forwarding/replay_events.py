@@ -119,7 +119,9 @@ def sync_detailed(
     wants them (a receiver that lost data, a new subscriber catching up).
 
     Args:
-        body (ReplayRequest): What to replay.
+        body (ReplayRequest): What to replay. Example: {'since': '2026-11-28T00:00:00+00:00',
+            'until': '2026-11-28T12:00:00+00:00', 'kinds': ['status'], 'subscription_id':
+            'sub_0123456789abcdef01234567'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,7 +156,9 @@ def sync(
     wants them (a receiver that lost data, a new subscriber catching up).
 
     Args:
-        body (ReplayRequest): What to replay.
+        body (ReplayRequest): What to replay. Example: {'since': '2026-11-28T00:00:00+00:00',
+            'until': '2026-11-28T12:00:00+00:00', 'kinds': ['status'], 'subscription_id':
+            'sub_0123456789abcdef01234567'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +188,9 @@ async def asyncio_detailed(
     wants them (a receiver that lost data, a new subscriber catching up).
 
     Args:
-        body (ReplayRequest): What to replay.
+        body (ReplayRequest): What to replay. Example: {'since': '2026-11-28T00:00:00+00:00',
+            'until': '2026-11-28T12:00:00+00:00', 'kinds': ['status'], 'subscription_id':
+            'sub_0123456789abcdef01234567'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,7 +225,9 @@ async def asyncio(
     wants them (a receiver that lost data, a new subscriber catching up).
 
     Args:
-        body (ReplayRequest): What to replay.
+        body (ReplayRequest): What to replay. Example: {'since': '2026-11-28T00:00:00+00:00',
+            'until': '2026-11-28T12:00:00+00:00', 'kinds': ['status'], 'subscription_id':
+            'sub_0123456789abcdef01234567'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

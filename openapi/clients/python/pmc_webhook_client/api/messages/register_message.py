@@ -126,7 +126,10 @@ def sync_detailed(
             (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
-            "text": {"content": "你好"}}`.
+            "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
+            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
+            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
+            True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +174,10 @@ def sync(
             (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
-            "text": {"content": "你好"}}`.
+            "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
+            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
+            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
+            True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -211,7 +217,10 @@ async def asyncio_detailed(
             (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
-            "text": {"content": "你好"}}`.
+            "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
+            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
+            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
+            True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -256,7 +265,10 @@ async def asyncio(
             (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
-            "text": {"content": "你好"}}`.
+            "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
+            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
+            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
+            True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -117,7 +117,8 @@ def sync_detailed(
         id (str):
         body (CardUpdate): A card update: grey out the buttons with `button.replace_name`, or
             replace the card with `template_card`; for all recipients (default) or
-            the users, parties and tags given.
+            the users, parties and tags given. Example: {'userids': [], 'partyids': [], 'tagids': [],
+            'button': {'replace_name': '已处理'}}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,7 +158,8 @@ def sync(
         id (str):
         body (CardUpdate): A card update: grey out the buttons with `button.replace_name`, or
             replace the card with `template_card`; for all recipients (default) or
-            the users, parties and tags given.
+            the users, parties and tags given. Example: {'userids': [], 'partyids': [], 'tagids': [],
+            'button': {'replace_name': '已处理'}}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,7 +194,8 @@ async def asyncio_detailed(
         id (str):
         body (CardUpdate): A card update: grey out the buttons with `button.replace_name`, or
             replace the card with `template_card`; for all recipients (default) or
-            the users, parties and tags given.
+            the users, parties and tags given. Example: {'userids': [], 'partyids': [], 'tagids': [],
+            'button': {'replace_name': '已处理'}}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -232,7 +235,8 @@ async def asyncio(
         id (str):
         body (CardUpdate): A card update: grey out the buttons with `button.replace_name`, or
             replace the card with `template_card`; for all recipients (default) or
-            the users, parties and tags given.
+            the users, parties and tags given. Example: {'userids': [], 'partyids': [], 'tagids': [],
+            'button': {'replace_name': '已处理'}}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
