@@ -21,16 +21,8 @@ fi
 echo "ok   clients match openapi/openapi.json"
 "$VENV/bin/pip" install -q -e openapi/clients/python >/dev/null
 
-BIN=${PMC_BIN:-${CARGO_TARGET_DIR:-target}/debug/pmc-webhook}
-DATA=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN" --env-file config/demo.env --data-dir "$DATA" --host 127.0.0.1 --port "$PORT" >"$DATA/service.log" 2>&1 &
-SERVICE=$!
-trap 'kill "$SERVICE" 2>/dev/null; wait "$SERVICE" 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+# shellcheck source=tests/tools/demo-service.sh
+. tests/tools/demo-service.sh
 SECRET=$(grep '^STATUS_WEBHOOK_SECRET=' config/demo.env | cut -d= -f2)
-"$VENV/bin/python" openapi/clients/scenarios/python_scenario.py "http://127.0.0.1:$PORT" "$SECRET"
-(cd openapi/clients/typescript && npx tsc -p . && node dist/scenario.js "http://127.0.0.1:$PORT" "$SECRET")
+"$VENV/bin/python" openapi/clients/scenarios/python_scenario.py "$BASE_URL" "$SECRET"
+(cd openapi/clients/typescript && npx tsc -p . && node dist/scenario.js "$BASE_URL" "$SECRET")
