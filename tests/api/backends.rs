@@ -42,6 +42,14 @@ impl Backends {
         self.env.get(name).cloned().unwrap_or_else(|| panic!("{name} missing from the backends env"))
     }
 
+    /// The service environment of the shared Redis.
+    pub fn redis_env(&self) -> Vec<(&'static str, String)> {
+        ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"]
+            .into_iter()
+            .map(|name| (name, self.get(name)))
+            .collect()
+    }
+
     /// The server URL without a database.
     pub fn mysql_server_url(&self) -> String {
         format!(

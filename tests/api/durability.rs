@@ -41,6 +41,34 @@ pub async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child
     panic!("the service did not become healthy; see {}", data_dir.display());
 }
 
+/// Service processes (the real binary) sharing one environment, each with
+/// its own data directory: replicas.
+pub struct Processes {
+    _children: Vec<Child>,
+    /// Each one's base URL.
+    pub urls: Vec<String>,
+    /// Their env file and data directories (removed when dropped).
+    _dir: tempfile::TempDir,
+}
+
+/// Starts `count` processes with `env` (written to an env file).
+pub async fn start_processes(env: &[(&str, String)], count: usize) -> Processes {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join("replicas.env");
+    let lines: Vec<String> = env.iter().map(|(name, value)| format!("{name}={value}")).collect();
+    std::fs::write(&env_file, lines.join("\n")).unwrap();
+    let mut children = Vec::new();
+    let mut urls = Vec::new();
+    for replica in 0..count {
+        let data_dir = dir.path().join(format!("replica-{replica}"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let port = free_port();
+        children.push(start_service(&env_file, &data_dir, port).await);
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    Processes { _children: children, urls, _dir: dir }
+}
+
 #[tokio::test]
 async fn every_acknowledged_callback_survives_a_sigkill_exactly_once() {
     let temp = tempfile::tempdir().unwrap();

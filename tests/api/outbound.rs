@@ -262,30 +262,11 @@ async fn queued_sends_survive_a_restart() {
 
 #[tokio::test]
 async fn two_replicas_share_one_token_and_send_a_retried_post_once() {
-    use crate::{
-        backends::shared,
-        durability::{free_port, start_service},
-    };
+    use crate::backends::shared;
     let Some(backends) = shared() else { return };
     let fake = FakeWeCom::start().await;
-    let (mysql_env, _db) = backends.fresh_mysql("pmc_token").await;
-    let temp = tempfile::tempdir().unwrap();
-    let env_file = temp.path().join("replicas.env");
-    let mut lines: Vec<String> = env(&fake).iter().map(|(name, value)| format!("{name}={value}")).collect();
-    lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
-    for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
-        lines.push(format!("{name}={}", backends.env[name]));
-    }
-    std::fs::write(&env_file, lines.join("\n")).unwrap();
-    let mut urls = Vec::new();
-    let mut _processes = Vec::new();
-    for replica in 0..2 {
-        let data_dir = temp.path().join(format!("replica-{replica}"));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let port = free_port();
-        _processes.push(start_service(&env_file, &data_dir, port).await);
-        urls.push(format!("http://127.0.0.1:{port}"));
-    }
+    let (replicas, _db) = two_replicas(&backends, &fake, "pmc_token").await;
+    let urls = &replicas.urls;
     let client = reqwest::Client::new();
     // Both replicas send at once, from a cold start: one gettoken between them.
     let messages = 200;
@@ -294,7 +275,7 @@ async fn two_replicas_share_one_token_and_send_a_retried_post_once() {
         let body = json!({"channel": "wecom_app", "recipients": [format!("user-{n}")], "msgtype": "text",
                           "text": {"content": format!("notice {n}")}});
         // Every POST is retried on the other replica with the same key.
-        for url in &urls {
+        for url in urls {
             let request = client
                 .post(format!("{url}/api/v1/messages"))
                 .header("Idempotency-Key", format!("notice-{n}"))
@@ -341,30 +322,11 @@ async fn two_replicas_share_one_token_and_send_a_retried_post_once() {
 #[tokio::test]
 #[ignore = "a measurement: cargo test --test api measure_ -- --ignored --nocapture"]
 async fn measure_ten_thousand_sends_across_two_replicas() {
-    use crate::{
-        backends::shared,
-        durability::{free_port, start_service},
-    };
+    use crate::backends::shared;
     let Some(backends) = shared() else { return };
     let fake = FakeWeCom::start().await;
-    let (mysql_env, _db) = backends.fresh_mysql("pmc_sendload").await;
-    let temp = tempfile::tempdir().unwrap();
-    let env_file = temp.path().join("replicas.env");
-    let mut lines: Vec<String> = env(&fake).iter().map(|(name, value)| format!("{name}={value}")).collect();
-    lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
-    for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
-        lines.push(format!("{name}={}", backends.env[name]));
-    }
-    std::fs::write(&env_file, lines.join("\n")).unwrap();
-    let mut urls = Vec::new();
-    let mut _processes = Vec::new();
-    for replica in 0..2 {
-        let data_dir = temp.path().join(format!("replica-{replica}"));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let port = free_port();
-        _processes.push(start_service(&env_file, &data_dir, port).await);
-        urls.push(format!("http://127.0.0.1:{port}"));
-    }
+    let (replicas, _db) = two_replicas(&backends, &fake, "pmc_sendload").await;
+    let urls = &replicas.urls;
     let total = 10_000;
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -400,4 +362,17 @@ async fn measure_ten_thousand_sends_across_two_replicas() {
         fake.tokens_issued()
     );
     assert_eq!(fake.tokens_issued(), 1);
+}
+
+/// Two service processes sending to `fake`, on a fresh MySQL database and the shared Redis.
+async fn two_replicas(
+    backends: &crate::backends::Backends,
+    fake: &FakeWeCom,
+    prefix: &str,
+) -> (crate::durability::Processes, sea_orm::DatabaseConnection) {
+    let (mysql_env, db) = backends.fresh_mysql(prefix).await;
+    let mut service_env = env(fake);
+    service_env.extend(mysql_env);
+    service_env.extend(backends.redis_env());
+    (crate::durability::start_processes(&service_env, 2).await, db)
 }

@@ -2,26 +2,23 @@
 //! one Redis, each with its own event log, behind no balancer — the tests
 //! play the balancer and spread callbacks over them.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tokio::process::Child;
 
 use crate::{
     backends::shared,
-    durability::{free_port, start_service},
+    durability::{Processes, start_processes},
     helpers::app_text,
     tracking::{STATUS_SECRET, tracking_env},
 };
 
 /// Three service processes sharing a fresh MySQL database and the Redis.
 struct Replicas {
-    _processes: Vec<Child>,
-    ports: Vec<u16>,
+    processes: Processes,
     db: DatabaseConnection,
     client: reqwest::Client,
-    _temp: tempfile::TempDir,
 }
 
 impl Replicas {
@@ -29,25 +26,11 @@ impl Replicas {
     async fn start(prefix: &str) -> Option<Self> {
         let backends = shared()?;
         let (mysql_env, db) = backends.fresh_mysql(prefix).await;
-        let temp = tempfile::tempdir().unwrap();
-        let env_file = temp.path().join("replicas.env");
-        let mut lines: Vec<String> =
-            tracking_env().iter().map(|(name, value)| format!("{name}={value}")).collect();
-        lines.extend(mysql_env.iter().map(|(name, value)| format!("{name}={value}")));
-        for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
-            lines.push(format!("{name}={}", backends.env[name]));
-        }
-        std::fs::write(&env_file, lines.join("\n")).unwrap();
-        let mut processes = Vec::new();
-        let mut ports = Vec::new();
-        for replica in 0..3 {
-            let data_dir: PathBuf = temp.path().join(format!("replica-{replica}"));
-            std::fs::create_dir_all(&data_dir).unwrap();
-            let port = free_port();
-            processes.push(start_service(&env_file, &data_dir, port).await);
-            ports.push(port);
-        }
-        let replicas = Self { _processes: processes, ports, db, client: reqwest::Client::new(), _temp: temp };
+        let mut env = tracking_env();
+        env.extend(mysql_env);
+        env.extend(backends.redis_env());
+        let processes = start_processes(&env, 3).await;
+        let replicas = Self { processes, db, client: reqwest::Client::new() };
         // Tracking starts in the background (external mode): wait for it everywhere.
         for replica in 0..3 {
             for _ in 0..200 {
@@ -61,7 +44,7 @@ impl Replicas {
     }
 
     fn url(&self, replica: usize, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.ports[replica])
+        format!("{}{path}", self.processes.urls[replica])
     }
 
     async fn get(&self, replica: usize, path: &str) -> reqwest::Response {
@@ -284,9 +267,7 @@ async fn with_redis_down_the_database_alone_dedupes_across_replicas() {
     // Its own servers: stopping the shared Redis would disturb the other tests.
     let servers = PrivateBackends::start(33476, 36549, 37187);
     let (mut env, db) = servers.backends.fresh_mysql("pmc_noredis").await;
-    for name in ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"] {
-        env.push((name, servers.backends.env[name].clone()));
-    }
+    env.extend(servers.backends.redis_env());
     env.extend(tracking_env());
     let replicas = [spawn_app_with(&env).await, spawn_app_with(&env).await];
     servers.stop("redis");
