@@ -33,7 +33,7 @@ async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
         return;
     }
     // Its own servers: stopping the shared MongoDB would break the other tests.
-    let servers = PrivateBackends::start(33426, 36499, 37137);
+    let servers = PrivateBackends::start(23426, 26499, 27137);
     let (mut env, _mysql) = servers.backends.fresh_mysql("pmc_raw").await;
     let database = format!("pmc_raw_{}", hex::encode(rand::random::<[u8; 4]>()));
     env.extend([

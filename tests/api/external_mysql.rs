@@ -119,7 +119,7 @@ async fn a_mysql_outage_in_the_middle_of_a_load_loses_nothing() {
         return;
     }
     // Its own servers: stopping the shared MariaDB would break the other tests.
-    let servers = PrivateBackends::start(33416, 36489, 37127);
+    let servers = PrivateBackends::start(23416, 26489, 27127);
     let (mysql_env, db) = servers.backends.fresh_mysql("pmc_outage").await;
     let mut env = tracking_env();
     env.extend(mysql_env);
@@ -199,12 +199,12 @@ async fn migrate_creates_every_table_in_mysql_and_is_repeatable() {
 
 #[tokio::test]
 async fn a_sigkill_during_a_mysql_outage_loses_nothing() {
-    stop_during_a_mysql_outage(false, [33446, 36519, 37157]).await;
+    stop_during_a_mysql_outage(false, [23446, 26519, 27157]).await;
 }
 
 #[tokio::test]
 async fn a_sigterm_during_a_mysql_outage_stops_in_bounded_time_and_loses_nothing() {
-    stop_during_a_mysql_outage(true, [33466, 36539, 37177]).await;
+    stop_during_a_mysql_outage(true, [23466, 26539, 27177]).await;
 }
 
 /// Acknowledges observations while MySQL is down, stops the service
@@ -325,7 +325,7 @@ async fn with_mysql_unreachable_the_service_starts_degraded_and_catches_up() {
     if shared().is_none() {
         return;
     }
-    let servers = PrivateBackends::start(33456, 36529, 37167);
+    let servers = PrivateBackends::start(23456, 26529, 27167);
     let (mysql_env, db) = servers.backends.fresh_mysql("pmc_late").await;
     drop(db);
     servers.stop("mysql");

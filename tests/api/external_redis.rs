@@ -33,7 +33,7 @@ async fn redis_caches_status_reads_and_an_outage_changes_no_answer() {
         return;
     }
     // Its own servers: the test stops Redis.
-    let servers = PrivateBackends::start(33436, 36509, 37147);
+    let servers = PrivateBackends::start(23436, 26509, 27147);
     let backends = &servers.backends.env;
     let (mut env, _db) = servers.backends.fresh_mysql("pmc_cache").await;
     env.extend([
@@ -112,7 +112,7 @@ async fn redis_caches_status_reads_and_an_outage_changes_no_answer() {
 #[tokio::test]
 async fn a_three_master_redis_cluster_works_as_the_cache() {
     let Some(backends) = shared() else { return };
-    let cluster = crate::backends::RedisCluster::start([37401, 37402, 37403]);
+    let cluster = crate::backends::RedisCluster::start([21401, 21402, 21403]);
     let (mut env, _db) = backends.fresh_mysql("pmc_cluster").await;
     env.push(("REDIS_URL", cluster.url()));
     env.extend(tracking_env());

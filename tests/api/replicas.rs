@@ -265,7 +265,7 @@ async fn with_redis_down_the_database_alone_dedupes_across_replicas() {
         return;
     }
     // Its own servers: stopping the shared Redis would disturb the other tests.
-    let servers = PrivateBackends::start(33476, 36549, 37187);
+    let servers = PrivateBackends::start(23476, 26549, 27187);
     let (mut env, db) = servers.backends.fresh_mysql("pmc_noredis").await;
     env.extend(servers.backends.redis_env());
     env.extend(tracking_env());

@@ -9,7 +9,8 @@
 #   down.sh DIR                                            stops what up.sh started
 set -euo pipefail
 D=${1:?usage: up.sh DIR [mysql_port] [redis_port] [mongo_port]}
-MY=${2:-33306}; RP=${3:-36379}; MP=${4:-37017}
+# Below 32768: outside the kernel's ephemeral range, so no outgoing connection can hold them.
+MY=${2:-23306}; RP=${3:-26379}; MP=${4:-27117}
 mkdir -p "$D"; D=$(cd "$D" && pwd)
 VENV=${SECANTUS_VENV:-$HOME/.cache/pmc-test-venv}
 
