@@ -24,28 +24,38 @@ impl MigrationName for CreateTracking {
     }
 }
 
+/// `CREATE INDEX IF NOT EXISTS name ON table (columns)`.
 pub(crate) async fn index(
     manager: &SchemaManager<'_>,
     table: &str,
     name: &str,
     columns: &[&'static str],
 ) -> Result<(), DbErr> {
-    let mut index = Index::create();
-    index.name(name).table(table.to_owned()).if_not_exists();
-    for column in columns {
-        index.col(*column);
-    }
-    manager.create_index(index.to_owned()).await
+    create_index(manager, table, name, columns, false).await
 }
 
+/// The same, `UNIQUE`.
 pub(crate) async fn unique(
     manager: &SchemaManager<'_>,
     table: &str,
     name: &str,
     columns: &[&'static str],
 ) -> Result<(), DbErr> {
+    create_index(manager, table, name, columns, true).await
+}
+
+async fn create_index(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+    columns: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut index = Index::create();
-    index.name(name).table(table.to_owned()).unique().if_not_exists();
+    index.name(name).table(table.to_owned()).if_not_exists();
+    if unique {
+        index.unique();
+    }
     for column in columns {
         index.col(*column);
     }

@@ -9,15 +9,21 @@ async fn the_committed_openapi_spec_matches_the_code() {
     let app = spawn_app().await;
     let served = app.get_json("/openapi.json").await;
     let rendered = serde_json::to_string_pretty(&served).unwrap() + "\n";
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    matches_or_update("openapi.json", &rendered);
+}
+
+/// Fails when `openapi/{file}` differs from `rendered`; rewrites it instead
+/// with `UPDATE_OPENAPI` set.
+fn matches_or_update(file: &str, rendered: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi").join(file);
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
-        std::fs::write(path, &rendered).unwrap();
+        std::fs::write(&path, rendered).unwrap();
         return;
     }
-    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == rendered,
-        "openapi/openapi.json is out of date; run: UPDATE_OPENAPI=1 cargo test --test api openapi"
+        "openapi/{file} is out of date; run: UPDATE_OPENAPI=1 cargo test --test api openapi"
     );
 }
 
@@ -27,14 +33,5 @@ async fn the_committed_yaml_spec_matches_the_code() {
     let response = app.get("/openapi.yaml").await;
     assert_eq!(response.status(), 200);
     let rendered = response.text().await.unwrap();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.yaml");
-    if std::env::var_os("UPDATE_OPENAPI").is_some() {
-        std::fs::write(path, &rendered).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        committed == rendered,
-        "openapi/openapi.yaml is out of date; run: UPDATE_OPENAPI=1 cargo test --test api openapi"
-    );
+    matches_or_update("openapi.yaml", &rendered);
 }
