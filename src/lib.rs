@@ -15,6 +15,7 @@ pub mod event_log;
 pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;
+pub mod security;
 pub mod simulator;
 pub mod sql_chunks;
 pub mod startup;

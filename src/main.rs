@@ -46,13 +46,16 @@ async fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match Application::build(settings).await {
-            Ok(application) => match application.run_until_stopped(shutdown_signal()).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    tracing::error!(error = %error, "The service stopped with an error.");
-                    ExitCode::FAILURE
+            Ok(application) => {
+                announce_generated_token(&application);
+                match application.run_until_stopped(shutdown_signal()).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => {
+                        tracing::error!(error = %error, "The service stopped with an error.");
+                        ExitCode::FAILURE
+                    }
                 }
-            },
+            }
             Err(error) => {
                 tracing::error!(error = %error, "The service could not start.");
                 eprintln!("error: {error}");
@@ -94,5 +97,18 @@ async fn main() -> ExitCode {
             println!("{settings:#?}");
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Shows a token generated at this start, once, on standard error and not
+/// through the log (log files and collectors must never hold it).
+fn announce_generated_token(application: &Application) {
+    if let Some(generated) = application.generated_api_token() {
+        eprintln!(
+            "\nManagement API token (generated now, shown once; also in {}):\n\n    {}\n\n\
+             Send it as `Authorization: Bearer <token>`. Set PMC_API_TOKENS to use your own.\n",
+            generated.path.display(),
+            secrecy::ExposeSecret::expose_secret(&generated.token)
+        );
     }
 }

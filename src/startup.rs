@@ -25,6 +25,7 @@ use crate::{
     forwarding::{Forwarding, ForwardingHandle},
     outbound::{Outbound, OutboundHandle},
     raw_log::{RawLog, RawLogReader},
+    security::{ApiTokens, CallbackGuard, GeneratedToken},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -59,6 +60,9 @@ pub enum StartupError {
     /// A webhook source's name is invalid, reserved or used twice.
     #[error("webhook source name {0:?}: use 1-40 of [a-z0-9_-], unique, not handlers/wechat/status")]
     WebhookSource(String),
+    /// The API tokens are unusable, or the generated one cannot be stored.
+    #[error(transparent)]
+    ApiTokens(#[from] crate::security::ApiTokenError),
     /// The listener could not be bound or the server failed.
     #[error("HTTP server: {0}")]
     Http(#[from] std::io::Error),
@@ -119,6 +123,15 @@ impl ApplicationBuilder {
             reason: error.to_string(),
         })?;
         let instance = event_log::instance_id(&settings.storage.data_dir)?;
+        let (api_tokens, generated_api_token) =
+            ApiTokens::load_or_generate(&settings.security.api_tokens, &settings.storage.data_dir)?;
+        if let Some(generated) = &generated_api_token {
+            tracing::warn!(
+                file = %generated.path.display(),
+                "No API token configured (PMC_API_TOKENS): generated one for the management API; it is \
+                 printed once on standard error and kept in this file."
+            );
+        }
         let cache = match settings.storage.mode {
             StorageMode::External => StatusCache::connect(&settings.redis).map_err(|error| {
                 ConfigError::Invalid { key: "redis.url", env: "REDIS_URL", reason: error.to_string() }
@@ -221,8 +234,14 @@ impl ApplicationBuilder {
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
         let state = Arc::new(AppState {
-            wecom_app: Arc::new(WeComSource::new(Channel::WeChatApi, api_credentials, replies.clone())),
-            wecom_bot: Arc::new(WeComSource::new(Channel::WeChatBot, bot_credentials, replies)),
+            wecom_app: Arc::new(
+                WeComSource::new(Channel::WeChatApi, api_credentials, replies.clone())
+                    .with_timestamp_window(settings.security.timestamp_window_secs),
+            ),
+            wecom_bot: Arc::new(
+                WeComSource::new(Channel::WeChatBot, bot_credentials, replies)
+                    .with_timestamp_window(settings.security.timestamp_window_secs),
+            ),
             counters,
             event_log: event_log.clone(),
             tracking: store,
@@ -243,6 +262,11 @@ impl ApplicationBuilder {
             outbound: outbound.outbound(),
             forwarding: forwarding.forwarding(),
             max_body_bytes: settings.webhook.max_body_bytes,
+            api_tokens: Arc::new(api_tokens),
+            callback_guard: Arc::new(CallbackGuard::from_settings(&settings.security).map_err(|reason| {
+                ConfigError::Invalid { key: "security.callback_ips", env: "PMC_CALLBACK_IPS", reason }
+            })?),
+            max_api_body_bytes: settings.security.max_api_body_bytes,
         });
         let listener =
             tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
@@ -251,6 +275,7 @@ impl ApplicationBuilder {
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
         Ok(Application {
             data_dir: settings.storage.data_dir.clone(),
+            generated_api_token,
             local_addr,
             acceptor,
             endpoint,
@@ -301,6 +326,7 @@ fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> 
 /// A built, bound, not yet serving application.
 pub struct Application {
     data_dir: std::path::PathBuf,
+    generated_api_token: Option<GeneratedToken>,
     local_addr: SocketAddr,
     acceptor: TcpAcceptor,
     endpoint: BoxEndpoint<'static>,
@@ -332,6 +358,12 @@ impl Application {
     /// Where its data lives.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
+    }
+
+    /// The management API token generated at this start, if none was
+    /// configured and none existed yet: to be shown once.
+    pub fn generated_api_token(&self) -> Option<&GeneratedToken> {
+        self.generated_api_token.as_ref()
     }
 
     /// The bound address.

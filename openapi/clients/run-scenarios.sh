@@ -24,5 +24,5 @@ echo "ok   clients match openapi/openapi.json"
 # shellcheck source=tests/tools/demo-service.sh
 . tests/tools/demo-service.sh
 SECRET=$(grep '^STATUS_WEBHOOK_SECRET=' config/demo.env | cut -d= -f2)
-"$VENV/bin/python" openapi/clients/scenarios/python_scenario.py "$BASE_URL" "$SECRET"
-(cd openapi/clients/typescript && npx tsc -p . && node dist/scenario.js "$BASE_URL" "$SECRET")
+"$VENV/bin/python" openapi/clients/scenarios/python_scenario.py "$BASE_URL" "$SECRET" "$API_TOKEN"
+(cd openapi/clients/typescript && npx tsc -p . && node dist/scenario.js "$BASE_URL" "$SECRET" "$API_TOKEN")

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 
+use super::auth::{Guarded, ReadAccess};
 use super::{
     ApiTags,
     convert::{page_size, parse_activity_cursor, time_from_ms},
@@ -136,6 +137,7 @@ impl ActivityApi {
     #[allow(clippy::too_many_arguments)]
     async fn interactions(
         &self,
+        _access: ReadAccess,
         /// Member UserID.
         user_id: Query<Option<String>>,
         /// Interaction kind.
@@ -151,33 +153,43 @@ impl ActivityApi {
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
         limit: Query<Option<u64>>,
-    ) -> ActivityResponse<InteractionPage> {
-        let filter = match filter(user_id.0, kind.0, message_id.0, since.0, until.0, cursor.0, limit.0) {
-            Ok(filter) => filter,
-            Err(message) => {
-                return ActivityResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+    ) -> Guarded<ActivityResponse<InteractionPage>> {
+        Guarded::Allowed(
+            async move {
+                let filter =
+                    match filter(user_id.0, kind.0, message_id.0, since.0, until.0, cursor.0, limit.0) {
+                        Ok(filter) => filter,
+                        Err(message) => {
+                            return ActivityResponse::BadRequest(ErrorBody::new(
+                                "invalid_parameter",
+                                message,
+                                None,
+                            ));
+                        }
+                    };
+                match self.state.tracking.list_interactions(&filter).await {
+                    Ok((rows, more)) => ActivityResponse::Ok(Json(InteractionPage {
+                        next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
+                        interactions: rows
+                            .into_iter()
+                            .map(|row| InteractionBody {
+                                event_id: row.event_id,
+                                user_id: row.user_id,
+                                kind: row.kind,
+                                message_id: row.message_id,
+                                callback_type: row.callback_type,
+                                channel: row.channel,
+                                payload: serde_json::from_str(&row.payload).unwrap_or_default(),
+                                occurred_at: row.occurred_at_ms.map(time_from_ms),
+                                received_at: time_from_ms(row.received_at_ms),
+                            })
+                            .collect(),
+                    })),
+                    Err(error) => ActivityResponse::Unavailable(read_failed(&error.into())),
+                }
             }
-        };
-        match self.state.tracking.list_interactions(&filter).await {
-            Ok((rows, more)) => ActivityResponse::Ok(Json(InteractionPage {
-                next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
-                interactions: rows
-                    .into_iter()
-                    .map(|row| InteractionBody {
-                        event_id: row.event_id,
-                        user_id: row.user_id,
-                        kind: row.kind,
-                        message_id: row.message_id,
-                        callback_type: row.callback_type,
-                        channel: row.channel,
-                        payload: serde_json::from_str(&row.payload).unwrap_or_default(),
-                        occurred_at: row.occurred_at_ms.map(time_from_ms),
-                        received_at: time_from_ms(row.received_at_ms),
-                    })
-                    .collect(),
-            })),
-            Err(error) => ActivityResponse::Unavailable(read_failed(&error.into())),
-        }
+            .await,
+        )
     }
 
     /// List member events
@@ -185,8 +197,10 @@ impl ActivityApi {
     /// Members subscribing to or leaving the app, and directory changes
     /// (users, departments, tags); newest first.
     #[oai(path = "/api/v1/members/events", method = "get", operation_id = "listMemberEvents")]
+    #[allow(clippy::too_many_arguments)]
     async fn member_events(
         &self,
+        _access: ReadAccess,
         /// Member UserID.
         user_id: Query<Option<String>>,
         /// Event kind.
@@ -200,29 +214,38 @@ impl ActivityApi {
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
         limit: Query<Option<u64>>,
-    ) -> ActivityResponse<MemberEventPage> {
-        let filter = match filter(user_id.0, kind.0, None, since.0, until.0, cursor.0, limit.0) {
-            Ok(filter) => filter,
-            Err(message) => {
-                return ActivityResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+    ) -> Guarded<ActivityResponse<MemberEventPage>> {
+        Guarded::Allowed(
+            async move {
+                let filter = match filter(user_id.0, kind.0, None, since.0, until.0, cursor.0, limit.0) {
+                    Ok(filter) => filter,
+                    Err(message) => {
+                        return ActivityResponse::BadRequest(ErrorBody::new(
+                            "invalid_parameter",
+                            message,
+                            None,
+                        ));
+                    }
+                };
+                match self.state.tracking.list_member_events(&filter).await {
+                    Ok((rows, more)) => ActivityResponse::Ok(Json(MemberEventPage {
+                        next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
+                        events: rows
+                            .into_iter()
+                            .map(|row| MemberEventBody {
+                                event_id: row.event_id,
+                                user_id: row.user_id,
+                                kind: row.kind,
+                                payload: serde_json::from_str(&row.payload).unwrap_or_default(),
+                                occurred_at: row.occurred_at_ms.map(time_from_ms),
+                                received_at: time_from_ms(row.received_at_ms),
+                            })
+                            .collect(),
+                    })),
+                    Err(error) => ActivityResponse::Unavailable(read_failed(&error.into())),
+                }
             }
-        };
-        match self.state.tracking.list_member_events(&filter).await {
-            Ok((rows, more)) => ActivityResponse::Ok(Json(MemberEventPage {
-                next_cursor: if more { rows.last().map(|row| row.id.to_string()) } else { None },
-                events: rows
-                    .into_iter()
-                    .map(|row| MemberEventBody {
-                        event_id: row.event_id,
-                        user_id: row.user_id,
-                        kind: row.kind,
-                        payload: serde_json::from_str(&row.payload).unwrap_or_default(),
-                        occurred_at: row.occurred_at_ms.map(time_from_ms),
-                        received_at: time_from_ms(row.received_at_ms),
-                    })
-                    .collect(),
-            })),
-            Err(error) => ActivityResponse::Unavailable(read_failed(&error.into())),
-        }
+            .await,
+        )
     }
 }

@@ -5,6 +5,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
+use super::auth::{Guarded, ReadAccess};
 use super::{ApiTags, error::ErrorBody, state::AppState};
 use crate::webhooks::WebhookHandler;
 
@@ -119,36 +120,38 @@ impl ActorsApi {
     /// Live message actors, activations, passivations, restarts, the
     /// backlog of unstored work and the checkpoint.
     #[oai(path = "/api/v1/actors", method = "get", operation_id = "actors")]
-    async fn actors(&self) -> ActorsResponse {
-        let Some(supervisor) = self.state.supervisor() else {
-            return ActorsResponse::Unavailable(ErrorBody::new(
-                "tracking_starting",
-                "tracking has not started yet: its database is unreachable (callbacks are still stored)",
-                None,
-            ));
-        };
-        match supervisor.stats(Duration::from_secs(5)).await {
-            Ok(stats) => ActorsResponse::Ok(Json(ActorsBody {
-                live_message_actors: stats.live_message_actors,
-                peak_message_actors: stats.peak_message_actors,
-                activations: stats.activations,
-                passivations: stats.passivations,
-                restarts: stats.restarts,
-                resyncs: stats.resyncs,
-                dead_letters: stats.dead_letters,
-                events_applied: stats.events_applied,
-                last_applied_id: stats.last_applied_id,
-                checkpoint: stats.checkpoint,
-                event_log_head: self.state.event_log.head(),
-                pending_units: stats.pending_units,
-                held_for_parking: stats.held_for_parking,
-                waiting_for_slot: stats.waiting_for_slot,
-                applied_by_type: stats.applied_by_type,
-            })),
-            Err(error) => {
-                ActorsResponse::Unavailable(ErrorBody::new("actors_unavailable", error.to_string(), None))
+    async fn actors(&self, _access: ReadAccess) -> Guarded<ActorsResponse> {
+        Guarded::Allowed(async move {
+            let Some(supervisor) = self.state.supervisor() else {
+                return ActorsResponse::Unavailable(ErrorBody::new(
+                    "tracking_starting",
+                    "tracking has not started yet: its database is unreachable (callbacks are still stored)",
+                    None,
+                ));
+            };
+            match supervisor.stats(Duration::from_secs(5)).await {
+                Ok(stats) => ActorsResponse::Ok(Json(ActorsBody {
+                    live_message_actors: stats.live_message_actors,
+                    peak_message_actors: stats.peak_message_actors,
+                    activations: stats.activations,
+                    passivations: stats.passivations,
+                    restarts: stats.restarts,
+                    resyncs: stats.resyncs,
+                    dead_letters: stats.dead_letters,
+                    events_applied: stats.events_applied,
+                    last_applied_id: stats.last_applied_id,
+                    checkpoint: stats.checkpoint,
+                    event_log_head: self.state.event_log.head(),
+                    pending_units: stats.pending_units,
+                    held_for_parking: stats.held_for_parking,
+                    waiting_for_slot: stats.waiting_for_slot,
+                    applied_by_type: stats.applied_by_type,
+                })),
+                Err(error) => {
+                    ActorsResponse::Unavailable(ErrorBody::new("actors_unavailable", error.to_string(), None))
+                }
             }
-        }
+        }.await)
     }
 
     /// Webhook sources and handlers
@@ -156,25 +159,31 @@ impl ActorsApi {
     /// Every webhook source with its routes, and every registered status
     /// and interaction handler, with invocations, failures and the last error.
     #[oai(path = "/api/v1/webhooks/handlers", method = "get", operation_id = "listHandlers")]
-    async fn handlers(&self) -> Json<Vec<HandlerBody>> {
-        let mut handlers: Vec<HandlerBody> =
-            self.state.all_sources().iter().map(|source| self.source(source.as_ref())).collect();
-        let handler_stats = self
-            .state
-            .supervisor()
-            .map(|supervisor| supervisor.handler_stats().snapshot())
-            .unwrap_or_default();
-        for (name, stat) in handler_stats {
-            handlers.push(HandlerBody {
-                kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }.to_owned(),
-                listens_to: vec![stat.listens_to],
-                routes: Vec::new(),
-                invocations: stat.invocations,
-                failures: stat.failures,
-                last_error: stat.last_error,
-                name,
-            });
-        }
-        Json(handlers)
+    async fn handlers(&self, _access: ReadAccess) -> Guarded<Json<Vec<HandlerBody>>> {
+        Guarded::Allowed(
+            async move {
+                let mut handlers: Vec<HandlerBody> =
+                    self.state.all_sources().iter().map(|source| self.source(source.as_ref())).collect();
+                let handler_stats = self
+                    .state
+                    .supervisor()
+                    .map(|supervisor| supervisor.handler_stats().snapshot())
+                    .unwrap_or_default();
+                for (name, stat) in handler_stats {
+                    handlers.push(HandlerBody {
+                        kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }
+                            .to_owned(),
+                        listens_to: vec![stat.listens_to],
+                        routes: Vec::new(),
+                        invocations: stat.invocations,
+                        failures: stat.failures,
+                        last_error: stat.last_error,
+                        name,
+                    });
+                }
+                Json(handlers)
+            }
+            .await,
+        )
     }
 }

@@ -128,7 +128,12 @@ pub(super) fn webhook_request(request: &Request, remote: &RemoteAddr, body: Byte
         raw_query: request.uri().query().unwrap_or("").to_owned(),
         headers: request.headers().clone(),
         body,
-        source_ip: remote.as_socket_addr().map(|address| address.ip().to_string()),
+        // The client the guards resolved (through trusted proxies), else the peer.
+        source_ip: request
+            .extensions()
+            .get::<super::guards::ClientIp>()
+            .map(|client| client.0.to_string())
+            .or_else(|| remote.as_socket_addr().map(|address| address.ip().to_string())),
     }
 }
 

@@ -64,6 +64,9 @@ impl From<&WebhookError> for CallbackFailure {
             WebhookError::Unavailable(reason) => {
                 CallbackFailure::Unavailable(ErrorBody::new("channel_unavailable", reason.clone(), None))
             }
+            WebhookError::StaleTimestamp(reason) => {
+                CallbackFailure::Forbidden(ErrorBody::new("stale_timestamp", reason.clone(), None))
+            }
             WebhookError::Unauthorized(reason) => {
                 CallbackFailure::Forbidden(ErrorBody::new("unauthorized", reason.clone(), None))
             }

@@ -11,6 +11,7 @@ use poem_openapi::{
     payload::Json,
 };
 
+use super::auth::{Guarded, ReadAccess};
 use super::{
     ApiTags,
     error::{ErrorBody, raw_log_read_failed, read_failed},
@@ -157,6 +158,7 @@ impl EventsApi {
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
+        _access: ReadAccess,
         /// Type label, or a prefix ending in `*` (`event.*`).
         #[oai(name = "type")]
         callback_type: Query<Option<String>>,
@@ -175,71 +177,73 @@ impl EventsApi {
         /// `auto` (default: MongoDB when configured, else — or while it does
         /// not answer — this replica's event log), `mongodb`, or `local`.
         source: Query<Option<EventSource>>,
-    ) -> ListEventsResponse {
-        let limit = limit.0.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return ListEventsResponse::BadRequest(ErrorBody::new(
-                "invalid_parameter",
-                format!("limit must be between 1 and {MAX_PAGE}"),
-                None,
-            ));
-        }
-        let cursor = match Cursor::parse(cursor.0.as_deref()) {
-            Ok(cursor) => cursor,
-            Err(message) => {
-                return ListEventsResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+    ) -> Guarded<ListEventsResponse> {
+        Guarded::Allowed(async move {
+            let limit = limit.0.unwrap_or(DEFAULT_PAGE);
+            if !(1..=MAX_PAGE).contains(&limit) {
+                return ListEventsResponse::BadRequest(ErrorBody::new(
+                    "invalid_parameter",
+                    format!("limit must be between 1 and {MAX_PAGE}"),
+                    None,
+                ));
             }
-        };
-        let source = source.0.unwrap_or_default();
-        let filter = EventFilter {
-            callback_type: callback_type.0,
-            user_id: user_id.0,
-            channel: channel.0,
-            since_ms: since.0.map(|time| time.timestamp_millis()),
-            until_ms: until.0.map(|time| time.timestamp_millis()),
-            before_id: match &cursor {
-                Some(Cursor::Local(id)) => Some(*id),
-                _ => None,
-            },
-            limit,
-        };
-        let from_mongodb = match (&cursor, source) {
-            (Some(Cursor::Local(_)), _) | (_, EventSource::Local) => false,
-            (Some(Cursor::Raw(..)), _) | (_, EventSource::Mongodb | EventSource::Auto) => {
-                self.state.raw_log_reader.is_some()
-            }
-        };
-        if from_mongodb && let Some(reader) = &self.state.raw_log_reader {
-            let after = match cursor {
-                Some(Cursor::Raw(received_ms, id)) => Some((received_ms, id)),
-                _ => None,
+            let cursor = match Cursor::parse(cursor.0.as_deref()) {
+                Ok(cursor) => cursor,
+                Err(message) => {
+                    return ListEventsResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+                }
             };
-            let resuming = after.is_some();
-            match reader.list(&filter, after).await {
-                Ok(page) => return ListEventsResponse::Ok(Json(raw_page(page))),
-                Err(error) if resuming || source == EventSource::Mongodb => {
-                    return ListEventsResponse::Unavailable(raw_log_read_failed(&error));
+            let source = source.0.unwrap_or_default();
+            let filter = EventFilter {
+                callback_type: callback_type.0,
+                user_id: user_id.0,
+                channel: channel.0,
+                since_ms: since.0.map(|time| time.timestamp_millis()),
+                until_ms: until.0.map(|time| time.timestamp_millis()),
+                before_id: match &cursor {
+                    Some(Cursor::Local(id)) => Some(*id),
+                    _ => None,
+                },
+                limit,
+            };
+            let from_mongodb = match (&cursor, source) {
+                (Some(Cursor::Local(_)), _) | (_, EventSource::Local) => false,
+                (Some(Cursor::Raw(..)), _) | (_, EventSource::Mongodb | EventSource::Auto) => {
+                    self.state.raw_log_reader.is_some()
                 }
-                Err(error) => {
-                    tracing::warn!(error = %error, "MongoDB did not answer; listing this replica's event log.");
+            };
+            if from_mongodb && let Some(reader) = &self.state.raw_log_reader {
+                let after = match cursor {
+                    Some(Cursor::Raw(received_ms, id)) => Some((received_ms, id)),
+                    _ => None,
+                };
+                let resuming = after.is_some();
+                match reader.list(&filter, after).await {
+                    Ok(page) => return ListEventsResponse::Ok(Json(raw_page(page))),
+                    Err(error) if resuming || source == EventSource::Mongodb => {
+                        return ListEventsResponse::Unavailable(raw_log_read_failed(&error));
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = %error, "MongoDB did not answer; listing this replica's event log.");
+                    }
                 }
+            } else if source == EventSource::Mongodb || matches!(cursor, Some(Cursor::Raw(..))) {
+                // Asked of a deployment without MongoDB: the request, not the service, is at fault.
+                return ListEventsResponse::BadRequest(ErrorBody::new(
+                    "raw_log_not_configured",
+                    "MongoDB is not configured (MONGODB_HOST); use source=local",
+                    None,
+                ));
             }
-        } else if source == EventSource::Mongodb || matches!(cursor, Some(Cursor::Raw(..))) {
-            // Asked of a deployment without MongoDB: the request, not the service, is at fault.
-            return ListEventsResponse::BadRequest(ErrorBody::new(
-                "raw_log_not_configured",
-                "MongoDB is not configured (MONGODB_HOST); use source=local",
-                None,
-            ));
-        }
-        match self.state.event_log.list(&filter).await {
-            Ok(page) => ListEventsResponse::Ok(Json(EventPageBody {
-                events: page.events.iter().map(|event| summary(&self.state.instance, event)).collect(),
-                next_cursor: page.next_before_id.map(|id| id.to_string()),
-                source: "event_log".to_owned(),
-            })),
-            Err(error) => ListEventsResponse::Unavailable(read_failed(&error)),
-        }
+            match self.state.event_log.list(&filter).await {
+                Ok(page) => ListEventsResponse::Ok(Json(EventPageBody {
+                    events: page.events.iter().map(|event| summary(&self.state.instance, event)).collect(),
+                    next_cursor: page.next_before_id.map(|id| id.to_string()),
+                    source: "event_log".to_owned(),
+                })),
+                Err(error) => ListEventsResponse::Unavailable(read_failed(&error)),
+            }
+        }.await)
     }
 
     /// Get one stored callback
@@ -248,50 +252,56 @@ impl EventsApi {
     #[oai(path = "/api/v1/events/:id", method = "get", operation_id = "getEvent")]
     async fn get(
         &self,
+        _access: ReadAccess,
         id: Path<i64>,
         /// The instance (replica) that stored it, as listed; default: this one.
         instance: Query<Option<String>>,
-    ) -> GetEventResponse {
-        let found = match instance.0.filter(|instance| *instance != self.state.instance) {
-            None => self
-                .state
-                .event_log
-                .get(id.0)
-                .await
-                .map(|event| event.map(|e| (self.state.instance.clone(), e))),
-            Some(other) => {
-                let Some(reader) = &self.state.raw_log_reader else {
-                    return GetEventResponse::NotFound(ErrorBody::new(
-                        "not_found",
-                        format!("no event {} of instance {other}: MongoDB is not configured", id.0),
-                        None,
-                    ));
+    ) -> Guarded<GetEventResponse> {
+        Guarded::Allowed(
+            async move {
+                let found = match instance.0.filter(|instance| *instance != self.state.instance) {
+                    None => self
+                        .state
+                        .event_log
+                        .get(id.0)
+                        .await
+                        .map(|event| event.map(|e| (self.state.instance.clone(), e))),
+                    Some(other) => {
+                        let Some(reader) = &self.state.raw_log_reader else {
+                            return GetEventResponse::NotFound(ErrorBody::new(
+                                "not_found",
+                                format!("no event {} of instance {other}: MongoDB is not configured", id.0),
+                                None,
+                            ));
+                        };
+                        match reader.get(&other, id.0).await {
+                            Ok(found) => Ok(found.map(|raw| (raw.instance, raw.event))),
+                            Err(error) => return GetEventResponse::Unavailable(raw_log_read_failed(&error)),
+                        }
+                    }
                 };
-                match reader.get(&other, id.0).await {
-                    Ok(found) => Ok(found.map(|raw| (raw.instance, raw.event))),
-                    Err(error) => return GetEventResponse::Unavailable(raw_log_read_failed(&error)),
+                match found {
+                    Ok(Some((instance, event))) => GetEventResponse::Ok(Json(Box::new(EventDetail {
+                        summary: summary(&instance, &event),
+                        payload: serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null),
+                        source_ip: event.source_ip,
+                        envelope_format: event.envelope_format,
+                        msg_signature: event.msg_signature,
+                        timestamp: event.timestamp,
+                        nonce: event.nonce,
+                        ciphertext: event.ciphertext,
+                        plaintext: event.plaintext,
+                    }))),
+                    Ok(None) => GetEventResponse::NotFound(ErrorBody::new(
+                        "not_found",
+                        format!("no event with id {}", id.0),
+                        None,
+                    )),
+                    Err(error) => GetEventResponse::Unavailable(read_failed(&error)),
                 }
             }
-        };
-        match found {
-            Ok(Some((instance, event))) => GetEventResponse::Ok(Json(Box::new(EventDetail {
-                summary: summary(&instance, &event),
-                payload: serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null),
-                source_ip: event.source_ip,
-                envelope_format: event.envelope_format,
-                msg_signature: event.msg_signature,
-                timestamp: event.timestamp,
-                nonce: event.nonce,
-                ciphertext: event.ciphertext,
-                plaintext: event.plaintext,
-            }))),
-            Ok(None) => GetEventResponse::NotFound(ErrorBody::new(
-                "not_found",
-                format!("no event with id {}", id.0),
-                None,
-            )),
-            Err(error) => GetEventResponse::Unavailable(read_failed(&error)),
-        }
+            .await,
+        )
     }
 }
 

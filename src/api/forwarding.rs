@@ -10,6 +10,7 @@ use poem_openapi::{
     payload::Json,
 };
 
+use super::auth::{Guarded, ReadAccess, WriteAccess};
 use super::{ApiTags, convert::time_from_ms, error::ErrorBody, state::AppState};
 use crate::forwarding::{
     entity::{delivery, subscription},
@@ -212,87 +213,115 @@ impl ForwardingApi {
     /// per Standard Webhooks with the secret, retried with backoff over
     /// hours, in order per message. The secret is shown once, here.
     #[oai(path = "/api/v1/subscriptions", method = "post", operation_id = "createSubscription")]
-    async fn create(&self, body: Json<NewSubscription>) -> ForwardingResponse<SubscriptionBody> {
-        let request = body.0;
-        let forwarding = &self.state.forwarding;
-        if let Err(reason) = forwarding.targets.check(&request.url).await {
-            return invalid(reason);
-        }
-        if request.kinds.is_empty() || request.kinds.iter().any(|kind| !KINDS.contains(&kind.as_str())) {
-            return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
-        }
-        let secret = match request.secret {
-            Some(secret) => secret,
-            None => {
-                use base64::Engine;
-                format!(
-                    "whsec_{}",
-                    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 24]>())
-                )
+    async fn create(
+        &self,
+        _access: WriteAccess,
+        body: Json<NewSubscription>,
+    ) -> Guarded<ForwardingResponse<SubscriptionBody>> {
+        Guarded::Allowed(
+            async move {
+                let request = body.0;
+                let forwarding = &self.state.forwarding;
+                if let Err(reason) = forwarding.targets.check(&request.url).await {
+                    return invalid(reason);
+                }
+                if request.kinds.is_empty()
+                    || request.kinds.iter().any(|kind| !KINDS.contains(&kind.as_str()))
+                {
+                    return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
+                }
+                let secret = match request.secret {
+                    Some(secret) => secret,
+                    None => {
+                        use base64::Engine;
+                        format!(
+                            "whsec_{}",
+                            base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 24]>())
+                        )
+                    }
+                };
+                if standardwebhooks::Webhook::new(&secret).is_err() {
+                    return invalid("secret: whsec_ followed by base64");
+                }
+                let mut kinds = request.kinds;
+                kinds.sort();
+                kinds.dedup();
+                let row = subscription::Model {
+                    id: format!("sub_{:024x}", rand::random::<u128>() >> 32),
+                    url: request.url,
+                    kinds: kinds.join(","),
+                    secret,
+                    source: "api".to_owned(),
+                    created_at_ms: chrono::Utc::now().timestamp_millis(),
+                };
+                match store::put_subscription(forwarding.store().connection(), row.clone()).await {
+                    Ok(()) => ForwardingResponse::Created(Json(subscription_body(row, true))),
+                    Err(error) => unavailable(error),
+                }
             }
-        };
-        if standardwebhooks::Webhook::new(&secret).is_err() {
-            return invalid("secret: whsec_ followed by base64");
-        }
-        let mut kinds = request.kinds;
-        kinds.sort();
-        kinds.dedup();
-        let row = subscription::Model {
-            id: format!("sub_{:024x}", rand::random::<u128>() >> 32),
-            url: request.url,
-            kinds: kinds.join(","),
-            secret,
-            source: "api".to_owned(),
-            created_at_ms: chrono::Utc::now().timestamp_millis(),
-        };
-        match store::put_subscription(forwarding.store().connection(), row.clone()).await {
-            Ok(()) => ForwardingResponse::Created(Json(subscription_body(row, true))),
-            Err(error) => unavailable(error),
-        }
+            .await,
+        )
     }
 
     /// List subscriptions
     #[oai(path = "/api/v1/subscriptions", method = "get", operation_id = "listSubscriptions")]
-    async fn list(&self) -> ForwardingResponse<SubscriptionList> {
-        match store::subscriptions(self.state.forwarding.store().connection()).await {
-            Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
-                subscriptions: rows.into_iter().map(|row| subscription_body(row, false)).collect(),
-            })),
-            Err(error) => unavailable(error),
-        }
+    async fn list(&self, _access: ReadAccess) -> Guarded<ForwardingResponse<SubscriptionList>> {
+        Guarded::Allowed(
+            async move {
+                match store::subscriptions(self.state.forwarding.store().connection()).await {
+                    Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
+                        subscriptions: rows.into_iter().map(|row| subscription_body(row, false)).collect(),
+                    })),
+                    Err(error) => unavailable(error),
+                }
+            }
+            .await,
+        )
     }
 
     /// Delete a subscription
     ///
     /// Its pending deliveries are dropped; delivered and dead ones stay listed.
     #[oai(path = "/api/v1/subscriptions/:id", method = "delete", operation_id = "deleteSubscription")]
-    async fn delete(&self, id: Path<String>) -> ForwardingResponse<SubscriptionList> {
-        let db = self.state.forwarding.store().connection();
-        let rows = match store::subscriptions(db).await {
-            Ok(rows) => rows,
-            Err(error) => return unavailable(error),
-        };
-        match rows.iter().find(|row| row.id == id.0) {
-            None => ForwardingResponse::NotFound(ErrorBody::new(
-                "not_found",
-                format!("no subscription {}", id.0),
-                None,
-            )),
-            Some(row) if row.source == "config" => ForwardingResponse::Conflict(ErrorBody::new(
-                "configured_subscription",
-                format!("subscription {} is in the configuration; remove it there", id.0),
-                None,
-            )),
-            Some(_) => match store::delete_subscription(db, &id.0).await {
-                Ok(_) => match store::subscriptions(db).await {
-                    Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
-                        subscriptions: rows.into_iter().map(|row| subscription_body(row, false)).collect(),
-                    })),
-                    Err(error) => unavailable(error),
-                },
-                Err(error) => unavailable(error),
-            },
-        }
+    async fn delete(
+        &self,
+        _access: WriteAccess,
+        id: Path<String>,
+    ) -> Guarded<ForwardingResponse<SubscriptionList>> {
+        Guarded::Allowed(
+            async move {
+                let db = self.state.forwarding.store().connection();
+                let rows = match store::subscriptions(db).await {
+                    Ok(rows) => rows,
+                    Err(error) => return unavailable(error),
+                };
+                match rows.iter().find(|row| row.id == id.0) {
+                    None => ForwardingResponse::NotFound(ErrorBody::new(
+                        "not_found",
+                        format!("no subscription {}", id.0),
+                        None,
+                    )),
+                    Some(row) if row.source == "config" => ForwardingResponse::Conflict(ErrorBody::new(
+                        "configured_subscription",
+                        format!("subscription {} is in the configuration; remove it there", id.0),
+                        None,
+                    )),
+                    Some(_) => match store::delete_subscription(db, &id.0).await {
+                        Ok(_) => match store::subscriptions(db).await {
+                            Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
+                                subscriptions: rows
+                                    .into_iter()
+                                    .map(|row| subscription_body(row, false))
+                                    .collect(),
+                            })),
+                            Err(error) => unavailable(error),
+                        },
+                        Err(error) => unavailable(error),
+                    },
+                }
+            }
+            .await,
+        )
     }
 
     /// List deliveries
@@ -302,6 +331,7 @@ impl ForwardingApi {
     #[oai(path = "/api/v1/deliveries", method = "get", operation_id = "listDeliveries")]
     async fn deliveries(
         &self,
+        _access: ReadAccess,
         /// One subscription's.
         subscription_id: Query<Option<String>>,
         /// `pending`, `delivered` or `dead`.
@@ -310,62 +340,78 @@ impl ForwardingApi {
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
         limit: Query<Option<u64>>,
-    ) -> ForwardingResponse<DeliveryPage> {
-        let limit = match super::convert::page_size(limit.0) {
-            Ok(limit) => limit,
-            Err(message) => {
-                return ForwardingResponse::BadRequest(ErrorBody::new("invalid_parameter", message, None));
+    ) -> Guarded<ForwardingResponse<DeliveryPage>> {
+        Guarded::Allowed(
+            async move {
+                let limit = match super::convert::page_size(limit.0) {
+                    Ok(limit) => limit,
+                    Err(message) => {
+                        return ForwardingResponse::BadRequest(ErrorBody::new(
+                            "invalid_parameter",
+                            message,
+                            None,
+                        ));
+                    }
+                };
+                if state.0.as_deref().is_some_and(|state| !matches!(state, "pending" | "delivered" | "dead"))
+                {
+                    return ForwardingResponse::BadRequest(ErrorBody::new(
+                        "invalid_parameter",
+                        "state must be pending, delivered or dead",
+                        None,
+                    ));
+                }
+                let before_id = match cursor.0.as_deref().map(str::parse::<i64>) {
+                    None => None,
+                    Some(Ok(id)) => Some(id),
+                    Some(Err(_)) => {
+                        return ForwardingResponse::BadRequest(ErrorBody::new(
+                            "invalid_parameter",
+                            "cursor is not one this API returned",
+                            None,
+                        ));
+                    }
+                };
+                let filter =
+                    DeliveryFilter { subscription_id: subscription_id.0, state: state.0, before_id, limit };
+                match store::list(self.state.forwarding.store().connection(), &filter).await {
+                    Ok((rows, more)) => {
+                        let next_cursor = more.then(|| rows.last().map(|row| row.id.to_string())).flatten();
+                        ForwardingResponse::Ok(Json(DeliveryPage {
+                            deliveries: rows.into_iter().map(delivery_body).collect(),
+                            next_cursor,
+                        }))
+                    }
+                    Err(error) => unavailable(error),
+                }
             }
-        };
-        if state.0.as_deref().is_some_and(|state| !matches!(state, "pending" | "delivered" | "dead")) {
-            return ForwardingResponse::BadRequest(ErrorBody::new(
-                "invalid_parameter",
-                "state must be pending, delivered or dead",
-                None,
-            ));
-        }
-        let before_id = match cursor.0.as_deref().map(str::parse::<i64>) {
-            None => None,
-            Some(Ok(id)) => Some(id),
-            Some(Err(_)) => {
-                return ForwardingResponse::BadRequest(ErrorBody::new(
-                    "invalid_parameter",
-                    "cursor is not one this API returned",
-                    None,
-                ));
-            }
-        };
-        let filter = DeliveryFilter { subscription_id: subscription_id.0, state: state.0, before_id, limit };
-        match store::list(self.state.forwarding.store().connection(), &filter).await {
-            Ok((rows, more)) => {
-                let next_cursor = more.then(|| rows.last().map(|row| row.id.to_string())).flatten();
-                ForwardingResponse::Ok(Json(DeliveryPage {
-                    deliveries: rows.into_iter().map(delivery_body).collect(),
-                    next_cursor,
-                }))
-            }
-            Err(error) => unavailable(error),
-        }
+            .await,
+        )
     }
 
     /// Retry a delivery
     ///
     /// Puts a dead (or pending) delivery back in the queue, due now.
     #[oai(path = "/api/v1/deliveries/:id/retry", method = "post", operation_id = "retryDelivery")]
-    async fn retry(&self, id: Path<i64>) -> ForwardingResponse<DeliveryBody> {
-        let forwarding = &self.state.forwarding;
-        match store::retry(forwarding.store().connection(), id.0, forwarding.instance()).await {
-            Ok(Some(row)) => {
-                forwarding.wake();
-                ForwardingResponse::Ok(Json(delivery_body(row)))
+    async fn retry(&self, _access: WriteAccess, id: Path<i64>) -> Guarded<ForwardingResponse<DeliveryBody>> {
+        Guarded::Allowed(
+            async move {
+                let forwarding = &self.state.forwarding;
+                match store::retry(forwarding.store().connection(), id.0, forwarding.instance()).await {
+                    Ok(Some(row)) => {
+                        forwarding.wake();
+                        ForwardingResponse::Ok(Json(delivery_body(row)))
+                    }
+                    Ok(None) => ForwardingResponse::NotFound(ErrorBody::new(
+                        "not_found",
+                        format!("no delivery {}", id.0),
+                        None,
+                    )),
+                    Err(error) => unavailable(error),
+                }
             }
-            Ok(None) => ForwardingResponse::NotFound(ErrorBody::new(
-                "not_found",
-                format!("no delivery {}", id.0),
-                None,
-            )),
-            Err(error) => unavailable(error),
-        }
+            .await,
+        )
     }
 
     /// Replay stored events
@@ -374,25 +420,34 @@ impl ForwardingApi {
     /// asked for in a time range — to one subscription or every one that
     /// wants them (a receiver that lost data, a new subscriber catching up).
     #[oai(path = "/api/v1/events/replay", method = "post", operation_id = "replayEvents")]
-    async fn replay(&self, body: Json<ReplayRequest>) -> ForwardingResponse<ReplayBody> {
-        let request = body.0;
-        if request.kinds.iter().any(|kind| !KINDS.contains(&kind.as_str())) {
-            return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
-        }
-        let until = request.until.unwrap_or_else(Utc::now);
-        let replayed = self
-            .state
-            .forwarding
-            .replay(
-                request.since.timestamp_millis(),
-                until.timestamp_millis(),
-                &request.kinds,
-                request.subscription_id.as_deref(),
-            )
-            .await;
-        match replayed {
-            Ok(count) => ForwardingResponse::Ok(Json(ReplayBody { deliveries: count as u64 })),
-            Err(error) => unavailable(error),
-        }
+    async fn replay(
+        &self,
+        _access: WriteAccess,
+        body: Json<ReplayRequest>,
+    ) -> Guarded<ForwardingResponse<ReplayBody>> {
+        Guarded::Allowed(
+            async move {
+                let request = body.0;
+                if request.kinds.iter().any(|kind| !KINDS.contains(&kind.as_str())) {
+                    return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
+                }
+                let until = request.until.unwrap_or_else(Utc::now);
+                let replayed = self
+                    .state
+                    .forwarding
+                    .replay(
+                        request.since.timestamp_millis(),
+                        until.timestamp_millis(),
+                        &request.kinds,
+                        request.subscription_id.as_deref(),
+                    )
+                    .await;
+                match replayed {
+                    Ok(count) => ForwardingResponse::Ok(Json(ReplayBody { deliveries: count as u64 })),
+                    Err(error) => unavailable(error),
+                }
+            }
+            .await,
+        )
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
+use super::auth::{Guarded, WriteAccess};
 use super::{
     ApiTags,
     error::{ErrorBody, read_failed, storage_unavailable},
@@ -144,35 +145,45 @@ impl MessageActionsApi {
     /// Recalls a message sent through the app in the last 24 hours (WeCom's
     /// `message/recall`); its recipients become `recalled`.
     #[oai(path = "/api/v1/messages/:id/recall", method = "post", operation_id = "recallMessage")]
-    async fn recall(&self, id: Path<String>) -> ActionResponse {
-        let state = match self.app_message(&id.0).await {
-            Ok(state) => state,
-            Err(answer) => return answer,
-        };
-        let Some(msgid) = state.wecom_msgid else {
-            return ActionResponse::Conflict(ErrorBody::new(
-                "not_sent_yet",
-                format!("message {} has no WeCom msgid yet (still queued, or failed)", id.0),
-                None,
-            ));
-        };
-        let answer = match self.state.outbound.recall(&msgid).await {
-            Ok(answer) => answer,
-            Err(reason) => {
-                return ActionResponse::Unavailable(ErrorBody::new("wecom_unavailable", reason, None));
+    async fn recall(&self, _access: WriteAccess, id: Path<String>) -> Guarded<ActionResponse> {
+        Guarded::Allowed(
+            async move {
+                let state = match self.app_message(&id.0).await {
+                    Ok(state) => state,
+                    Err(answer) => return answer,
+                };
+                let Some(msgid) = state.wecom_msgid else {
+                    return ActionResponse::Conflict(ErrorBody::new(
+                        "not_sent_yet",
+                        format!("message {} has no WeCom msgid yet (still queued, or failed)", id.0),
+                        None,
+                    ));
+                };
+                let answer = match self.state.outbound.recall(&msgid).await {
+                    Ok(answer) => answer,
+                    Err(reason) => {
+                        return ActionResponse::Unavailable(ErrorBody::new(
+                            "wecom_unavailable",
+                            reason,
+                            None,
+                        ));
+                    }
+                };
+                if answer.errcode != 0 {
+                    return ActionResponse::Refused(Json(answer_body(&id.0, &answer)));
+                }
+                let recall = Recall { message_id: id.0.clone(), wecom_msgid: msgid };
+                let payload = serde_json::to_string(&recall).expect("recalls serialise");
+                let event =
+                    NewEvent::internal(API_CHANNEL, RECALL_TYPE, format!("recall:{}", id.0), None, payload);
+                if let Err(error) = self.state.event_log.append(event).await {
+                    tracing::error!(error = %error, "A recall was done but not stored.");
+                    return ActionResponse::Unavailable(storage_unavailable());
+                }
+                ActionResponse::Ok(Json(answer_body(&id.0, &answer)))
             }
-        };
-        if answer.errcode != 0 {
-            return ActionResponse::Refused(Json(answer_body(&id.0, &answer)));
-        }
-        let recall = Recall { message_id: id.0.clone(), wecom_msgid: msgid };
-        let payload = serde_json::to_string(&recall).expect("recalls serialise");
-        let event = NewEvent::internal(API_CHANNEL, RECALL_TYPE, format!("recall:{}", id.0), None, payload);
-        if let Err(error) = self.state.event_log.append(event).await {
-            tracing::error!(error = %error, "A recall was done but not stored.");
-            return ActionResponse::Unavailable(storage_unavailable());
-        }
-        ActionResponse::Ok(Json(answer_body(&id.0, &answer)))
+            .await,
+        )
     }
 
     /// Update a sent template card
@@ -181,44 +192,62 @@ impl MessageActionsApi {
     /// send returned (usable once, within 72 hours): grey out the buttons or
     /// replace the card, for everyone or the users given.
     #[oai(path = "/api/v1/messages/:id/card", method = "patch", operation_id = "updateMessageCard")]
-    async fn update_card(&self, id: Path<String>, body: Json<CardUpdate>) -> ActionResponse {
-        let update = body.0;
-        if update.button.is_some() == update.template_card.is_some() {
-            return ActionResponse::BadRequest(ErrorBody::new(
-                "invalid_request",
-                "give either button (grey out) or template_card (replace)",
-                None,
-            ));
-        }
-        let state = match self.app_message(&id.0).await {
-            Ok(state) => state,
-            Err(answer) => return answer,
-        };
-        let Some(response_code) = state.response_code else {
-            return ActionResponse::Conflict(ErrorBody::new(
-                "no_response_code",
-                format!("message {} has no response_code (not an interactive card, or not sent yet)", id.0),
-                None,
-            ));
-        };
-        let everyone = update.userids.is_empty() && update.partyids.is_empty() && update.tagids.is_empty();
-        let mut request = serde_json::json!({
-            "userids": update.userids,
-            "partyids": update.partyids,
-            "tagids": update.tagids,
-            "atall": i32::from(everyone),
-            "response_code": response_code,
-        });
-        if let Some(button) = update.button {
-            request["button"] = button;
-        }
-        if let Some(card) = update.template_card {
-            request["template_card"] = card;
-        }
-        match self.state.outbound.update_card(request).await {
-            Ok(answer) if answer.errcode == 0 => ActionResponse::Ok(Json(answer_body(&id.0, &answer))),
-            Ok(answer) => ActionResponse::Refused(Json(answer_body(&id.0, &answer))),
-            Err(reason) => ActionResponse::Unavailable(ErrorBody::new("wecom_unavailable", reason, None)),
-        }
+    async fn update_card(
+        &self,
+        _access: WriteAccess,
+        id: Path<String>,
+        body: Json<CardUpdate>,
+    ) -> Guarded<ActionResponse> {
+        Guarded::Allowed(
+            async move {
+                let update = body.0;
+                if update.button.is_some() == update.template_card.is_some() {
+                    return ActionResponse::BadRequest(ErrorBody::new(
+                        "invalid_request",
+                        "give either button (grey out) or template_card (replace)",
+                        None,
+                    ));
+                }
+                let state = match self.app_message(&id.0).await {
+                    Ok(state) => state,
+                    Err(answer) => return answer,
+                };
+                let Some(response_code) = state.response_code else {
+                    return ActionResponse::Conflict(ErrorBody::new(
+                        "no_response_code",
+                        format!(
+                            "message {} has no response_code (not an interactive card, or not sent yet)",
+                            id.0
+                        ),
+                        None,
+                    ));
+                };
+                let everyone =
+                    update.userids.is_empty() && update.partyids.is_empty() && update.tagids.is_empty();
+                let mut request = serde_json::json!({
+                    "userids": update.userids,
+                    "partyids": update.partyids,
+                    "tagids": update.tagids,
+                    "atall": i32::from(everyone),
+                    "response_code": response_code,
+                });
+                if let Some(button) = update.button {
+                    request["button"] = button;
+                }
+                if let Some(card) = update.template_card {
+                    request["template_card"] = card;
+                }
+                match self.state.outbound.update_card(request).await {
+                    Ok(answer) if answer.errcode == 0 => {
+                        ActionResponse::Ok(Json(answer_body(&id.0, &answer)))
+                    }
+                    Ok(answer) => ActionResponse::Refused(Json(answer_body(&id.0, &answer))),
+                    Err(reason) => {
+                        ActionResponse::Unavailable(ErrorBody::new("wecom_unavailable", reason, None))
+                    }
+                }
+            }
+            .await,
+        )
     }
 }

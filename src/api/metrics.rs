@@ -91,6 +91,22 @@ async fn render(state: &AppState) -> String {
         out.sample("pmc_callback_ack_seconds_count", &[("channel", &channel)], histogram.count as f64);
     }
 
+    out.family(
+        "pmc_callback_guard_refusals_total",
+        "counter",
+        "Callback requests refused before reading them: address not allowed, rate limited.",
+    );
+    let guard = &state.callback_guard.counters;
+    for (reason, count) in
+        [("address_not_allowed", &guard.not_allowed), ("rate_limited", &guard.rate_limited)]
+    {
+        out.sample(
+            "pmc_callback_guard_refusals_total",
+            &[("reason", reason)],
+            count.load(std::sync::atomic::Ordering::Relaxed) as f64,
+        );
+    }
+
     let log = state.event_log.health().snapshot();
     out.single(
         "pmc_event_log_commit_batches_total",

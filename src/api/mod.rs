@@ -3,12 +3,14 @@
 
 mod activity;
 mod actors;
+mod auth;
 mod callback;
 mod convert;
 pub mod error;
 mod events;
 mod examples;
 mod forwarding;
+mod guards;
 mod health;
 mod message_actions;
 mod message_bodies;
@@ -89,6 +91,8 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
 /// All routes: the API, `/openapi.json`, Swagger UI at `/docs` (served
 /// from the binary, no CDN), and Prometheus metrics at `/metrics`.
 pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
+    let api_tokens = Arc::clone(&state.api_tokens);
+    let guards = guards::RequestGuards::new(Arc::clone(&state.callback_guard), state.max_api_body_bytes);
     let service = api_service(Arc::clone(&state), version);
     let spec = service.spec_endpoint();
     let spec_yaml = service.spec_endpoint_yaml();
@@ -99,5 +103,7 @@ pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
         .at("/openapi.yaml", spec_yaml)
         .nest("/docs", docs)
         .at("/metrics", poem::get(metrics::metrics).data(state))
+        .data(api_tokens)
+        .with(guards)
         .with(crate::telemetry::RequestIds)
 }

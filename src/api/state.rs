@@ -59,6 +59,12 @@ pub struct AppState {
     pub external_backends: ExternalBackends,
     /// Largest callback body accepted.
     pub max_body_bytes: usize,
+    /// Who may call the management API.
+    pub api_tokens: Arc<crate::security::ApiTokens>,
+    /// Who may call the callback routes, and how often.
+    pub callback_guard: Arc<crate::security::CallbackGuard>,
+    /// Largest management API request body.
+    pub max_api_body_bytes: usize,
 }
 
 impl AppState {

@@ -4,6 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
+use super::auth::{Guarded, ReadAccess};
 use super::{ApiTags, error::ErrorBody, state::AppState};
 use crate::{configuration::ChannelCredentials, webhooks::wecom::WeComSource};
 
@@ -218,116 +219,118 @@ impl StatusApi {
     /// Name, version, uptime, channels, storage backends and their health,
     /// and callback counters by type and outcome.
     #[oai(path = "/api/v1/status", method = "get", operation_id = "status")]
-    async fn status(&self) -> StatusResponse {
-        let state = &self.state;
-        let (events_total, quarantined_total) =
-            match (state.event_log.count().await, state.event_log.quarantined_count().await) {
-                (Ok(events), Ok(quarantined)) => (events, quarantined),
-                (Err(error), _) | (_, Err(error)) => {
-                    return StatusResponse::Unavailable(super::error::read_failed(&error));
+    async fn status(&self, _access: ReadAccess) -> Guarded<StatusResponse> {
+        Guarded::Allowed(async move {
+            let state = &self.state;
+            let (events_total, quarantined_total) =
+                match (state.event_log.count().await, state.event_log.quarantined_count().await) {
+                    (Ok(events), Ok(quarantined)) => (events, quarantined),
+                    (Err(error), _) | (_, Err(error)) => {
+                        return StatusResponse::Unavailable(super::error::read_failed(&error));
+                    }
+                };
+            let health = state.event_log.health().snapshot();
+            let external = state.external_backends;
+            let not_yet = "configured, but not used by this version yet";
+            let backend = |name: &str, configured: bool| BackendStatus {
+                name: name.to_owned(),
+                kind: name.to_owned(),
+                configured,
+                in_use: false,
+                healthy: None,
+                detail: if configured { not_yet.to_owned() } else { "not configured".to_owned() },
+            };
+            let tracking_backend = state.tracking.backend_name();
+            let tracking = BackendStatus {
+                name: "tracking".to_owned(),
+                kind: tracking_backend.to_owned(),
+                configured: true,
+                in_use: true,
+                healthy: Some(state.tracking.ping().await),
+                detail: if tracking_backend == "mysql" {
+                    "messages, recipients, history, interactions, member events".to_owned()
+                } else {
+                    state.data_dir.join("tracking.db").display().to_string()
+                },
+            };
+            let mysql = if tracking_backend == "mysql" {
+                BackendStatus { name: "mysql".to_owned(), ..tracking.clone() }
+            } else {
+                BackendStatus {
+                    detail: if external.mysql {
+                        "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)".to_owned()
+                    } else {
+                        "not configured".to_owned()
+                    },
+                    ..backend("mysql", external.mysql)
                 }
             };
-        let health = state.event_log.health().snapshot();
-        let external = state.external_backends;
-        let not_yet = "configured, but not used by this version yet";
-        let backend = |name: &str, configured: bool| BackendStatus {
-            name: name.to_owned(),
-            kind: name.to_owned(),
-            configured,
-            in_use: false,
-            healthy: None,
-            detail: if configured { not_yet.to_owned() } else { "not configured".to_owned() },
-        };
-        let tracking_backend = state.tracking.backend_name();
-        let tracking = BackendStatus {
-            name: "tracking".to_owned(),
-            kind: tracking_backend.to_owned(),
-            configured: true,
-            in_use: true,
-            healthy: Some(state.tracking.ping().await),
-            detail: if tracking_backend == "mysql" {
-                "messages, recipients, history, interactions, member events".to_owned()
-            } else {
-                state.data_dir.join("tracking.db").display().to_string()
-            },
-        };
-        let mysql = if tracking_backend == "mysql" {
-            BackendStatus { name: "mysql".to_owned(), ..tracking.clone() }
-        } else {
-            BackendStatus {
-                detail: if external.mysql {
-                    "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)".to_owned()
-                } else {
-                    "not configured".to_owned()
+            let stats = match state.supervisor() {
+                Some(supervisor) => supervisor.stats(Duration::from_secs(2)).await.ok(),
+                None => None,
+            };
+            let actors = match stats {
+                Some(stats) => ActorStatus {
+                    running: true,
+                    events_applied: stats.events_applied,
+                    last_applied_id: stats.last_applied_id,
                 },
-                ..backend("mysql", external.mysql)
-            }
-        };
-        let stats = match state.supervisor() {
-            Some(supervisor) => supervisor.stats(Duration::from_secs(2)).await.ok(),
-            None => None,
-        };
-        let actors = match stats {
-            Some(stats) => ActorStatus {
-                running: true,
-                events_applied: stats.events_applied,
-                last_applied_id: stats.last_applied_id,
-            },
-            None => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
-        };
-        StatusResponse::Ok(Json(Box::new(StatusBody {
-            service: state.service_name.clone(),
-            version: state.service_version.clone(),
-            started_at: state.started_at_utc,
-            uptime_seconds: state.started_at.elapsed().as_secs(),
-            channels: vec![Self::channel(&state.wecom_app), Self::channel(&state.wecom_bot)],
-            storage: StorageStatus {
-                mode: state.storage_mode.as_str().to_owned(),
-                backends: vec![
-                    BackendStatus {
-                        name: "event_log".to_owned(),
-                        kind: "sqlite".to_owned(),
-                        configured: true,
-                        in_use: true,
-                        healthy: Some(state.event_log.health().is_ready()),
-                        detail: state.data_dir.join("events.db").display().to_string(),
-                    },
-                    tracking,
-                    mysql,
-                    self.mongodb(),
-                    BackendStatus {
-                        in_use: state.cache.enabled(),
-                        healthy: state.cache.healthy(),
-                        detail: if state.cache.enabled() {
-                            "status cache (read-through, invalidated on every tracking write)".to_owned()
-                        } else if external.redis {
-                            "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)"
-                                .to_owned()
-                        } else {
-                            "not configured".to_owned()
+                None => ActorStatus { running: false, events_applied: 0, last_applied_id: None },
+            };
+            StatusResponse::Ok(Json(Box::new(StatusBody {
+                service: state.service_name.clone(),
+                version: state.service_version.clone(),
+                started_at: state.started_at_utc,
+                uptime_seconds: state.started_at.elapsed().as_secs(),
+                channels: vec![Self::channel(&state.wecom_app), Self::channel(&state.wecom_bot)],
+                storage: StorageStatus {
+                    mode: state.storage_mode.as_str().to_owned(),
+                    backends: vec![
+                        BackendStatus {
+                            name: "event_log".to_owned(),
+                            kind: "sqlite".to_owned(),
+                            configured: true,
+                            in_use: true,
+                            healthy: Some(state.event_log.health().is_ready()),
+                            detail: state.data_dir.join("events.db").display().to_string(),
                         },
-                        ..backend("redis", external.redis)
+                        tracking,
+                        mysql,
+                        self.mongodb(),
+                        BackendStatus {
+                            in_use: state.cache.enabled(),
+                            healthy: state.cache.healthy(),
+                            detail: if state.cache.enabled() {
+                                "status cache (read-through, invalidated on every tracking write)".to_owned()
+                            } else if external.redis {
+                                "configured, not used: storage.mode is embedded (PMC_STORAGE=external uses it)"
+                                    .to_owned()
+                            } else {
+                                "not configured".to_owned()
+                            },
+                            ..backend("redis", external.redis)
+                        },
+                    ],
+                    event_log: EventLogStatus {
+                        events_total,
+                        quarantined_total,
+                        batches: health.batches,
+                        requests: health.requests,
+                        largest_batch: health.largest_batch,
+                        last_commit_micros: health.last_commit_micros,
+                        failed_batches: health.failed_batches,
                     },
-                ],
-                event_log: EventLogStatus {
-                    events_total,
-                    quarantined_total,
-                    batches: health.batches,
-                    requests: health.requests,
-                    largest_batch: health.largest_batch,
-                    last_commit_micros: health.last_commit_micros,
-                    failed_batches: health.failed_batches,
                 },
-            },
-            actors,
-            callbacks: state.counters.snapshot().into_iter().map(CallbackCount::from).collect(),
-            callbacks_all_replicas: state
-                .cache
-                .shared_counters(state.tracking.scope())
-                .await
-                .map(|rows| rows.into_iter().map(CallbackCount::from).collect()),
-            process: ProcessStatus::read(),
-        })))
+                actors,
+                callbacks: state.counters.snapshot().into_iter().map(CallbackCount::from).collect(),
+                callbacks_all_replicas: state
+                    .cache
+                    .shared_counters(state.tracking.scope())
+                    .await
+                    .map(|rows| rows.into_iter().map(CallbackCount::from).collect()),
+                process: ProcessStatus::read(),
+            })))
+        }.await)
     }
 }
 

@@ -109,6 +109,9 @@ fn refused(error: WebhookError) -> SourceResponse {
         WebhookError::Unauthorized(reason) => {
             SourceResponse::Unauthorized(ErrorBody::new("unauthorized", reason, None))
         }
+        WebhookError::StaleTimestamp(reason) => {
+            SourceResponse::Unauthorized(ErrorBody::new("stale_timestamp", reason, None))
+        }
         WebhookError::BadRequest(reason) => {
             SourceResponse::BadRequest(ErrorBody::new("invalid_json", reason, None))
         }

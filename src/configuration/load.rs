@@ -58,6 +58,13 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("STATUS_WEBHOOK_SECRET", "status_webhook.secret"),
     ("PMC_HOST", "webhook.host"),
     ("PMC_PORT", "webhook.port"),
+    ("PMC_API_TOKENS", "security.api_tokens"),
+    ("PMC_CALLBACK_IPS", "security.callback_ips"),
+    ("PMC_TRUSTED_PROXIES", "security.trusted_proxies"),
+    ("PMC_CALLBACK_RATE_LIMIT", "security.callback_rate_limit_per_sec"),
+    ("PMC_TIMESTAMP_WINDOW_SECS", "security.timestamp_window_secs"),
+    ("PMC_TLS_CERT", "security.tls.cert_file"),
+    ("PMC_TLS_KEY", "security.tls.key_file"),
 ];
 
 const DEFAULT_CONFIG_FILE: &str = "config/notification.yaml";

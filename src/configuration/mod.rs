@@ -9,6 +9,7 @@
 mod channels;
 mod interpolate;
 mod load;
+mod security;
 
 use std::path::PathBuf;
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Deserializer};
 pub use self::{
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
+    security::{SecuritySettings, TlsSettings},
 };
 
 /// Everything the service can be configured with.
@@ -40,6 +42,8 @@ pub struct Settings {
     pub forwarding: ForwardingSettings,
     /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).
     pub status_webhook: StatusWebhookSettings,
+    /// API tokens, callback guards, TLS.
+    pub security: SecuritySettings,
     /// Logging.
     pub log: LogSettings,
     /// MySQL (seed names `MYSQL_*`); read now, used by the production storage.

@@ -134,6 +134,9 @@ pub enum WebhookError {
     /// Missing or wrong signature, stale timestamp (401).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// Authentic, but signed too long ago or too far ahead: a replay (403).
+    #[error("stale timestamp: {0}")]
+    StaleTimestamp(String),
     /// Not the expected shape (400).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -166,6 +169,7 @@ impl WebhookError {
     pub fn outcome_label(&self) -> String {
         match self {
             WebhookError::Unauthorized(_) => "unauthorized".to_owned(),
+            WebhookError::StaleTimestamp(_) => "stale_timestamp".to_owned(),
             WebhookError::BadRequest(_) => "bad_request".to_owned(),
             WebhookError::Invalid(_) => "invalid".to_owned(),
             WebhookError::Unavailable(_) => "unavailable".to_owned(),

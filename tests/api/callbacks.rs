@@ -57,8 +57,9 @@ async fn a_robot_enter_chat_gets_the_welcome_text_as_encrypted_json() {
     env.push(("PMC__CHANNELS__WECHAT_BOT__WELCOME_TEXT", "欢迎".to_owned()));
     let app = spawn_app_with(&env).await;
     let plaintext = r#"{"msgid":"m-enter-1","create_time":1717401599,"aibotid":"aib","chattype":"single","from":{"userid":"lisi"},"msgtype":"event","event":{"eventtype":"enter_chat"}}"#;
-    let (query, body) =
-        bot_crypto().seal_callback(plaintext, EnvelopeFormat::Json, "1717401600", "55", &[3; 16]).unwrap();
+    let (query, body) = bot_crypto()
+        .seal_callback(plaintext, EnvelopeFormat::Json, &crate::helpers::now(), "55", &[3; 16])
+        .unwrap();
     let response = app.post("/api/v1/webhooks/wechat/bot", &query, body).await;
     assert_eq!(response.status(), 200);
     let reply: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
@@ -108,7 +109,7 @@ async fn an_oversized_body_is_refused_with_413_and_the_service_stays_up() {
 
 #[tokio::test]
 async fn a_channel_without_credentials_answers_503_and_the_rest_runs() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app_with(&[("PMC_API_TOKENS", crate::helpers::API_TOKEN.to_owned())]).await;
     let response = app.get("/api/v1/webhooks/wechat/api?msg_signature=a&timestamp=1&nonce=2&echostr=x").await;
     assert_eq!(response.status(), 503);
     let error: Value = response.json().await.unwrap();
@@ -135,7 +136,7 @@ async fn a_repeated_query_parameter_is_refused_not_guessed() {
 async fn a_signed_but_unparseable_payload_is_quarantined_not_lost() {
     let app = spawn_app().await;
     let (query, body) = app_crypto()
-        .seal_callback("this is not xml", EnvelopeFormat::Xml, "1717401600", "1", &[9; 16])
+        .seal_callback("this is not xml", EnvelopeFormat::Xml, &crate::helpers::now(), "1", &[9; 16])
         .unwrap();
     for _ in 0..2 {
         let response = app.post("/api/v1/webhooks/wechat/api", &query, body.clone()).await;

@@ -23,13 +23,15 @@ pub async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child
     let child = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"))
         .args(["--env-file", env_file.to_str().unwrap(), "--host", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--data-dir", data_dir.to_str().unwrap()])
+        // The process environment wins over the env file, as in production.
+        .env("PMC_API_TOKENS", format!("rw:{}", crate::helpers::API_TOKEN))
         .stdin(Stdio::null())
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
         .kill_on_drop(true)
         .spawn()
         .expect("the binary starts");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     for _ in 0..200 {
         if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/health")).send().await
             && response.status() == 200
@@ -84,7 +86,7 @@ async fn every_acknowledged_callback_survives_a_sigkill_exactly_once() {
     let port = free_port();
     let mut service = start_service(&env_file, &data_dir, port).await;
     let acknowledged: Arc<Mutex<Vec<u64>>> = Arc::default();
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     let mut burst = tokio::task::JoinSet::new();
     let total = 1500u64;
     let in_flight = Arc::new(tokio::sync::Semaphore::new(48));
@@ -187,7 +189,7 @@ async fn tracking_replays_after_a_sigkill_without_losing_or_doubling_history() {
             updates.push((format!("crash-{message}"), status, format!("wh-{message}-{step}")));
         }
     }
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     let acknowledged: Arc<Mutex<Vec<(String, &'static str)>>> = Arc::default();
     let in_flight = Arc::new(tokio::sync::Semaphore::new(16));
     let mut burst = tokio::task::JoinSet::new();

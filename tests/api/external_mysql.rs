@@ -235,7 +235,7 @@ async fn stop_during_a_mysql_outage(graceful: bool, ports: [u16; 3]) {
     let port = free_port();
     let mut service = start_service(&env_file, &data_dir, port).await;
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     let post = |webhook_id: String, body: Value, base: String| {
         let client = client.clone();
         async move {

@@ -68,8 +68,9 @@ async fn builder_handlers_fire_for_status_changes_and_interactions_and_failures_
     let reply = format!(
         "<xml><ToUserName>{CORP_ID}</ToUserName><FromUserName>bob</FromUserName><CreateTime>1717401500</CreateTime><MsgType>text</MsgType><Content>ok</Content><MsgId>99001</MsgId><AgentID>1000002</AgentID></xml>"
     );
-    let (query, body) =
-        app_crypto().seal_callback(&reply, EnvelopeFormat::Xml, "1717401600", "7", &[4; 16]).unwrap();
+    let (query, body) = app_crypto()
+        .seal_callback(&reply, EnvelopeFormat::Xml, &crate::helpers::now(), "7", &[4; 16])
+        .unwrap();
     assert_eq!(app.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
 
     let handlers = eventually(&app, "/api/v1/webhooks/handlers", |list| {

@@ -18,6 +18,11 @@ use tokio::{sync::oneshot, task::JoinHandle};
 pub const CORP_ID: &str = "ww0a1b2c3d4e5f6789";
 pub const APP_TOKEN: &str = "Tok3nForV3ctors";
 pub const APP_KEY: &str = "pTD5bzLbh2r9V223o61L16+lc3GdqxJZejprMkkVZio";
+/// The management API token every test service accepts (read-write).
+pub const API_TOKEN: &str = "test-api-token-read-write-0001";
+/// A read-only token, also accepted.
+pub const READ_ONLY_TOKEN: &str = "test-api-token-read-only-0001";
+
 /// The generated vectors' robot configuration.
 pub const BOT_TOKEN: &str = "RobotTok3n";
 pub const BOT_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -47,7 +52,16 @@ pub fn demo_env() -> Vec<(&'static str, String)> {
         ("WECHAT_ENCODING_AES_KEY", APP_KEY.to_owned()),
         ("WECHAT_BOT_TOKEN", BOT_TOKEN.to_owned()),
         ("WECHAT_BOT_ENCODING_AES_KEY", BOT_KEY.to_owned()),
+        ("PMC_API_TOKENS", format!("rw:{API_TOKEN},ro:{READ_ONLY_TOKEN}")),
     ]
+}
+
+/// A client that sends the read-write [`API_TOKEN`] on every request, as a
+/// business system would.
+pub fn api_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {API_TOKEN}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }
 
 /// Settings as the real loader builds them (reading config/notification.yaml),
@@ -109,7 +123,7 @@ pub async fn spawn_built(application: Application) -> TestApp {
     });
     TestApp {
         base_url,
-        client: reqwest::Client::new(),
+        client: api_client(),
         data_dir,
         _temp: None,
         shutdown: Some(shutdown),
@@ -196,7 +210,7 @@ pub fn app_text(msg_id: u64, content: &str) -> (String, String) {
         "<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1717401599</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>"
     );
     app_crypto()
-        .seal_callback(&plaintext, EnvelopeFormat::Xml, "1717401600", "1719203847", &rand::random())
+        .seal_callback(&plaintext, EnvelopeFormat::Xml, &crate::helpers::now(), "1719203847", &rand::random())
         .unwrap()
 }
 
@@ -205,4 +219,9 @@ pub fn vector_cases(name: &str) -> Vec<serde_json::Value> {
     let path = format!("{}/tests/fixtures/wecom/{name}", env!("CARGO_MANIFEST_DIR"));
     let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     file["cases"].as_array().unwrap().clone()
+}
+
+/// Now, as WeCom writes a callback's `timestamp` (seconds, as text).
+pub fn now() -> String {
+    chrono::Utc::now().timestamp().to_string()
 }

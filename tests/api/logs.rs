@@ -29,7 +29,7 @@ async fn json_logs_go_to_a_rotated_file_with_the_request_id_on_every_line() {
     let _service = start_service(&env_file, &data_dir, port).await;
 
     let (query, body) = app_text(4242, "logged");
-    let response = reqwest::Client::new()
+    let response = crate::helpers::api_client()
         .post(format!("http://127.0.0.1:{port}/api/v1/webhooks/wechat/api?{query}"))
         .header("X-Request-Id", "req-test-42")
         .body(body)

@@ -22,6 +22,7 @@ mod metrics;
 mod openapi_spec;
 mod outbound;
 mod replicas;
+mod security;
 mod tracking;
 mod vectors_over_http;
 mod webhook_sources;

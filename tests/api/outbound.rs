@@ -267,7 +267,7 @@ async fn two_replicas_share_one_token_and_send_a_retried_post_once() {
     let fake = FakeWeCom::start().await;
     let (replicas, _db) = two_replicas(&backends, &fake, "pmc_token").await;
     let urls = &replicas.urls;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     // Both replicas send at once, from a cold start: one gettoken between them.
     let messages = 200;
     let mut posts = tokio::task::JoinSet::new();
@@ -328,7 +328,7 @@ async fn measure_ten_thousand_sends_across_two_replicas() {
     let (replicas, _db) = two_replicas(&backends, &fake, "pmc_sendload").await;
     let urls = &replicas.urls;
     let total = 10_000;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::api_client();
     let started = Instant::now();
     let in_flight = Arc::new(tokio::sync::Semaphore::new(64));
     let mut posts = tokio::task::JoinSet::new();

@@ -30,7 +30,7 @@ impl Replicas {
         env.extend(mysql_env);
         env.extend(backends.redis_env());
         let processes = start_processes(&env, 3).await;
-        let replicas = Self { processes, db, client: reqwest::Client::new() };
+        let replicas = Self { processes, db, client: crate::helpers::api_client() };
         // Tracking starts in the background (external mode): wait for it everywhere.
         for replica in 0..3 {
             for _ in 0..200 {

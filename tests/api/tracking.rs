@@ -194,8 +194,9 @@ async fn a_card_click_from_wecom_is_an_interaction_and_implies_read() {
     let click = format!(
         "<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1717401599</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[approve]]></EventKey><TaskId><![CDATA[task-card-7]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[rc]]></ResponseCode><AgentID>1000002</AgentID></xml>"
     );
-    let (query, body) =
-        app_crypto().seal_callback(&click, EnvelopeFormat::Xml, "1717401600", "1", &[1; 16]).unwrap();
+    let (query, body) = app_crypto()
+        .seal_callback(&click, EnvelopeFormat::Xml, &crate::helpers::now(), "1", &[1; 16])
+        .unwrap();
     assert_eq!(app.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
 
     let status = eventually(&app, "/api/v1/messages/card-7/status", |s| s["status"] == "read").await;
@@ -237,7 +238,13 @@ async fn replies_menu_clicks_and_member_events_are_recorded() {
     ];
     for (index, document) in documents.iter().enumerate() {
         let (query, body) = app_crypto()
-            .seal_callback(document, EnvelopeFormat::Xml, "1717401600", &index.to_string(), &[2; 16])
+            .seal_callback(
+                document,
+                EnvelopeFormat::Xml,
+                &crate::helpers::now(),
+                &index.to_string(),
+                &[2; 16],
+            )
             .unwrap();
         assert_eq!(app.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
     }

@@ -10,7 +10,9 @@ BIN_TOOLS=${1:-$(tests/tools/install.sh)}
 . tests/tools/demo-service.sh
 # The coverage phase is left out: schemathesis 4.x fails inside Hypothesis on
 # it (an AST cache error in its own code), which says nothing about the API.
-"$BIN_TOOLS/schemathesis" run "$BASE_URL/openapi.json" \
-  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+# With the generated token; ignored_auth also calls every guarded operation
+# without it and with a wrong one, and fails unless they are refused.
+"$BIN_TOOLS/schemathesis" run "$BASE_URL/openapi.json" -H "Authorization: Bearer $API_TOKEN" \
+  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,ignored_auth \
   --phases examples,fuzzing,stateful --max-examples 30 --workers 2 --seed 20261128 --no-color \
   | sed -n '/SUMMARY/,$p'

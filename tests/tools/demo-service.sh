@@ -2,6 +2,8 @@
 # Sourced by the scripts that need a running service: starts the debug binary
 # cargo test built (PMC_BIN overrides) with the demo configuration on a free
 # loopback port, sets PORT and BASE_URL, stops it on exit, waits for /health.
+# No token is configured, so the service generates one at first start, as a
+# new user's would: API_TOKEN is read from the data directory.
 BIN=${PMC_BIN:-${CARGO_TARGET_DIR:-target}/debug/pmc-webhook}
 DEMO_DATA=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -14,4 +16,5 @@ for _ in $(seq 1 100); do
   curl -fsS "$BASE_URL/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-export PORT BASE_URL
+API_TOKEN=$(sed 's/^rw://' "$DEMO_DATA/api_token")
+export PORT BASE_URL API_TOKEN

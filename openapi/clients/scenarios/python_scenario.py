@@ -2,7 +2,7 @@
 register a message, post signed status callbacks, read status and history,
 list interactions. Exits non-zero on any mismatch.
 
-    python scenarios/python_scenario.py BASE_URL STATUS_WEBHOOK_SECRET
+    python scenarios/python_scenario.py BASE_URL STATUS_WEBHOOK_SECRET API_TOKEN
 """
 import json
 import sys
@@ -10,14 +10,19 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from pmc_webhook_client import Client
+from pmc_webhook_client import AuthenticatedClient, Client
 from pmc_webhook_client.api.messages import get_message_history, get_message_status, register_message
 from pmc_webhook_client.api.tracking import list_interactions
 from pmc_webhook_client.models import Accepted, MessageBody, MessageStatusBody, RegisterMessage
 from standardwebhooks import Webhook
 
-base_url, secret = sys.argv[1], sys.argv[2]
-client = Client(base_url=base_url, raise_on_unexpected_status=True)
+base_url, secret, token = sys.argv[1], sys.argv[2], sys.argv[3]
+client = AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=True)
+
+# Without the token, the management API refuses (401, as documented).
+anonymous = Client(base_url=base_url)
+refused = register_message.sync_detailed(client=anonymous, body=RegisterMessage(recipients=["alice"]))
+assert refused.status_code == 401, refused
 message_id = f"py-{uuid.uuid4().hex[:12]}"
 
 created = register_message.sync_detailed(client=client, body=RegisterMessage(id=message_id, recipients=["alice", "bob"]))

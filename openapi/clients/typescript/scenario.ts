@@ -1,17 +1,22 @@
 // A business system's scenario through the typed TypeScript client
 // (openapi-typescript types + openapi-fetch): register a message, post signed
 // status callbacks, read status and history, list interactions.
-//   npm run scenario -- BASE_URL STATUS_WEBHOOK_SECRET
+//   npm run scenario -- BASE_URL STATUS_WEBHOOK_SECRET API_TOKEN
 import createClient from "openapi-fetch";
 import { Webhook } from "standardwebhooks";
 import type { paths } from "./schema.d.ts";
 
-const [baseUrl, secret] = process.argv.slice(2);
-const client = createClient<paths>({ baseUrl });
+const [baseUrl, secret, token] = process.argv.slice(2);
+const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
 const fail = (message: string): never => {
   console.error(`FAIL ${message}`);
   process.exit(1);
 };
+
+// Without the token, the management API refuses (401, as documented).
+const anonymous = createClient<paths>({ baseUrl });
+const refused = await anonymous.GET("/api/v1/status");
+if (refused.response.status !== 401 || refused.error?.error !== "missing_token") fail(`anonymous: ${refused.response.status}`);
 const messageId = `ts-${Math.random().toString(16).slice(2, 14)}`;
 
 const created = await client.POST("/api/v1/messages", {

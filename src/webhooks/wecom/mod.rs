@@ -52,12 +52,37 @@ pub struct WeComSource {
     channel: Channel,
     credentials: ChannelCredentials,
     replies: ReplyPolicy,
+    timestamp_window: Option<u64>,
 }
 
 impl WeComSource {
     /// A channel over validated credentials.
     pub fn new(channel: Channel, credentials: ChannelCredentials, replies: ReplyPolicy) -> Self {
-        Self { channel, credentials, replies }
+        Self { channel, credentials, replies, timestamp_window: None }
+    }
+
+    /// Refuses authentic callbacks signed more than `seconds` from now
+    /// (replays of captured traffic); `0` keeps accepting any time.
+    pub fn with_timestamp_window(mut self, seconds: u64) -> Self {
+        self.timestamp_window = (seconds > 0).then_some(seconds);
+        self
+    }
+
+    /// Called after the signature verified, so that a forgery is still
+    /// reported as one and the timestamp checked is the signed one.
+    fn check_timestamp(&self, query: &CallbackQuery) -> Result<(), WebhookError> {
+        let Some(window) = self.timestamp_window else { return Ok(()) };
+        let signed: i64 = query
+            .timestamp
+            .parse()
+            .map_err(|_| WebhookError::BadRequest("timestamp is not a number of seconds".to_owned()))?;
+        let skew = chrono::Utc::now().timestamp().abs_diff(signed);
+        if skew > window {
+            return Err(WebhookError::StaleTimestamp(format!(
+                "signed {skew} s from now, outside the accepted window of {window} s"
+            )));
+        }
+        Ok(())
     }
 
     /// Which route this is.
@@ -148,9 +173,10 @@ impl WebhookHandler for WeComSource {
     fn verify_url(&self, request: &WebhookRequest) -> Result<String, WebhookError> {
         let candidates = self.candidates()?;
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
-        first_verified(candidates, |crypto| crypto.verify_url(&query))
-            .map(|(_, echo)| echo)
-            .map_err(WebhookError::Protocol)
+        let (_, echo) =
+            first_verified(candidates, |crypto| crypto.verify_url(&query)).map_err(WebhookError::Protocol)?;
+        self.check_timestamp(&query)?;
+        Ok(echo)
     }
 
     /// The signature covers the ciphertext, so the envelope is read first.
@@ -159,8 +185,8 @@ impl WebhookHandler for WeComSource {
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
         let envelope = Envelope::parse(&request.body).map_err(WebhookError::Protocol)?;
         first_verified(candidates, |crypto| crypto.check_signature(&query, &envelope.ciphertext))
-            .map(|_| ())
-            .map_err(WebhookError::Protocol)
+            .map_err(WebhookError::Protocol)?;
+        self.check_timestamp(&query)
     }
 
     async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
@@ -168,6 +194,7 @@ impl WebhookHandler for WeComSource {
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
         let (crypto, opened) = first_verified(candidates, |crypto| crypto.open(&query, &request.body))
             .map_err(WebhookError::Protocol)?;
+        self.check_timestamp(&query)?;
         let parsed = match opened.envelope.format {
             EnvelopeFormat::Xml => payload::parse_xml_payload(&opened.plaintext),
             EnvelopeFormat::Json => payload::parse_json_payload(&opened.plaintext),

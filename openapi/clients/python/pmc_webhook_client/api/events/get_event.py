@@ -59,6 +59,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
 
@@ -91,7 +105,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     id: int,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     instance: str | Unset = UNSET,
 
 ) -> Response[ErrorBody | EventDetail]:
@@ -127,7 +141,7 @@ instance=instance,
 def sync(
     id: int,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     instance: str | Unset = UNSET,
 
 ) -> ErrorBody | EventDetail | None:
@@ -158,7 +172,7 @@ instance=instance,
 async def asyncio_detailed(
     id: int,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     instance: str | Unset = UNSET,
 
 ) -> Response[ErrorBody | EventDetail]:
@@ -194,7 +208,7 @@ instance=instance,
 async def asyncio(
     id: int,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     instance: str | Unset = UNSET,
 
 ) -> ErrorBody | EventDetail | None:

@@ -91,6 +91,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 503:
         response_503 = ErrorBody.from_dict(response.json())
 
@@ -115,7 +129,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -170,7 +184,7 @@ source=source,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -220,7 +234,7 @@ source=source,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -275,7 +289,7 @@ source=source,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,

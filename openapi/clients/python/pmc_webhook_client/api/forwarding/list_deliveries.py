@@ -74,6 +74,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
 
@@ -119,7 +133,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     subscription_id: str | Unset = UNSET,
     state: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -162,7 +176,7 @@ limit=limit,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     subscription_id: str | Unset = UNSET,
     state: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -200,7 +214,7 @@ limit=limit,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     subscription_id: str | Unset = UNSET,
     state: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -243,7 +257,7 @@ limit=limit,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     subscription_id: str | Unset = UNSET,
     state: str | Unset = UNSET,
     cursor: str | Unset = UNSET,

@@ -83,6 +83,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
 
@@ -114,7 +128,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -166,7 +180,7 @@ limit=limit,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -213,7 +227,7 @@ limit=limit,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -265,7 +279,7 @@ limit=limit,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,

@@ -57,6 +57,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
 
@@ -103,7 +117,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CardUpdate,
 
 ) -> Response[ErrorBody | WeComAnswerBody]:
@@ -144,7 +158,7 @@ body=body,
 def sync(
     id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CardUpdate,
 
 ) -> ErrorBody | WeComAnswerBody | None:
@@ -180,7 +194,7 @@ body=body,
 async def asyncio_detailed(
     id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CardUpdate,
 
 ) -> Response[ErrorBody | WeComAnswerBody]:
@@ -221,7 +235,7 @@ body=body,
 async def asyncio(
     id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CardUpdate,
 
 ) -> ErrorBody | WeComAnswerBody | None:

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.error_body import ErrorBody
 from ...models.handler_body import HandlerBody
 from typing import cast
 
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[HandlerBody] | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | list[HandlerBody] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -45,13 +46,27 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[list[HandlerBody]]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody | list[HandlerBody]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -62,9 +77,9 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
-) -> Response[list[HandlerBody]]:
+) -> Response[ErrorBody | list[HandlerBody]]:
     """ Webhook sources and handlers
 
      Every webhook source with its routes, and every registered status
@@ -75,7 +90,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[list[HandlerBody]]
+        Response[ErrorBody | list[HandlerBody]]
      """
 
 
@@ -91,9 +106,9 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
-) -> list[HandlerBody] | None:
+) -> ErrorBody | list[HandlerBody] | None:
     """ Webhook sources and handlers
 
      Every webhook source with its routes, and every registered status
@@ -104,7 +119,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        list[HandlerBody]
+        ErrorBody | list[HandlerBody]
      """
 
 
@@ -115,9 +130,9 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
-) -> Response[list[HandlerBody]]:
+) -> Response[ErrorBody | list[HandlerBody]]:
     """ Webhook sources and handlers
 
      Every webhook source with its routes, and every registered status
@@ -128,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[list[HandlerBody]]
+        Response[ErrorBody | list[HandlerBody]]
      """
 
 
@@ -144,9 +159,9 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
-) -> list[HandlerBody] | None:
+) -> ErrorBody | list[HandlerBody] | None:
     """ Webhook sources and handlers
 
      Every webhook source with its routes, and every registered status
@@ -157,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        list[HandlerBody]
+        ErrorBody | list[HandlerBody]
      """
 
 

@@ -80,6 +80,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
     if response.status_code == 503:
         response_503 = ErrorBody.from_dict(response.json())
 
@@ -104,7 +118,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -153,7 +167,7 @@ limit=limit,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -197,7 +211,7 @@ limit=limit,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -246,7 +260,7 @@ limit=limit,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
