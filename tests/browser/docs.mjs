@@ -1,10 +1,11 @@
 // Swagger UI in a real browser: /docs lists every tag and operation of the
-// spec, "Try it out" works on GET /health and GET /api/v1/status, and a
+// spec, "Try it out" works on GET /health; GET /api/v1/status is refused
+// (401) until the token is entered through "Authorize", then answers 200; a
 // screenshot is saved.
-//   node tests/browser/docs.mjs BASE_URL SCREENSHOT.png
+//   node tests/browser/docs.mjs BASE_URL SCREENSHOT.png API_TOKEN
 import { chromium } from 'playwright-core';
 
-const [base, screenshot] = process.argv.slice(2);
+const [base, screenshot, token] = process.argv.slice(2);
 const fail = (message) => { console.error(`FAIL ${message}`); process.exit(1); };
 
 const spec = await (await fetch(`${base}/openapi.json`)).json();
@@ -40,17 +41,34 @@ try {
     if (!rendered.includes(`${method} ${path}`)) fail(`operation ${method.toUpperCase()} ${path} is not listed`);
   }
 
-  for (const path of ['/health', '/api/v1/status']) {
+  const tryItOut = async (path, expected, first) => {
     const block = page.locator('.opblock-get').filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
-    await block.locator('.opblock-summary').first().click();
-    await block.locator('button.try-out__btn').click();
+    if (first) {
+      await block.locator('.opblock-summary').first().click();
+      await block.locator('button.try-out__btn').click();
+    }
     await block.locator('button.execute').click();
     const status = block.locator('.live-responses-table tbody .response-col_status').first();
     await status.waitFor({ timeout: 15000 });
+    await page.waitForFunction(
+      ([selector, code]) => [...document.querySelectorAll(selector)].some((cell) => cell.textContent.trim() === code),
+      [`.opblock-get .live-responses-table tbody .response-col_status`, expected],
+      { timeout: 15000 },
+    ).catch(() => {});
     const code = (await status.textContent()).trim();
-    if (code !== '200') fail(`Try it out on GET ${path} answered ${code}`);
+    if (code !== expected) fail(`Try it out on GET ${path} answered ${code}, expected ${expected}`);
     console.log(`ok   Try it out: GET ${path} → ${code}`);
-  }
+  };
+  await tryItOut('/health', '200', true);
+  // Without the token, the management API refuses.
+  await tryItOut('/api/v1/status', '401', true);
+  // "Authorize": enter the bearer token, as a person exploring the API would.
+  await page.locator('.scheme-container button.authorize').click();
+  const modal = page.locator('.modal-ux');
+  await modal.locator('input[type="text"], input[type="password"]').first().fill(token);
+  await modal.locator('.auth-btn-wrapper button.authorize').click();
+  await modal.locator('button.btn-done, .close-modal').first().click();
+  await tryItOut('/api/v1/status', '200', false);
   await page.screenshot({ path: screenshot, fullPage: false });
   console.log(`ok   ${spec.tags.length} tags and ${operations.length} operations listed; screenshot: ${screenshot}`);
 } finally {

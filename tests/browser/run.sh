@@ -10,4 +10,4 @@ DEMO_LOG=$ARTIFACTS/browser-service.log
 # shellcheck source=tests/tools/demo-service.sh
 . tests/tools/demo-service.sh
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
-node tests/browser/docs.mjs "$BASE_URL" "$PWD/$ARTIFACTS/swagger-ui.png"
+node tests/browser/docs.mjs "$BASE_URL" "$PWD/$ARTIFACTS/swagger-ui.png" "$API_TOKEN"
