@@ -11,7 +11,11 @@ use std::{
 use pmc_actors::{
     HandlerRegistry, InteractionHandler, Status, StatusHandler, SupervisorSettings, WriterSettings,
 };
-use poem::{EndpointExt, Server, endpoint::BoxEndpoint, listener::TcpAcceptor};
+use poem::{
+    EndpointExt, Server,
+    endpoint::BoxEndpoint,
+    listener::{AcceptorExt, BoxAcceptor, TcpAcceptor},
+};
 use secrecy::ExposeSecret;
 
 use crate::{
@@ -25,7 +29,7 @@ use crate::{
     forwarding::{Forwarding, ForwardingHandle},
     outbound::{Outbound, OutboundHandle},
     raw_log::{RawLog, RawLogReader},
-    security::{ApiTokens, CallbackGuard, GeneratedToken},
+    security::{ApiTokens, CallbackGuard, GeneratedToken, TlsError, TlsFiles},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -63,6 +67,9 @@ pub enum StartupError {
     /// The API tokens are unusable, or the generated one cannot be stored.
     #[error(transparent)]
     ApiTokens(#[from] crate::security::ApiTokenError),
+    /// The TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The listener could not be bound or the server failed.
     #[error("HTTP server: {0}")]
     Http(#[from] std::io::Error),
@@ -113,6 +120,14 @@ impl ApplicationBuilder {
             }
         }
         let settings = self.settings;
+        // Checked first: a bad certificate must stop the start before anything opens.
+        let tls = match TlsFiles::from_settings(&settings.security.tls)? {
+            Some(files) => {
+                let config = files.load()?;
+                Some((files, config))
+            }
+            None => None,
+        };
         let api_credentials = settings.channels.wechat_api.credentials()?;
         let bot_credentials = settings.channels.wechat_bot.credentials()?;
         report_channel("wechat_api", &api_credentials);
@@ -271,13 +286,19 @@ impl ApplicationBuilder {
         let listener =
             tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
         let local_addr = listener.local_addr()?;
-        let acceptor = TcpAcceptor::from_tokio(listener)?;
+        let plain = TcpAcceptor::from_tokio(listener)?;
+        let https = tls.is_some();
+        let acceptor: BoxAcceptor = match tls {
+            Some((files, config)) => plain.rustls(files.watch(config)).boxed(),
+            None => plain.boxed(),
+        };
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
         Ok(Application {
             data_dir: settings.storage.data_dir.clone(),
             generated_api_token,
             local_addr,
             acceptor,
+            https,
             endpoint,
             event_log,
             raw_log,
@@ -328,7 +349,8 @@ pub struct Application {
     data_dir: std::path::PathBuf,
     generated_api_token: Option<GeneratedToken>,
     local_addr: SocketAddr,
-    acceptor: TcpAcceptor,
+    acceptor: BoxAcceptor,
+    https: bool,
     endpoint: BoxEndpoint<'static>,
     event_log: EventLog,
     raw_log: Option<RawLog>,
@@ -366,6 +388,11 @@ impl Application {
         self.generated_api_token.as_ref()
     }
 
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
@@ -379,7 +406,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), StartupError> {
-        tracing::info!(address = %self.local_addr, "Listening.");
+        tracing::info!(address = %self.local_addr, scheme = self.scheme(), "Listening.");
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
             .await;

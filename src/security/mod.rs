@@ -10,3 +10,6 @@ pub mod callback_guard;
 pub mod client_ip;
 
 pub use self::callback_guard::{CallbackGuard, Verdict};
+pub mod tls;
+
+pub use self::tls::{TlsError, TlsFiles};

@@ -23,6 +23,7 @@ mod openapi_spec;
 mod outbound;
 mod replicas;
 mod security;
+mod tls;
 mod tracking;
 mod vectors_over_http;
 mod webhook_sources;
