@@ -16,7 +16,6 @@ use poem::{
     endpoint::BoxEndpoint,
     listener::{AcceptorExt, BoxAcceptor, TcpAcceptor},
 };
-use secrecy::ExposeSecret;
 
 use crate::{
     api::{
@@ -231,17 +230,7 @@ impl ApplicationBuilder {
             _ => None,
         };
 
-        let status_verifier = settings
-            .status_webhook
-            .secret
-            .as_ref()
-            .map(|secret| standardwebhooks::Webhook::new(secret.expose_secret()))
-            .transpose()
-            .map_err(|_| ConfigError::Invalid {
-                key: "status_webhook.secret",
-                env: "STATUS_WEBHOOK_SECRET",
-                reason: "must be whsec_ followed by base64".to_owned(),
-            })?;
+        let status_verifiers = settings.status_webhook.verifiers()?;
         let replies = ReplyPolicy {
             app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
             bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
@@ -261,7 +250,7 @@ impl ApplicationBuilder {
             event_log: event_log.clone(),
             tracking: store,
             supervisor: pipeline.watch(),
-            status_source: Arc::new(StatusWebhookSource::new(status_verifier)),
+            status_source: Arc::new(StatusWebhookSource::new(status_verifiers)),
             webhook_sources: self.sources,
             started_at: Instant::now(),
             started_at_utc: chrono::Utc::now(),

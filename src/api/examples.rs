@@ -8,9 +8,10 @@ use serde_json::json;
 
 use super::{
     error::ErrorBody,
-    forwarding::{NewSubscription, ReplayRequest},
+    forwarding::ReplayRequest,
     message_actions::CardUpdate,
     message_bodies::{MessageBody, MessageStatusBody, RecipientBody, RegisterMessage},
+    subscriptions::{NewSubscription, SecretRotation},
 };
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
@@ -110,6 +111,12 @@ impl Example for NewSubscription {
             kinds: vec!["status".to_owned(), "interaction".to_owned()],
             secret: None,
         }
+    }
+}
+
+impl Example for SecretRotation {
+    fn example() -> Self {
+        SecretRotation { secret: None, overlap_secs: Some(86_400) }
     }
 }
 

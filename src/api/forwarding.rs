@@ -1,5 +1,5 @@
-//! `/api/v1/subscriptions`, `/api/v1/deliveries` and
-//! `/api/v1/events/replay`: forwarding events to business systems.
+//! `/api/v1/deliveries` and `/api/v1/events/replay`: forwarding events to
+//! business systems (subscriptions are in `subscriptions`).
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use poem_openapi::{
 use super::auth::{Guarded, ReadAccess, WriteAccess};
 use super::{ApiTags, convert::time_from_ms, error::ErrorBody, state::AppState};
 use crate::forwarding::{
-    entity::{delivery, subscription},
+    entity::delivery,
     events::KINDS,
     store::{self, DeliveryFilter},
 };
@@ -28,58 +28,6 @@ impl ForwardingApi {
     pub fn new(state: Arc<AppState>) -> Self {
         Self { state }
     }
-}
-
-/// A subscription to create.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none, example)]
-pub struct NewSubscription {
-    /// Where to POST each event (http or https; private and loopback
-    /// addresses are refused unless the configuration allows them).
-    pub url: String,
-    /// What to receive: `status` (status changes), `interaction`, `member`,
-    /// `callback` (raw WeCom callbacks).
-    pub kinds: Vec<String>,
-    /// The Standard Webhooks secret (`whsec_…` + base64) deliveries are
-    /// signed with; generated when absent.
-    pub secret: Option<String>,
-}
-
-/// A subscription.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct SubscriptionBody {
-    /// Its id.
-    pub id: String,
-    /// Where events are POSTed.
-    pub url: String,
-    /// What it receives.
-    pub kinds: Vec<String>,
-    /// The signing secret: only in the answer that created it.
-    pub secret: Option<String>,
-    /// `api`, or `config` (read-only here).
-    pub source: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-}
-
-fn subscription_body(row: subscription::Model, with_secret: bool) -> SubscriptionBody {
-    SubscriptionBody {
-        kinds: row.kinds.split(',').filter(|kind| !kind.is_empty()).map(str::to_owned).collect(),
-        secret: with_secret.then_some(row.secret),
-        id: row.id,
-        url: row.url,
-        source: row.source,
-        created_at: time_from_ms(row.created_at_ms),
-    }
-}
-
-/// Every subscription.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct SubscriptionList {
-    /// Oldest first.
-    pub subscriptions: Vec<SubscriptionBody>,
 }
 
 /// One delivery.
@@ -190,7 +138,9 @@ fn bad_request<T: poem_openapi::types::ToJSON + Send + Sync>(error: poem::Error)
     ForwardingResponse::BadRequest(ErrorBody::new("invalid_request", error.to_string(), None))
 }
 
-fn unavailable<T: poem_openapi::types::ToJSON + Send + Sync>(error: sea_orm::DbErr) -> ForwardingResponse<T> {
+pub(super) fn unavailable<T: poem_openapi::types::ToJSON + Send + Sync>(
+    error: sea_orm::DbErr,
+) -> ForwardingResponse<T> {
     tracing::error!(error = %error, "Forwarding store failed.");
     ForwardingResponse::Unavailable(ErrorBody::new(
         "storage_unavailable",
@@ -199,7 +149,7 @@ fn unavailable<T: poem_openapi::types::ToJSON + Send + Sync>(error: sea_orm::DbE
     ))
 }
 
-fn invalid<T: poem_openapi::types::ToJSON + Send + Sync>(
+pub(super) fn invalid<T: poem_openapi::types::ToJSON + Send + Sync>(
     message: impl Into<String>,
 ) -> ForwardingResponse<T> {
     ForwardingResponse::Invalid(ErrorBody::new("invalid_subscription", message, None))
@@ -207,123 +157,6 @@ fn invalid<T: poem_openapi::types::ToJSON + Send + Sync>(
 
 #[OpenApi(tag = "ApiTags::Forwarding")]
 impl ForwardingApi {
-    /// Subscribe to events
-    ///
-    /// Each event of the kinds asked for is POSTed to `url` as JSON, signed
-    /// per Standard Webhooks with the secret, retried with backoff over
-    /// hours, in order per message. The secret is shown once, here.
-    #[oai(path = "/api/v1/subscriptions", method = "post", operation_id = "createSubscription")]
-    async fn create(
-        &self,
-        _access: WriteAccess,
-        body: Json<NewSubscription>,
-    ) -> Guarded<ForwardingResponse<SubscriptionBody>> {
-        Guarded::Allowed(
-            async move {
-                let request = body.0;
-                let forwarding = &self.state.forwarding;
-                if let Err(reason) = forwarding.targets.check(&request.url).await {
-                    return invalid(reason);
-                }
-                if request.kinds.is_empty()
-                    || request.kinds.iter().any(|kind| !KINDS.contains(&kind.as_str()))
-                {
-                    return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
-                }
-                let secret = match request.secret {
-                    Some(secret) => secret,
-                    None => {
-                        use base64::Engine;
-                        format!(
-                            "whsec_{}",
-                            base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 24]>())
-                        )
-                    }
-                };
-                if standardwebhooks::Webhook::new(&secret).is_err() {
-                    return invalid("secret: whsec_ followed by base64");
-                }
-                let mut kinds = request.kinds;
-                kinds.sort();
-                kinds.dedup();
-                let row = subscription::Model {
-                    id: format!("sub_{:024x}", rand::random::<u128>() >> 32),
-                    url: request.url,
-                    kinds: kinds.join(","),
-                    secret,
-                    source: "api".to_owned(),
-                    created_at_ms: chrono::Utc::now().timestamp_millis(),
-                };
-                match store::put_subscription(forwarding.store().connection(), row.clone()).await {
-                    Ok(()) => ForwardingResponse::Created(Json(subscription_body(row, true))),
-                    Err(error) => unavailable(error),
-                }
-            }
-            .await,
-        )
-    }
-
-    /// List subscriptions
-    #[oai(path = "/api/v1/subscriptions", method = "get", operation_id = "listSubscriptions")]
-    async fn list(&self, _access: ReadAccess) -> Guarded<ForwardingResponse<SubscriptionList>> {
-        Guarded::Allowed(
-            async move {
-                match store::subscriptions(self.state.forwarding.store().connection()).await {
-                    Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
-                        subscriptions: rows.into_iter().map(|row| subscription_body(row, false)).collect(),
-                    })),
-                    Err(error) => unavailable(error),
-                }
-            }
-            .await,
-        )
-    }
-
-    /// Delete a subscription
-    ///
-    /// Its pending deliveries are dropped; delivered and dead ones stay listed.
-    #[oai(path = "/api/v1/subscriptions/:id", method = "delete", operation_id = "deleteSubscription")]
-    async fn delete(
-        &self,
-        _access: WriteAccess,
-        id: Path<String>,
-    ) -> Guarded<ForwardingResponse<SubscriptionList>> {
-        Guarded::Allowed(
-            async move {
-                let db = self.state.forwarding.store().connection();
-                let rows = match store::subscriptions(db).await {
-                    Ok(rows) => rows,
-                    Err(error) => return unavailable(error),
-                };
-                match rows.iter().find(|row| row.id == id.0) {
-                    None => ForwardingResponse::NotFound(ErrorBody::new(
-                        "not_found",
-                        format!("no subscription {}", id.0),
-                        None,
-                    )),
-                    Some(row) if row.source == "config" => ForwardingResponse::Conflict(ErrorBody::new(
-                        "configured_subscription",
-                        format!("subscription {} is in the configuration; remove it there", id.0),
-                        None,
-                    )),
-                    Some(_) => match store::delete_subscription(db, &id.0).await {
-                        Ok(_) => match store::subscriptions(db).await {
-                            Ok(rows) => ForwardingResponse::Ok(Json(SubscriptionList {
-                                subscriptions: rows
-                                    .into_iter()
-                                    .map(|row| subscription_body(row, false))
-                                    .collect(),
-                            })),
-                            Err(error) => unavailable(error),
-                        },
-                        Err(error) => unavailable(error),
-                    },
-                }
-            }
-            .await,
-        )
-    }
-
     /// List deliveries
     ///
     /// Newest first; filter by subscription and state (`pending`,

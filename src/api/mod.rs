@@ -19,6 +19,7 @@ mod metrics;
 mod sends;
 pub mod state;
 mod status;
+mod subscriptions;
 mod webhook_sources;
 
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use poem_openapi::{OpenApiService, Tags};
 use self::{
     activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi,
     forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi, messages::MessagesApi,
-    state::AppState, status::StatusApi, webhook_sources::WebhookSourcesApi,
+    state::AppState, status::StatusApi, subscriptions::SubscriptionsApi, webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.
@@ -59,6 +60,7 @@ pub type ApiService = OpenApiService<
         MessageActionsApi,
         ActivityApi,
         EventsApi,
+        SubscriptionsApi,
         ForwardingApi,
         HealthApi,
         StatusApi,
@@ -77,6 +79,7 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
             MessageActionsApi::new(Arc::clone(&state)),
             ActivityApi::new(Arc::clone(&state)),
             EventsApi::new(Arc::clone(&state)),
+            SubscriptionsApi::new(Arc::clone(&state)),
             ForwardingApi::new(Arc::clone(&state)),
             HealthApi::new(Arc::clone(&state)),
             StatusApi::new(Arc::clone(&state)),

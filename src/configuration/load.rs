@@ -56,6 +56,8 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("PMC_DATA_DIR", "storage.data_dir"),
     ("PMC_STORAGE", "storage.mode"),
     ("STATUS_WEBHOOK_SECRET", "status_webhook.secret"),
+    ("STATUS_WEBHOOK_PREVIOUS_SECRET", "status_webhook.previous_secret"),
+    ("STATUS_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT", "status_webhook.previous_secret_expires_at"),
     ("PMC_HOST", "webhook.host"),
     ("PMC_PORT", "webhook.port"),
     ("PMC_API_TOKENS", "security.api_tokens"),
@@ -210,15 +212,7 @@ impl Settings {
                 reason: "must be between 1 and 2000".to_owned(),
             });
         }
-        if let Some(secret) = &self.status_webhook.secret {
-            standardwebhooks::Webhook::new(secrecy::ExposeSecret::expose_secret(secret)).map_err(|_| {
-                ConfigError::Invalid {
-                    key: "status_webhook.secret",
-                    env: "STATUS_WEBHOOK_SECRET",
-                    reason: "must be whsec_ followed by base64".to_owned(),
-                }
-            })?;
-        }
+        self.status_webhook.verifiers()?;
         if self.storage.mode == super::StorageMode::External && self.mysql.url().is_none() {
             return Err(ConfigError::Invalid {
                 key: "mysql.host",

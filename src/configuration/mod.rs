@@ -245,6 +245,14 @@ pub struct StatusWebhookSettings {
     /// Without it the route answers 503.
     #[serde(deserialize_with = "secret_empty_as_none")]
     pub secret: Option<SecretString>,
+    /// The secret being rotated out (`STATUS_WEBHOOK_PREVIOUS_SECRET`): still
+    /// accepted until `previous_secret_expires_at`, so senders can switch
+    /// one by one.
+    #[serde(deserialize_with = "secret_empty_as_none")]
+    pub previous_secret: Option<SecretString>,
+    /// When the previous secret stops being accepted (RFC 3339;
+    /// `STATUS_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT`). Required with it.
+    pub previous_secret_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Where tracking data lives.
@@ -417,4 +425,35 @@ pub(crate) fn secret_empty_as_none<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<SecretString>, D::Error> {
     Ok(empty_as_none(deserializer)?.map(SecretString::from))
+}
+
+impl StatusWebhookSettings {
+    /// The verifier of the current secret, and of the previous one with its
+    /// expiry while rotating; `None` when no secret is configured.
+    pub fn verifiers(&self) -> Result<Option<crate::webhooks::status::StatusVerifiers>, ConfigError> {
+        let parse = |secret: &SecretString, key: &'static str, env: &'static str| {
+            standardwebhooks::Webhook::new(secret.expose_secret()).map_err(|_| ConfigError::Invalid {
+                key,
+                env,
+                reason: "must be whsec_ followed by base64".to_owned(),
+            })
+        };
+        let Some(current) = &self.secret else { return Ok(None) };
+        let current = parse(current, "status_webhook.secret", "STATUS_WEBHOOK_SECRET")?;
+        let previous = match (&self.previous_secret, self.previous_secret_expires_at) {
+            (None, _) => None,
+            (Some(previous), Some(expires_at)) => Some((
+                parse(previous, "status_webhook.previous_secret", "STATUS_WEBHOOK_PREVIOUS_SECRET")?,
+                expires_at,
+            )),
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    key: "status_webhook.previous_secret_expires_at",
+                    env: "STATUS_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT",
+                    reason: "a previous secret needs the time it stops being accepted (RFC 3339)".to_owned(),
+                });
+            }
+        };
+        Ok(Some(crate::webhooks::status::StatusVerifiers { current, previous }))
+    }
 }

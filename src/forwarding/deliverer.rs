@@ -56,9 +56,7 @@ impl Forwarding {
         }
         let message_id = format!("dlv_{}", row.id);
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = match standardwebhooks::Webhook::new(&subscription.secret)
-            .and_then(|webhook| webhook.sign(&message_id, timestamp, row.payload.as_bytes()))
-        {
+        let signature = match signatures(subscription, &message_id, timestamp, row.payload.as_bytes()) {
             Ok(signature) => signature,
             Err(_) => {
                 return dead(row, None, "the subscription's secret is not a valid whsec_ secret".to_owned());
@@ -119,4 +117,27 @@ fn dead(mut row: delivery::Model, status: Option<u16>, error: String) -> deliver
     row.last_status = status.map(i32::from);
     row.last_error = Some(error);
     row
+}
+
+/// `webhook-signature`: the current secret's signature and, while a rotation
+/// overlaps, the previous one's too, space-separated as Standard Webhooks
+/// allows, so receivers verify with either secret.
+fn signatures(
+    subscription: &subscription::Model,
+    message_id: &str,
+    timestamp: i64,
+    payload: &[u8],
+) -> Result<String, standardwebhooks::WebhookError> {
+    let mut header =
+        standardwebhooks::Webhook::new(&subscription.secret)?.sign(message_id, timestamp, payload)?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    if let (Some(previous), Some(expires_at_ms)) =
+        (&subscription.previous_secret, subscription.previous_secret_expires_at_ms)
+        && now_ms < expires_at_ms
+    {
+        let old = standardwebhooks::Webhook::new(previous)?.sign(message_id, timestamp, payload)?;
+        header.push(' ');
+        header.push_str(&old);
+    }
+    Ok(header)
 }

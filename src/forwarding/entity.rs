@@ -17,6 +17,11 @@ pub mod subscription {
         pub kinds: String,
         /// Standard Webhooks secret (`whsec_…`).
         pub secret: String,
+        /// The secret being rotated out: deliveries carry its signature too
+        /// until `previous_secret_expires_at_ms`.
+        pub previous_secret: Option<String>,
+        /// When the previous secret stops signing, Unix ms.
+        pub previous_secret_expires_at_ms: Option<i64>,
         /// `api` or `config`.
         pub source: String,
         /// Created, Unix ms.

@@ -67,3 +67,37 @@ impl MigrationTrait for CreateForwarding {
         index(manager, "deliveries", "idx_deliveries_list", &["subscription_id", "state", "id"]).await
     }
 }
+
+/// `t0003_subscription_secret_rotation`: the secret being rotated out and
+/// when it stops signing.
+pub struct SecretRotation;
+
+impl MigrationName for SecretRotation {
+    fn name(&self) -> &str {
+        "t0003_subscription_secret_rotation"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for SecretRotation {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per ALTER TABLE.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("subscriptions")
+                    .add_column(string_len_null("previous_secret", 256))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("subscriptions")
+                    .add_column(big_integer_null("previous_secret_expires_at_ms"))
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -92,6 +92,8 @@ impl Forwarding {
                 url: configured.url.clone(),
                 kinds: configured.kinds.join(","),
                 secret: configured.secret.expose_secret().to_owned(),
+                previous_secret: None,
+                previous_secret_expires_at_ms: None,
                 source: "config".to_owned(),
                 created_at_ms: chrono::Utc::now().timestamp_millis(),
             };

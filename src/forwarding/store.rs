@@ -50,6 +50,28 @@ pub async fn put_subscription(db: &DatabaseConnection, row: subscription::Model)
         .map(|_| ())
 }
 
+/// Replaces a subscription's secret, keeping the old one as the previous
+/// secret until `previous_expires_at_ms`.
+pub async fn rotate_secret(
+    db: &DatabaseConnection,
+    id: &str,
+    secret: String,
+    previous: String,
+    previous_expires_at_ms: i64,
+) -> Result<(), DbErr> {
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::Secret, sea_orm::sea_query::Expr::value(secret))
+        .col_expr(subscription::Column::PreviousSecret, sea_orm::sea_query::Expr::value(previous))
+        .col_expr(
+            subscription::Column::PreviousSecretExpiresAtMs,
+            sea_orm::sea_query::Expr::value(previous_expires_at_ms),
+        )
+        .filter(subscription::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Deletes a subscription and its pending deliveries; `false` if unknown.
 pub async fn delete_subscription(db: &DatabaseConnection, id: &str) -> Result<bool, DbErr> {
     let transaction = db.begin().await?;

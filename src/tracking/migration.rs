@@ -8,7 +8,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTracking), Box::new(crate::forwarding::migration::CreateForwarding)]
+        vec![
+            Box::new(CreateTracking),
+            Box::new(crate::forwarding::migration::CreateForwarding),
+            Box::new(crate::forwarding::migration::SecretRotation),
+        ]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {

@@ -13,15 +13,40 @@ use crate::tracking::derive::{STATUS_WEBHOOK_CHANNEL, StatusUpdate};
 /// Most updates accepted in one request.
 const MAX_BATCH: usize = 1000;
 
+/// The secrets status callbacks may be signed with: the current one, and
+/// while rotating the previous one until it expires.
+pub struct StatusVerifiers {
+    /// The current secret.
+    pub current: standardwebhooks::Webhook,
+    /// The previous secret and when it stops being accepted.
+    pub previous: Option<(standardwebhooks::Webhook, chrono::DateTime<chrono::Utc>)>,
+}
+
+impl StatusVerifiers {
+    fn verify(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
+        let current = self.current.verify(&request.body, &request.headers);
+        match (&current, &self.previous) {
+            (Err(_), Some((previous, expires_at))) if chrono::Utc::now() < *expires_at => {
+                previous.verify(&request.body, &request.headers).map_err(|_| {
+                    WebhookError::Unauthorized(
+                        "signed with neither the current nor the previous secret".to_owned(),
+                    )
+                })
+            }
+            _ => current.map_err(|error| WebhookError::Unauthorized(error.to_string())),
+        }
+    }
+}
+
 /// The status-callback source.
 pub struct StatusWebhookSource {
-    verifier: Option<standardwebhooks::Webhook>,
+    verifiers: Option<StatusVerifiers>,
 }
 
 impl StatusWebhookSource {
-    /// With the configured secret (`None`: every request is refused with 503).
-    pub fn new(verifier: Option<standardwebhooks::Webhook>) -> Self {
-        Self { verifier }
+    /// With the configured secrets (`None`: every request is refused with 503).
+    pub fn new(verifiers: Option<StatusVerifiers>) -> Self {
+        Self { verifiers }
     }
 }
 
@@ -73,12 +98,10 @@ impl WebhookHandler for StatusWebhookSource {
     }
 
     fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
-        let verifier = self.verifier.as_ref().ok_or_else(|| {
+        let verifiers = self.verifiers.as_ref().ok_or_else(|| {
             WebhookError::Unavailable("status callbacks need STATUS_WEBHOOK_SECRET (whsec_…)".to_owned())
         })?;
-        verifier
-            .verify(&request.body, &request.headers)
-            .map_err(|error| WebhookError::Unauthorized(error.to_string()))
+        verifiers.verify(request)
     }
 
     async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {

@@ -33,6 +33,8 @@ struct ReceiverState {
     received: Vec<(String, Value)>,
     /// Requests whose signature did not.
     forged: u32,
+    /// (webhook-id, webhook-timestamp, webhook-signature, body) of every request.
+    raw: Vec<(String, String, String, String)>,
 }
 
 /// A business system's webhook receiver.
@@ -46,6 +48,14 @@ struct Receiver {
 async fn receive(state: Data<&Arc<Mutex<ReceiverState>>>, headers: &HeaderMap, body: String) -> StatusCode {
     let verified = standardwebhooks::Webhook::new(SECRET).unwrap().verify(body.as_bytes(), headers).is_ok();
     let mut state = state.0.lock().unwrap();
+    let header =
+        |name: &str| headers.get(name).map(|value| value.to_str().unwrap().to_owned()).unwrap_or_default();
+    state.raw.push((
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+        body.clone(),
+    ));
     if !verified {
         state.forged += 1;
         return StatusCode::UNAUTHORIZED;
@@ -316,4 +326,80 @@ async fn a_subscription_in_the_configuration_is_delivered_and_read_only() {
     let deleted =
         app.client.delete(format!("{}/api/v1/subscriptions/erp", app.base_url)).send().await.unwrap();
     assert_eq!(deleted.status(), 409);
+}
+
+/// Whether a captured request verifies with `secret`.
+fn verifies_with(secret: &str, (id, timestamp, signature, body): &(String, String, String, String)) -> bool {
+    let mut headers = HeaderMap::new();
+    headers.insert("webhook-id", id.parse().unwrap());
+    headers.insert("webhook-timestamp", timestamp.parse().unwrap());
+    headers.insert("webhook-signature", signature.parse().unwrap());
+    standardwebhooks::Webhook::new(secret).unwrap().verify(body.as_bytes(), &headers).is_ok()
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends() {
+    const NEW_SECRET: &str = "whsec_bmV3LXNlY3JldC1mb3ItdGhlLXJvdGF0aW9u";
+    let receiver = Receiver::start().await;
+    let app = spawn_app_with(&env()).await;
+    let subscription = subscribe(&app, &receiver.url, &["status"]).await;
+    let id = subscription["id"].as_str().unwrap();
+    let rotate = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/subscriptions/{id}/rotate-secret", app.base_url))
+            .json(&body)
+            .send()
+    };
+    let rotated = rotate(json!({"secret": NEW_SECRET, "overlap_secs": 3600})).await.unwrap();
+    assert_eq!(rotated.status(), 200);
+    let rotated: Value = rotated.json().await.unwrap();
+    assert_eq!(rotated["secret"], NEW_SECRET, "shown once, in the answer");
+    assert!(rotated["previous_secret_expires_at"].is_string());
+    let listed = app.get_json("/api/v1/subscriptions").await;
+    assert!(listed["subscriptions"][0].get("secret").is_none(), "never listed");
+
+    // During the overlap: both signatures; the receiver still on the old secret accepts.
+    assert_eq!(
+        post_status(&app, "rot-1", &json!({"message_id": "rot-1", "status": "read"})).await.status(),
+        202
+    );
+    receiver.wait_for(1).await;
+    let first = receiver.state.lock().unwrap().raw[0].clone();
+    assert_eq!(first.2.split(' ').count(), 2, "two signatures: {}", first.2);
+    assert!(verifies_with(SECRET, &first) && verifies_with(NEW_SECRET, &first));
+
+    // Rotating again with no overlap: only the new secret signs, the old receiver refuses.
+    let third = "whsec_dGhpcmQtc2VjcmV0LWZvci10aGUtcm90YXRpb24=";
+    assert_eq!(rotate(json!({"secret": third, "overlap_secs": 0})).await.unwrap().status(), 200);
+    assert_eq!(
+        post_status(&app, "rot-2", &json!({"message_id": "rot-2", "status": "read"})).await.status(),
+        202
+    );
+    let started = Instant::now();
+    while receiver.state.lock().unwrap().forged == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the second delivery never came");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = receiver.state.lock().unwrap().raw.last().unwrap().clone();
+    assert_eq!(second.2.split(' ').count(), 1);
+    assert!(
+        verifies_with(third, &second)
+            && !verifies_with(SECRET, &second)
+            && !verifies_with(NEW_SECRET, &second)
+    );
+
+    // Bad rotations are refused, and configured subscriptions rotate in the configuration.
+    assert_eq!(rotate(json!({"overlap_secs": 999_999})).await.unwrap().status(), 422);
+    assert_eq!(rotate(json!({"secret": "not-whsec"})).await.unwrap().status(), 422);
+    let missing = app
+        .client
+        .post(format!("{}/api/v1/subscriptions/sub_missing/rotate-secret", app.base_url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    // A generated secret when none is given.
+    let generated: Value = rotate(json!({})).await.unwrap().json().await.unwrap();
+    assert!(generated["secret"].as_str().unwrap().starts_with("whsec_"));
 }

@@ -385,6 +385,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a subscription's secret
+         * @description The new secret signs every delivery from now on and is shown once,
+         *     here. During `overlap_secs` deliveries also carry the old secret's
+         *     signature (Standard Webhooks allows several), so the receiver can
+         *     switch to the new secret whenever it likes within the window.
+         */
+        post: operations["rotateSubscriptionSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deliveries": {
         parameters: {
             query?: never;
@@ -1432,6 +1455,23 @@ export interface components {
             subscription_id?: string;
         };
         /**
+         * SecretRotation
+         * @description A secret rotation.
+         * @example {
+         *       "overlap_secs": 86400
+         *     }
+         */
+        SecretRotation: {
+            /** @description The new secret (`whsec_…`); generated when absent. */
+            secret?: string;
+            /**
+             * Format: uint32
+             * @description How long deliveries keep carrying the old secret's signature too, so
+             *     receivers can switch without losing one: 0 to 604800 s (default 86400).
+             */
+            overlap_secs?: number;
+        };
+        /**
          * StatusBody
          * @description The service's status.
          */
@@ -1489,6 +1529,11 @@ export interface components {
             kinds: string[];
             /** @description The signing secret: only in the answer that created it. */
             secret?: string;
+            /**
+             * Format: date-time
+             * @description While a rotation overlaps: when the previous secret stops signing.
+             */
+            previous_secret_expires_at?: string;
             /** @description `api`, or `config` (read-only here). */
             source: string;
             /**
@@ -3192,6 +3237,105 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["SubscriptionList"];
+                };
+            };
+            /** @description Malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such subscription or delivery. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A configured subscription cannot be deleted here. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid URL, kinds or secret. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store does not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotateSubscriptionSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SecretRotation"];
+            };
+        };
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SubscriptionBody"];
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SubscriptionBody"];
                 };
             };
             /** @description Malformed request. */

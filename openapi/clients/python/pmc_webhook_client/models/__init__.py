@@ -36,6 +36,7 @@ from .recipient_body import RecipientBody
 from .register_message import RegisterMessage
 from .replay_body import ReplayBody
 from .replay_request import ReplayRequest
+from .secret_rotation import SecretRotation
 from .status_body import StatusBody
 from .status_body_actors import StatusBodyActors
 from .status_body_process import StatusBodyProcess
@@ -83,6 +84,7 @@ __all__ = (
     "RegisterMessage",
     "ReplayBody",
     "ReplayRequest",
+    "SecretRotation",
     "StatusBody",
     "StatusBodyActors",
     "StatusBodyProcess",

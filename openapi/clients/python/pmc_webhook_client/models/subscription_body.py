@@ -32,6 +32,8 @@ class SubscriptionBody:
             source (str): `api`, or `config` (read-only here).
             created_at (datetime.datetime): Created.
             secret (str | Unset): The signing secret: only in the answer that created it.
+            previous_secret_expires_at (datetime.datetime | Unset): While a rotation overlaps: when the previous secret
+                stops signing.
      """
 
     id: str
@@ -40,6 +42,7 @@ class SubscriptionBody:
     source: str
     created_at: datetime.datetime
     secret: str | Unset = UNSET
+    previous_secret_expires_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -61,6 +64,10 @@ class SubscriptionBody:
 
         secret = self.secret
 
+        previous_secret_expires_at: str | Unset = UNSET
+        if not isinstance(self.previous_secret_expires_at, Unset):
+            previous_secret_expires_at = self.previous_secret_expires_at.isoformat()
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -73,6 +80,8 @@ class SubscriptionBody:
         })
         if secret is not UNSET:
             field_dict["secret"] = secret
+        if previous_secret_expires_at is not UNSET:
+            field_dict["previous_secret_expires_at"] = previous_secret_expires_at
 
         return field_dict
 
@@ -97,6 +106,16 @@ class SubscriptionBody:
 
         secret = d.pop("secret", UNSET)
 
+        _previous_secret_expires_at = d.pop("previous_secret_expires_at", UNSET)
+        previous_secret_expires_at: datetime.datetime | Unset
+        if isinstance(_previous_secret_expires_at,  Unset):
+            previous_secret_expires_at = UNSET
+        else:
+            previous_secret_expires_at = datetime.datetime.fromisoformat(_previous_secret_expires_at)
+
+
+
+
         subscription_body = cls(
             id=id,
             url=url,
@@ -104,6 +123,7 @@ class SubscriptionBody:
             source=source,
             created_at=created_at,
             secret=secret,
+            previous_secret_expires_at=previous_secret_expires_at,
         )
 
 
