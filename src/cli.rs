@@ -94,4 +94,9 @@ pub struct SimulateArgs {
     /// Status updates per request in `--status-messages` mode.
     #[arg(long, default_value_t = 500)]
     pub status_batch: usize,
+    /// Do not send: write the app-route callbacks of `--count` rounds,
+    /// encrypted and signed now, one `PATH?QUERY<TAB>BODY` per line, for a
+    /// load generator (`bench/load.sh`).
+    #[arg(long, value_name = "FILE")]
+    pub write_requests: Option<std::path::PathBuf>,
 }

@@ -73,6 +73,19 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::Simulate(args) if args.write_requests.is_some() => {
+            let path = args.write_requests.clone().unwrap_or_default();
+            match simulator::request_file::write(&settings, &args, &path) {
+                Ok(count) => {
+                    println!("{count} requests written to {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Simulate(args) => match simulator::run(&settings, &args).await {
             Ok(report) if report.all_acknowledged() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,

@@ -4,6 +4,7 @@
 //! retries) and reports what the service answered and how fast.
 
 pub mod corpus;
+pub mod request_file;
 pub mod status_load;
 
 use std::{
@@ -45,6 +46,9 @@ pub enum SimulateError {
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+    /// The request file could not be written.
+    #[error("writing the request file: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// Counts for one callback type.
