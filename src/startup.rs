@@ -271,6 +271,7 @@ impl ApplicationBuilder {
                 ConfigError::Invalid { key: "security.callback_ips", env: "PMC_CALLBACK_IPS", reason }
             })?),
             max_api_body_bytes: settings.security.max_api_body_bytes,
+            request_timeout: Duration::from_secs(settings.webhook.request_timeout_secs.max(1)),
         });
         let listener =
             tokio::net::TcpListener::bind((settings.webhook.host.as_str(), settings.webhook.port)).await?;
@@ -288,6 +289,7 @@ impl ApplicationBuilder {
             local_addr,
             acceptor,
             https,
+            idle_timeout: Duration::from_secs(settings.webhook.idle_timeout_secs.max(1)),
             endpoint,
             event_log,
             raw_log,
@@ -340,6 +342,7 @@ pub struct Application {
     local_addr: SocketAddr,
     acceptor: BoxAcceptor,
     https: bool,
+    idle_timeout: Duration,
     endpoint: BoxEndpoint<'static>,
     event_log: EventLog,
     raw_log: Option<RawLog>,
@@ -397,6 +400,7 @@ impl Application {
     ) -> Result<(), StartupError> {
         tracing::info!(address = %self.local_addr, scheme = self.scheme(), "Listening.");
         let served = Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
             .await;
         tracing::info!("HTTP server stopped; finishing sends in flight, committing queued callbacks.");

@@ -13,7 +13,8 @@ import os
 from fastapi import FastAPI, Request, Response
 from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidCorpIdException, InvalidSignatureException
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.exceptions import InvalidSignatureException
 
 crypto = WeChatCrypto(os.environ["WECHAT_TOKEN"], os.environ["WECHAT_ENCODING_AES_KEY"], os.environ["WECHAT_CORP_ID"])
 seen: set[str] = set()

@@ -2,7 +2,7 @@
 //! per-address rate limit) on the callback routes, a body-size cap on the
 //! management API. Refusals are JSON, like every other error.
 
-use std::{net::IpAddr, sync::Arc};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -19,12 +19,13 @@ pub struct ClientIp(pub IpAddr);
 pub struct RequestGuards {
     callback: Arc<CallbackGuard>,
     max_api_body_bytes: usize,
+    request_timeout: Duration,
 }
 
 impl RequestGuards {
-    /// Guards over this callback guard and API body cap.
-    pub fn new(callback: Arc<CallbackGuard>, max_api_body_bytes: usize) -> Self {
-        Self { callback, max_api_body_bytes }
+    /// Guards over this callback guard, API body cap and request deadline.
+    pub fn new(callback: Arc<CallbackGuard>, max_api_body_bytes: usize, request_timeout: Duration) -> Self {
+        Self { callback, max_api_body_bytes, request_timeout }
     }
 }
 
@@ -36,6 +37,7 @@ impl<E: Endpoint> Middleware<E> for RequestGuards {
             inner,
             callback: Arc::clone(&self.callback),
             max_api_body_bytes: self.max_api_body_bytes,
+            request_timeout: self.request_timeout,
         }
     }
 }
@@ -45,6 +47,7 @@ pub struct GuardedEndpoint<E> {
     inner: E,
     callback: Arc<CallbackGuard>,
     max_api_body_bytes: usize,
+    request_timeout: Duration,
 }
 
 /// The routes WeCom and other senders call (everything under
@@ -98,7 +101,17 @@ impl<E: Endpoint> Endpoint for GuardedEndpoint<E> {
             let body = request.take_body();
             request.set_body(capped(body, limit));
         }
-        Ok(self.inner.call(request).await?.into_response())
+        // A deadline on the whole request, body upload included. A callback
+        // cut off after its commit is answered 408, WeCom retries, and the
+        // retry is deduplicated: nothing is lost or stored twice.
+        match tokio::time::timeout(self.request_timeout, self.inner.call(request)).await {
+            Ok(answer) => Ok(answer?.into_response()),
+            Err(_) => Ok(refusal(
+                http::StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                &format!("the request took longer than {} s", self.request_timeout.as_secs()),
+            )),
+        }
     }
 }
 

@@ -95,7 +95,11 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
 /// from the binary, no CDN), and Prometheus metrics at `/metrics`.
 pub fn routes(state: Arc<AppState>, version: &str) -> impl Endpoint + use<> {
     let api_tokens = Arc::clone(&state.api_tokens);
-    let guards = guards::RequestGuards::new(Arc::clone(&state.callback_guard), state.max_api_body_bytes);
+    let guards = guards::RequestGuards::new(
+        Arc::clone(&state.callback_guard),
+        state.max_api_body_bytes,
+        state.request_timeout,
+    );
     let service = api_service(Arc::clone(&state), version);
     let spec = service.spec_endpoint();
     let spec_yaml = service.spec_endpoint_yaml();

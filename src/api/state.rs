@@ -65,6 +65,8 @@ pub struct AppState {
     pub callback_guard: Arc<crate::security::CallbackGuard>,
     /// Largest management API request body.
     pub max_api_body_bytes: usize,
+    /// Longest a request may take, body included.
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {

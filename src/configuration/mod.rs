@@ -84,6 +84,11 @@ pub struct WebhookSettings {
     pub max_body_bytes: usize,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Longest a request may take, body upload included: a client trickling
+    /// its body (slowloris) gets 408 and its connection back.
+    pub request_timeout_secs: u64,
+    /// Keep-alive connections with no traffic for this long are closed.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for WebhookSettings {
@@ -94,6 +99,8 @@ impl Default for WebhookSettings {
             port: 8080,
             max_body_bytes: 1024 * 1024,
             shutdown_timeout_secs: 10,
+            request_timeout_secs: 30,
+            idle_timeout_secs: 75,
         }
     }
 }

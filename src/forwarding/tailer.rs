@@ -5,7 +5,7 @@
 //! checkpoint moves in the transaction that inserts the deliveries, so a
 //! crash never loses or doubles one.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use super::{Forwarding, events, store};
 use crate::tracking::entity::{history, interaction, member_event};
@@ -14,58 +14,72 @@ use crate::tracking::entity::{history, interaction, member_event};
 const PAGE: u64 = 500;
 
 impl Forwarding {
-    /// One pass over every source; `true` if any had new rows.
+    /// One pass over every source; `true` if any had new rows. A source no
+    /// subscription wants only moves its cursor (ids read, nothing built),
+    /// so that forwarding costs nothing until someone subscribes; a later
+    /// subscriber gets events from then on (and `replay` for the past).
     pub(super) async fn tail_once(&self) -> Result<bool, sea_orm::DbErr> {
         let db = self.store.connection();
         let subscriptions = store::subscriptions(db).await?;
+        let wanted = |kind: &str| subscriptions.iter().any(|row| row.kinds.split(',').any(|k| k == kind));
         let origin = self.instance.as_str();
         let mut progressed = false;
 
         let name = format!("forward:history:{origin}");
         let after = store::cursor(db, &name).await?;
-        let rows = history::Entity::find()
+        let query = history::Entity::find()
             .filter(history::Column::Origin.eq(origin))
             .filter(history::Column::Id.gt(after))
             .order_by_asc(history::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        if let Some(last) = rows.last().map(|row| row.id) {
-            let outgoing: Vec<_> = rows
+            .limit(PAGE);
+        let (last, outgoing) = if wanted("status") {
+            let rows = query.all(db).await?;
+            let outgoing = rows
                 .iter()
                 .filter(|row| matches!(row.outcome.as_str(), "applied" | "implied"))
                 .map(|row| events::status(row, ""))
                 .collect();
+            (rows.last().map(|row| row.id), outgoing)
+        } else {
+            (last_id(query.select_only().column(history::Column::Id), db).await?, Vec::new())
+        };
+        if let Some(last) = last {
             store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
             progressed = true;
         }
 
         let name = format!("forward:interactions:{origin}");
         let after = store::cursor(db, &name).await?;
-        let rows = interaction::Entity::find()
+        let query = interaction::Entity::find()
             .filter(interaction::Column::Origin.eq(origin))
             .filter(interaction::Column::Id.gt(after))
             .order_by_asc(interaction::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        if let Some(last) = rows.last().map(|row| row.id) {
-            let outgoing: Vec<_> = rows.iter().map(|row| events::interaction(row, "")).collect();
+            .limit(PAGE);
+        let (last, outgoing) = if wanted("interaction") {
+            let rows = query.all(db).await?;
+            (rows.last().map(|row| row.id), rows.iter().map(|row| events::interaction(row, "")).collect())
+        } else {
+            (last_id(query.select_only().column(interaction::Column::Id), db).await?, Vec::new())
+        };
+        if let Some(last) = last {
             store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
             progressed = true;
         }
 
         let name = format!("forward:members:{origin}");
         let after = store::cursor(db, &name).await?;
-        let rows = member_event::Entity::find()
+        let query = member_event::Entity::find()
             .filter(member_event::Column::Origin.eq(origin))
             .filter(member_event::Column::Id.gt(after))
             .order_by_asc(member_event::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        if let Some(last) = rows.last().map(|row| row.id) {
-            let outgoing: Vec<_> = rows.iter().map(|row| events::member(row, "")).collect();
+            .limit(PAGE);
+        let (last, outgoing) = if wanted("member") {
+            let rows = query.all(db).await?;
+            (rows.last().map(|row| row.id), rows.iter().map(|row| events::member(row, "")).collect())
+        } else {
+            (last_id(query.select_only().column(member_event::Column::Id), db).await?, Vec::new())
+        };
+        if let Some(last) = last {
             store::enqueue(db, origin, &outgoing, &subscriptions, Some((&name, last))).await?;
             progressed = true;
         }
@@ -73,6 +87,13 @@ impl Forwarding {
         // Raw callbacks come from this replica's own event log.
         let name = format!("forward:callbacks:{origin}");
         let after = store::cursor(db, &name).await?;
+        if !wanted("callback") {
+            let head = self.event_log.head();
+            if head > after {
+                store::enqueue(db, origin, &[], &subscriptions, Some((&name, head))).await?;
+            }
+            return Ok(progressed);
+        }
         let page = self
             .event_log
             .events_after(after, PAGE)
@@ -162,4 +183,12 @@ impl Forwarding {
         self.wake.notify_one();
         Ok(count)
     }
+}
+
+/// The last id of a page of ids only.
+async fn last_id<E: EntityTrait>(
+    query: Select<E>,
+    db: &DatabaseConnection,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    Ok(query.into_tuple::<i64>().all(db).await?.last().copied())
 }

@@ -17,6 +17,7 @@ mod fake_wecom;
 mod forwarding;
 mod handlers;
 mod helpers;
+mod hostile;
 mod logs;
 mod metrics;
 mod openapi_spec;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (cargo fuzz, libFuzzer) with a corpus seeded from
+# the WeCom vectors. SECONDS_PER_TARGET defaults to 600 (a real run, here);
+# CI runs each for a few seconds as a smoke test.
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET…]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_TARGET=${1:-600}
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(envelope decrypt inner_xml inner_json status_body callback_query)
+command -v cargo-fuzz >/dev/null || cargo install --locked -q cargo-fuzz@0.13.1
+CORPUS=${PMC_FUZZ_CORPUS:-target/fuzz-corpus}
+python3 tests/fuzz/seed_corpus.py "$CORPUS"
+# cargo fuzz needs nightly flags; the stable toolchain accepts them this way.
+export RUSTC_BOOTSTRAP=1
+for target in "${TARGETS[@]}"; do
+  mkdir -p "$CORPUS/$target"
+  cargo fuzz run --fuzz-dir tests/fuzz "$target" "$CORPUS/$target" -- \
+    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 2>&1 |
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+== ERROR|SUMMARY|Done)' |
+    sed "s/^/$target: /"
+done
