@@ -63,7 +63,7 @@ pub struct MemberEventBody {
 
 /// A page of interactions.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct InteractionPage {
     /// Newest first.
     pub interactions: Vec<InteractionBody>,
@@ -73,7 +73,7 @@ pub struct InteractionPage {
 
 /// A page of member events.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct MemberEventPage {
     /// Newest first.
     pub events: Vec<MemberEventBody>,

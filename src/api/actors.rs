@@ -16,7 +16,7 @@ pub struct ActorsApi {
 
 /// The actor tree's counters.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct ActorsBody {
     /// Message actors alive now (bounded by `tracking.max_live_actors`).
     pub live_message_actors: u64,
@@ -56,7 +56,7 @@ pub struct ActorsBody {
 
 /// A webhook source or user handler.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct HandlerBody {
     /// Its name.
     pub name: String,

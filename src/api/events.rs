@@ -52,7 +52,7 @@ pub struct EventSummary {
 
 /// A stored callback with its decrypted payload and metadata.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct EventDetail {
     /// Summary fields.
     #[oai(flatten)]
@@ -77,7 +77,7 @@ pub struct EventDetail {
 
 /// A page of events.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct EventPageBody {
     /// Newest first.
     pub events: Vec<EventSummary>,

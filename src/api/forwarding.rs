@@ -32,7 +32,7 @@ impl ForwardingApi {
 
 /// One delivery.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct DeliveryBody {
     /// Its id (`webhook-id` is `dlv_{id}`).
     pub id: i64,
@@ -76,7 +76,7 @@ fn delivery_body(row: delivery::Model) -> DeliveryBody {
 
 /// A page of deliveries.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct DeliveryPage {
     /// Newest first.
     pub deliveries: Vec<DeliveryBody>,
@@ -101,7 +101,7 @@ pub struct ReplayRequest {
 
 /// What a replay queued.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct ReplayBody {
     /// New deliveries queued.
     pub deliveries: u64,

@@ -13,7 +13,7 @@ pub struct HealthApi {
 
 /// Health of the service.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct HealthBody {
     /// `ok`; `degraded` when callbacks are acknowledged but a backend is
     /// down or behind (still 200: the load balancer should keep sending);

@@ -32,7 +32,7 @@ impl MessageActionsApi {
 
 /// What WeCom answered.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct WeComAnswerBody {
     /// The message.
     pub message_id: String,

@@ -158,7 +158,7 @@ pub struct HistoryEntry {
 
 /// The history answer.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct HistoryBody {
     /// Message id.
     pub message_id: String,
@@ -168,7 +168,7 @@ pub struct HistoryBody {
 
 /// A page of messages.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct MessagePage {
     /// Newest first.
     pub messages: Vec<MessageBody>,

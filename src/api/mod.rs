@@ -16,6 +16,7 @@ mod message_actions;
 mod message_bodies;
 mod messages;
 mod metrics;
+mod response_examples;
 mod sends;
 pub mod state;
 mod status;

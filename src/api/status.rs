@@ -15,7 +15,7 @@ pub struct StatusApi {
 
 /// The service's status.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct StatusBody {
     /// Display name.
     pub service: String,

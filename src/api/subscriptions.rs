@@ -45,7 +45,7 @@ pub struct NewSubscription {
 
 /// A subscription.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct SubscriptionBody {
     /// Its id.
     pub id: String,
@@ -91,7 +91,7 @@ pub struct SecretRotation {
 
 /// Every subscription.
 #[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
+#[oai(skip_serializing_if_is_none, example)]
 pub struct SubscriptionList {
     /// Oldest first.
     pub subscriptions: Vec<SubscriptionBody>,

@@ -595,6 +595,26 @@ export interface components {
         /**
          * ActorsBody
          * @description The actor tree's counters.
+         * @example {
+         *       "live_message_actors": 128,
+         *       "peak_message_actors": 2048,
+         *       "activations": 9120,
+         *       "passivations": 8992,
+         *       "restarts": 0,
+         *       "resyncs": 3,
+         *       "dead_letters": 0,
+         *       "events_applied": 41210,
+         *       "last_applied_id": 41210,
+         *       "checkpoint": 41210,
+         *       "event_log_head": 41212,
+         *       "pending_units": 2,
+         *       "held_for_parking": 0,
+         *       "waiting_for_slot": 0,
+         *       "applied_by_type": {
+         *         "message.text": 20105,
+         *         "status.update": 21105
+         *       }
+         *     }
          */
         ActorsBody: {
             /**
@@ -776,6 +796,24 @@ export interface components {
         /**
          * DeliveryBody
          * @description One delivery.
+         * @example {
+         *       "id": 812,
+         *       "subscription_id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b",
+         *       "event_type": "message.status",
+         *       "state": "delivered",
+         *       "attempts": 1,
+         *       "last_status": 204,
+         *       "created_at": "2026-11-28T09:30:12.300+00:00",
+         *       "delivered_at": "2026-11-28T09:30:12.410+00:00",
+         *       "payload": {
+         *         "type": "message.status",
+         *         "data": {
+         *           "message_id": "order-20261128-0001",
+         *           "recipient": "zhangsan",
+         *           "status": "read"
+         *         }
+         *       }
+         *     }
          */
         DeliveryBody: {
             /**
@@ -822,6 +860,29 @@ export interface components {
         /**
          * DeliveryPage
          * @description A page of deliveries.
+         * @example {
+         *       "deliveries": [
+         *         {
+         *           "id": 812,
+         *           "subscription_id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b",
+         *           "event_type": "message.status",
+         *           "state": "delivered",
+         *           "attempts": 1,
+         *           "last_status": 204,
+         *           "created_at": "2026-11-28T09:30:12.300+00:00",
+         *           "delivered_at": "2026-11-28T09:30:12.410+00:00",
+         *           "payload": {
+         *             "type": "message.status",
+         *             "data": {
+         *               "message_id": "order-20261128-0001",
+         *               "recipient": "zhangsan",
+         *               "status": "read"
+         *             }
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": "811"
+         *     }
          */
         DeliveryPage: {
             /** @description Newest first. */
@@ -851,6 +912,29 @@ export interface components {
         /**
          * EventDetail
          * @description A stored callback with its decrypted payload and metadata.
+         * @example {
+         *       "id": 4711,
+         *       "instance": "7bfff4c16f606db3",
+         *       "received_at": "2026-11-28T09:30:12.180+00:00",
+         *       "channel": "wechat_api",
+         *       "callback_type": "message.text",
+         *       "dedupe_key": "msgid:1234567890123456",
+         *       "user_id": "zhangsan",
+         *       "source_ip": "101.226.90.1",
+         *       "envelope_format": "xml",
+         *       "msg_signature": "477715d11cdb4164915debcba66cb864d751f3e6",
+         *       "timestamp": "1764322212",
+         *       "nonce": "1719203847",
+         *       "ciphertext": "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS",
+         *       "plaintext": "<xml><ToUserName><![CDATA[ww0a1b2c3d4e5f6789]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1764322212</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[收到]]></Content><MsgId>1234567890123456</MsgId><AgentID>1000002</AgentID></xml>",
+         *       "payload": {
+         *         "type": "text",
+         *         "from_user": "zhangsan",
+         *         "content": "收到",
+         *         "msg_id": "1234567890123456",
+         *         "agent_id": 1000002
+         *       }
+         *     }
          */
         EventDetail: {
             /**
@@ -934,6 +1018,21 @@ export interface components {
         /**
          * EventPageBody
          * @description A page of events.
+         * @example {
+         *       "events": [
+         *         {
+         *           "id": 4711,
+         *           "instance": "7bfff4c16f606db3",
+         *           "received_at": "2026-11-28T09:30:12.180+00:00",
+         *           "channel": "wechat_api",
+         *           "callback_type": "event.template_card_event",
+         *           "dedupe_key": "event:zhangsan:1764322212:template_card_event:task-0001",
+         *           "user_id": "zhangsan"
+         *         }
+         *       ],
+         *       "next_cursor": "4711",
+         *       "source": "local"
+         *     }
          */
         EventPageBody: {
             /** @description Newest first. */
@@ -978,6 +1077,21 @@ export interface components {
         /**
          * HandlerBody
          * @description A webhook source or user handler.
+         * @example {
+         *       "name": "wechat_api",
+         *       "kind": "source",
+         *       "listens_to": [
+         *         "app messages",
+         *         "app events",
+         *         "suite notices"
+         *       ],
+         *       "routes": [
+         *         "GET /api/v1/webhooks/wechat/api",
+         *         "POST /api/v1/webhooks/wechat/api"
+         *       ],
+         *       "invocations": 41210,
+         *       "failures": 0
+         *     }
          */
         HandlerBody: {
             /** @description Its name. */
@@ -1004,6 +1118,18 @@ export interface components {
         /**
          * HealthBody
          * @description Health of the service.
+         * @example {
+         *       "status": "ok",
+         *       "event_log_ready": true,
+         *       "event_log_readable": true,
+         *       "backends": [
+         *         {
+         *           "name": "tracking",
+         *           "healthy": true,
+         *           "backlog": 0
+         *         }
+         *       ]
+         *     }
          */
         HealthBody: {
             /** @description `ok`; `degraded` when callbacks are acknowledged but a backend is
@@ -1022,6 +1148,38 @@ export interface components {
         /**
          * HistoryBody
          * @description The history answer.
+         * @example {
+         *       "message_id": "order-20261128-0001",
+         *       "history": [
+         *         {
+         *           "event_id": 4700,
+         *           "recipient": "zhangsan",
+         *           "status": "sent",
+         *           "outcome": "applied",
+         *           "source": "wecom_send",
+         *           "received_at": "2026-11-28T09:30:01+00:00"
+         *         },
+         *         {
+         *           "event_id": 4711,
+         *           "recipient": "zhangsan",
+         *           "status": "delivered",
+         *           "outcome": "implied",
+         *           "from_status": "sent",
+         *           "source": "wecom_card",
+         *           "received_at": "2026-11-28T09:30:12+00:00"
+         *         },
+         *         {
+         *           "event_id": 4711,
+         *           "recipient": "zhangsan",
+         *           "status": "read",
+         *           "outcome": "applied",
+         *           "from_status": "delivered",
+         *           "source": "wecom_card",
+         *           "occurred_at": "2026-11-28T09:30:12+00:00",
+         *           "received_at": "2026-11-28T09:30:12+00:00"
+         *         }
+         *       ]
+         *     }
          */
         HistoryBody: {
             /** @description Message id. */
@@ -1098,6 +1256,26 @@ export interface components {
         /**
          * InteractionPage
          * @description A page of interactions.
+         * @example {
+         *       "interactions": [
+         *         {
+         *           "event_id": 4711,
+         *           "user_id": "zhangsan",
+         *           "kind": "card_click",
+         *           "message_id": "order-20261128-0001",
+         *           "callback_type": "event.template_card_event",
+         *           "channel": "wechat_api",
+         *           "payload": {
+         *             "task_id": "task-0001",
+         *             "event_key": "confirm",
+         *             "card_type": "button_interaction"
+         *           },
+         *           "occurred_at": "2026-11-28T09:30:12+00:00",
+         *           "received_at": "2026-11-28T09:30:12.180+00:00"
+         *         }
+         *       ],
+         *       "next_cursor": "4711"
+         *     }
          */
         InteractionPage: {
             /** @description Newest first. */
@@ -1135,6 +1313,20 @@ export interface components {
         /**
          * MemberEventPage
          * @description A page of member events.
+         * @example {
+         *       "events": [
+         *         {
+         *           "event_id": 4712,
+         *           "user_id": "lisi",
+         *           "kind": "subscribe",
+         *           "payload": {
+         *             "agent_id": 1000002
+         *           },
+         *           "occurred_at": "2026-11-28T09:31:00+00:00",
+         *           "received_at": "2026-11-28T09:31:00.050+00:00"
+         *         }
+         *       ]
+         *     }
          */
         MemberEventPage: {
             /** @description Newest first. */
@@ -1210,6 +1402,42 @@ export interface components {
         /**
          * MessagePage
          * @description A page of messages.
+         * @example {
+         *       "messages": [
+         *         {
+         *           "id": "order-20261128-0001",
+         *           "channel": "wecom_app",
+         *           "status": "read",
+         *           "registered": true,
+         *           "wecom_msgid": "wmF3kqDwAAgWqBNh3Kx2G0XgA",
+         *           "created_at": "2026-11-28T08:00:00+00:00",
+         *           "updated_at": "2026-11-28T08:03:12+00:00",
+         *           "recipients": [
+         *             {
+         *               "recipient": "lisi",
+         *               "status": "sent",
+         *               "reached": [
+         *                 "sent"
+         *               ]
+         *             },
+         *             {
+         *               "recipient": "zhangsan",
+         *               "status": "read",
+         *               "reached": [
+         *                 "sent",
+         *                 "delivered",
+         *                 "read"
+         *               ]
+         *             }
+         *           ],
+         *           "counts": {
+         *             "read": 1,
+         *             "sent": 1
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": "order-20261128-0001"
+         *     }
          */
         MessagePage: {
             /** @description Newest first. */
@@ -1415,6 +1643,9 @@ export interface components {
         /**
          * ReplayBody
          * @description What a replay queued.
+         * @example {
+         *       "deliveries": 42
+         *     }
          */
         ReplayBody: {
             /**
@@ -1474,6 +1705,63 @@ export interface components {
         /**
          * StatusBody
          * @description The service's status.
+         * @example {
+         *       "service": "PMC通知服务",
+         *       "version": "0.1.0",
+         *       "started_at": "2026-11-28T08:00:00+00:00",
+         *       "uptime_seconds": 5412,
+         *       "channels": [
+         *         {
+         *           "name": "wechat_api",
+         *           "state": "ready",
+         *           "detail": "1 credential set"
+         *         },
+         *         {
+         *           "name": "wechat_bot",
+         *           "state": "unconfigured",
+         *           "detail": "set WECHAT_BOT_TOKEN and WECHAT_BOT_ENCODING_AES_KEY"
+         *         }
+         *       ],
+         *       "storage": {
+         *         "mode": "embedded",
+         *         "backends": [
+         *           {
+         *             "name": "event_log",
+         *             "kind": "sqlite",
+         *             "configured": true,
+         *             "in_use": true,
+         *             "healthy": true,
+         *             "detail": "data/events.db"
+         *           }
+         *         ],
+         *         "event_log": {
+         *           "events_total": 41212,
+         *           "quarantined_total": 0,
+         *           "batches": 3120,
+         *           "requests": 41230,
+         *           "largest_batch": 64,
+         *           "last_commit_micros": 1930,
+         *           "failed_batches": 0
+         *         }
+         *       },
+         *       "actors": {
+         *         "running": true,
+         *         "events_applied": 41210,
+         *         "last_applied_id": 41210
+         *       },
+         *       "callbacks": [
+         *         {
+         *           "channel": "wechat_api",
+         *           "callback_type": "message.text",
+         *           "outcome": "stored",
+         *           "count": 20105
+         *         }
+         *       ],
+         *       "process": {
+         *         "rss_bytes": 61865984,
+         *         "peak_rss_bytes": 98304000
+         *       }
+         *     }
          */
         StatusBody: {
             /** @description Display name. */
@@ -1519,6 +1807,17 @@ export interface components {
         /**
          * SubscriptionBody
          * @description A subscription.
+         * @example {
+         *       "id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b",
+         *       "url": "https://erp.example.com/wecom-events",
+         *       "kinds": [
+         *         "interaction",
+         *         "status"
+         *       ],
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+         *       "source": "api",
+         *       "created_at": "2026-11-28T08:00:00+00:00"
+         *     }
          */
         SubscriptionBody: {
             /** @description Its id. */
@@ -1545,6 +1844,20 @@ export interface components {
         /**
          * SubscriptionList
          * @description Every subscription.
+         * @example {
+         *       "subscriptions": [
+         *         {
+         *           "id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b",
+         *           "url": "https://erp.example.com/wecom-events",
+         *           "kinds": [
+         *             "interaction",
+         *             "status"
+         *           ],
+         *           "source": "api",
+         *           "created_at": "2026-11-28T08:00:00+00:00"
+         *         }
+         *       ]
+         *     }
          */
         SubscriptionList: {
             /** @description Oldest first. */
@@ -1553,6 +1866,12 @@ export interface components {
         /**
          * WeComAnswerBody
          * @description What WeCom answered.
+         * @example {
+         *       "message_id": "order-20261128-0001",
+         *       "errcode": 0,
+         *       "errmsg": "ok",
+         *       "invalid_users": []
+         *     }
          */
         WeComAnswerBody: {
             /** @description The message. */

@@ -26,6 +26,12 @@ T = TypeVar("T", bound="ActorsBody")
 class ActorsBody:
     """ The actor tree's counters.
 
+        Example:
+            {'live_message_actors': 128, 'peak_message_actors': 2048, 'activations': 9120, 'passivations': 8992, 'restarts':
+                0, 'resyncs': 3, 'dead_letters': 0, 'events_applied': 41210, 'last_applied_id': 41210, 'checkpoint': 41210,
+                'event_log_head': 41212, 'pending_units': 2, 'held_for_parking': 0, 'waiting_for_slot': 0, 'applied_by_type':
+                {'message.text': 20105, 'status.update': 21105}}
+
         Attributes:
             live_message_actors (int): Message actors alive now (bounded by `tracking.max_live_actors`).
             peak_message_actors (int): The most message actors alive at once (live, parking and stopping).

@@ -25,6 +25,20 @@ T = TypeVar("T", bound="EventDetail")
 class EventDetail:
     """ A stored callback with its decrypted payload and metadata.
 
+        Example:
+            {'id': 4711, 'instance': '7bfff4c16f606db3', 'received_at': '2026-11-28T09:30:12.180+00:00', 'channel':
+                'wechat_api', 'callback_type': 'message.text', 'dedupe_key': 'msgid:1234567890123456', 'user_id': 'zhangsan',
+                'source_ip': '101.226.90.1', 'envelope_format': 'xml', 'msg_signature':
+                '477715d11cdb4164915debcba66cb864d751f3e6', 'timestamp': '1764322212', 'nonce': '1719203847', 'ciphertext': 'Ryp
+                EvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUU
+                kSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijf
+                f0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5w
+                LVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS', 'plaintext': '<xml><ToUserName><![CDATA[ww0a1b2c3d4e5f6789]]></ToUs
+                erName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1764322212</CreateTime><MsgType><![CDATA[tex
+                t]]></MsgType><Content><![CDATA[收到]]></Content><MsgId>1234567890123456</MsgId><AgentID>1000002</AgentID></xml>',
+                'payload': {'type': 'text', 'from_user': 'zhangsan', 'content': '收到', 'msg_id': '1234567890123456', 'agent_id':
+                1000002}}
+
         Attributes:
             id (int): Event id (monotonic in commit order within its instance's event log).
             instance (str): The instance (replica) whose event log stored it.

@@ -24,6 +24,11 @@ T = TypeVar("T", bound="HandlerBody")
 class HandlerBody:
     """ A webhook source or user handler.
 
+        Example:
+            {'name': 'wechat_api', 'kind': 'source', 'listens_to': ['app messages', 'app events', 'suite notices'],
+                'routes': ['GET /api/v1/webhooks/wechat/api', 'POST /api/v1/webhooks/wechat/api'], 'invocations': 41210,
+                'failures': 0}
+
         Attributes:
             name (str): Its name.
             kind (str): `webhook` (a source mounted under /api/v1/webhooks), `status` or `interaction` (user handlers).

@@ -26,6 +26,10 @@ T = TypeVar("T", bound="HealthBody")
 class HealthBody:
     """ Health of the service.
 
+        Example:
+            {'status': 'ok', 'event_log_ready': True, 'event_log_readable': True, 'backends': [{'name': 'tracking',
+                'healthy': True, 'backlog': 0}]}
+
         Attributes:
             status (str): `ok`; `degraded` when callbacks are acknowledged but a backend is
                 down or behind (still 200: the load balancer should keep sending);

@@ -25,6 +25,14 @@ T = TypeVar("T", bound="HistoryBody")
 class HistoryBody:
     """ The history answer.
 
+        Example:
+            {'message_id': 'order-20261128-0001', 'history': [{'event_id': 4700, 'recipient': 'zhangsan', 'status': 'sent',
+                'outcome': 'applied', 'source': 'wecom_send', 'received_at': '2026-11-28T09:30:01+00:00'}, {'event_id': 4711,
+                'recipient': 'zhangsan', 'status': 'delivered', 'outcome': 'implied', 'from_status': 'sent', 'source':
+                'wecom_card', 'received_at': '2026-11-28T09:30:12+00:00'}, {'event_id': 4711, 'recipient': 'zhangsan', 'status':
+                'read', 'outcome': 'applied', 'from_status': 'delivered', 'source': 'wecom_card', 'occurred_at':
+                '2026-11-28T09:30:12+00:00', 'received_at': '2026-11-28T09:30:12+00:00'}]}
+
         Attributes:
             message_id (str): Message id.
             history (list[HistoryEntry]): Every observation in the order applied.

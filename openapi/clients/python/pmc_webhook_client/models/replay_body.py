@@ -22,6 +22,9 @@ T = TypeVar("T", bound="ReplayBody")
 class ReplayBody:
     """ What a replay queued.
 
+        Example:
+            {'deliveries': 42}
+
         Attributes:
             deliveries (int): New deliveries queued.
      """

@@ -31,6 +31,17 @@ T = TypeVar("T", bound="StatusBody")
 class StatusBody:
     """ The service's status.
 
+        Example:
+            {'service': 'PMC通知服务', 'version': '0.1.0', 'started_at': '2026-11-28T08:00:00+00:00', 'uptime_seconds': 5412,
+                'channels': [{'name': 'wechat_api', 'state': 'ready', 'detail': '1 credential set'}, {'name': 'wechat_bot',
+                'state': 'unconfigured', 'detail': 'set WECHAT_BOT_TOKEN and WECHAT_BOT_ENCODING_AES_KEY'}], 'storage': {'mode':
+                'embedded', 'backends': [{'name': 'event_log', 'kind': 'sqlite', 'configured': True, 'in_use': True, 'healthy':
+                True, 'detail': 'data/events.db'}], 'event_log': {'events_total': 41212, 'quarantined_total': 0, 'batches':
+                3120, 'requests': 41230, 'largest_batch': 64, 'last_commit_micros': 1930, 'failed_batches': 0}}, 'actors':
+                {'running': True, 'events_applied': 41210, 'last_applied_id': 41210}, 'callbacks': [{'channel': 'wechat_api',
+                'callback_type': 'message.text', 'outcome': 'stored', 'count': 20105}], 'process': {'rss_bytes': 61865984,
+                'peak_rss_bytes': 98304000}}
+
         Attributes:
             service (str): Display name.
             version (str): Version.

@@ -25,6 +25,11 @@ T = TypeVar("T", bound="SubscriptionBody")
 class SubscriptionBody:
     """ A subscription.
 
+        Example:
+            {'id': 'sub_4f2a9c0e1b7d3a5c6e8f0a1b', 'url': 'https://erp.example.com/wecom-events', 'kinds': ['interaction',
+                'status'], 'secret': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'source': 'api', 'created_at':
+                '2026-11-28T08:00:00+00:00'}
+
         Attributes:
             id (str): Its id.
             url (str): Where events are POSTed.

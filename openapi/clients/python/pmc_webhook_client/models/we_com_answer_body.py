@@ -23,6 +23,9 @@ T = TypeVar("T", bound="WeComAnswerBody")
 class WeComAnswerBody:
     """ What WeCom answered.
 
+        Example:
+            {'message_id': 'order-20261128-0001', 'errcode': 0, 'errmsg': 'ok', 'invalid_users': []}
+
         Attributes:
             message_id (str): The message.
             errcode (int): WeCom's code (0: done).
