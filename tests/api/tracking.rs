@@ -23,7 +23,7 @@ pub async fn post_status(app: &TestApp, webhook_id: &str, body: &Value) -> reqwe
     post_status_signed(app, webhook_id, body, STATUS_SECRET, chrono::Utc::now().timestamp()).await
 }
 
-async fn post_status_signed(
+pub async fn post_status_signed(
     app: &TestApp,
     webhook_id: &str,
     body: &Value,

@@ -34,3 +34,7 @@ echo "== Swagger UI in headless Chromium"
 tests/browser/run.sh
 echo "== deploy kit"
 deploy/validate.sh "$TOOLS_BIN"
+echo "== cargo deny"
+tests/tools/deny.sh
+echo "== fuzz targets, a short run each (tests/fuzz/run.sh 600 for the real thing)"
+PMC_FUZZ_SANITIZER=none tests/fuzz/run.sh "${PMC_FUZZ_SECONDS:-10}"
