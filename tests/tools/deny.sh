@@ -6,7 +6,7 @@
 #   tests/tools/deny.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v cargo-deny >/dev/null || cargo install --locked -q cargo-deny@0.18.9
+command -v cargo-deny >/dev/null || cargo install --locked -q cargo-deny@0.20.2
 cargo deny --log-level error check licenses bans sources
 echo "ok   cargo deny: licenses, bans, sources"
 if timeout 60 cargo deny --log-level error check advisories 2>/tmp/pmc-deny-advisories.log; then
