@@ -37,4 +37,4 @@ deploy/validate.sh "$TOOLS_BIN"
 echo "== cargo deny"
 tests/tools/deny.sh
 echo "== fuzz targets, a short run each (tests/fuzz/run.sh 600 for the real thing)"
-PMC_FUZZ_SANITIZER=none tests/fuzz/run.sh "${PMC_FUZZ_SECONDS:-10}"
+PMC_FUZZ_SANITIZER=none PMC_FUZZ_FLAGS=--dev tests/fuzz/run.sh "${PMC_FUZZ_SECONDS:-10}"

@@ -18,7 +18,8 @@ python3 tests/fuzz/seed_corpus.py "$CORPUS"
 export RUSTC_BOOTSTRAP=1
 for target in "${TARGETS[@]}"; do
   mkdir -p "$CORPUS/$target"
-  cargo fuzz run --fuzz-dir tests/fuzz -s "${PMC_FUZZ_SANITIZER:-address}" "$target" "$CORPUS/$target" -- \
+  # shellcheck disable=SC2086 # PMC_FUZZ_FLAGS holds several flags (CI: --dev, a faster build).
+  cargo fuzz run --fuzz-dir tests/fuzz -s "${PMC_FUZZ_SANITIZER:-address}" ${PMC_FUZZ_FLAGS:-} "$target" "$CORPUS/$target" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 2>&1 |
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+== ERROR|SUMMARY|Done)' |
     sed "s/^/$target: /"
