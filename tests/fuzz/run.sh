@@ -16,11 +16,22 @@ CORPUS=${PMC_FUZZ_CORPUS:-target/fuzz-corpus}
 python3 tests/fuzz/seed_corpus.py "$CORPUS"
 # cargo fuzz needs nightly flags; the stable toolchain accepts them this way.
 export RUSTC_BOOTSTRAP=1
+LOGS=${PMC_FUZZ_LOGS:-target/fuzz-logs}
+mkdir -p "$LOGS"
 for target in "${TARGETS[@]}"; do
   mkdir -p "$CORPUS/$target"
+  log="$LOGS/$target.log"
+  # The whole output goes to the log; the summary lines are printed. A build
+  # error or a crash prints the log's end, so CI shows why it failed.
   # shellcheck disable=SC2086 # PMC_FUZZ_FLAGS holds several flags (CI: --dev, a faster build).
+  status=0
   cargo fuzz run --fuzz-dir tests/fuzz -s "${PMC_FUZZ_SANITIZER:-address}" ${PMC_FUZZ_FLAGS:-} "$target" "$CORPUS/$target" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 2>&1 |
-    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+== ERROR|SUMMARY|Done)' |
-    sed "s/^/$target: /"
+    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || status=$?
+  if [ "$status" != 0 ]; then
+    echo "FAIL fuzz target $target (cargo fuzz exited $status); the end of $log:"
+    tail -n 60 "$log"
+    exit 1
+  fi
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+== ERROR|SUMMARY|Done)' "$log" |
+    sed "s/^/$target: /" || true
 done
