@@ -5,6 +5,7 @@
 //! across restarts) are recognised here, by the single writer, so there is no
 //! race between two deliveries of one callback.
 
+mod checkpoint;
 mod committer;
 pub mod entity;
 mod health;
@@ -287,7 +288,8 @@ impl EventLog {
                     )))
                 })
         };
-        let writer_pool = connect(1, options.clone()).await?;
+        // The committer never checkpoints: `checkpoint.rs` does, off the commit path.
+        let writer_pool = connect(1, options.clone().pragma("wal_autocheckpoint", "0")).await?;
         let reader_pool = connect(4, options.clone()).await?;
         let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
@@ -305,6 +307,7 @@ impl EventLog {
         health.set_head(last_id.unwrap_or(0));
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
+        tokio::spawn(checkpoint::run(reader.clone(), Arc::clone(&health), closing_receiver.clone()));
         let committer = Committer {
             db: writer,
             requests: receiver,

@@ -1,0 +1,91 @@
+//! Checkpoints of the event log's WAL, off the commit path.
+//!
+//! SQLite's default checkpoints the WAL inside the commit that pushes it past
+//! 1000 pages: that commit copies ~4 MB into the database file and fsyncs
+//! it while every callback of its batch waits for its 200. Under load that
+//! happens several times a second, and those stalls were the tail of the
+//! acknowledgement latency. The committer's connection therefore has
+//! automatic checkpoints off (`wal_autocheckpoint=0`), and this task runs
+//! PASSIVE checkpoints through a reader connection instead: they never block
+//! the writer, and the writer still restarts the WAL from its beginning once
+//! a checkpoint has caught up, so the file does not grow without bound.
+
+use std::{sync::Arc, time::Duration};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use tokio::sync::watch;
+
+use super::EventLogHealth;
+
+/// How often the WAL is checkpointed when something was committed since.
+pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Checkpoints while the event log is open; one last time when it closes.
+pub(super) async fn run(
+    db: DatabaseConnection,
+    health: Arc<EventLogHealth>,
+    mut closing: watch::Receiver<bool>,
+) {
+    let mut checkpointed = health.head();
+    loop {
+        let closed = tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_INTERVAL) => false,
+            _ = closing.wait_for(|closed| *closed) => true,
+        };
+        if closed {
+            checkpoint(&db).await;
+            return;
+        }
+        let current = health.head();
+        if current != checkpointed {
+            checkpoint(&db).await;
+            checkpointed = current;
+        }
+    }
+}
+
+async fn checkpoint(db: &DatabaseConnection) {
+    let statement = Statement::from_string(db.get_database_backend(), "PRAGMA wal_checkpoint(PASSIVE)");
+    if let Err(error) = db.execute_raw(statement).await {
+        // The next round tries again; a WAL that grows meanwhile only costs disk.
+        tracing::warn!(error = %error, "WAL checkpoint of the event log failed.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::CHECKPOINT_INTERVAL;
+    use crate::{
+        configuration::StorageSettings,
+        event_log::{EventLog, NewEvent, StoredEvent},
+    };
+
+    fn main_file_len(dir: &std::path::Path) -> u64 {
+        std::fs::metadata(dir.join("events.db")).unwrap().len()
+    }
+
+    /// 300 events of 1 KB stay far below SQLite's own 1000-page threshold,
+    /// so only this task can have moved them into the database file.
+    #[tokio::test]
+    async fn committed_events_reach_the_database_file_without_a_commit_checkpointing() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = StorageSettings { data_dir: dir.path().to_owned(), ..StorageSettings::default() };
+        let log = EventLog::open(&settings, Arc::new(|_: &[StoredEvent]| {})).await.unwrap();
+        // Let the checkpointer copy the schema first, then measure.
+        tokio::time::sleep(CHECKPOINT_INTERVAL * 3).await;
+        let before = main_file_len(dir.path());
+        for n in 0..300 {
+            let event =
+                NewEvent::internal("status", "status.sent", format!("key-{n}"), None, "x".repeat(1024));
+            log.append(event).await.unwrap();
+        }
+        let deadline = tokio::time::Instant::now() + CHECKPOINT_INTERVAL * 20;
+        while main_file_len(dir.path()) < before + 300 * 1024 {
+            assert!(tokio::time::Instant::now() < deadline, "the WAL was not checkpointed");
+            tokio::time::sleep(CHECKPOINT_INTERVAL / 2).await;
+        }
+        log.close().await;
+    }
+}
