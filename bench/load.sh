@@ -6,24 +6,32 @@
 #             in-memory dedupe (bench/peer/), installed here into a venv
 #   embedded  pmc-webhook, nothing external: SQLite event log, durable ack
 #   external  pmc-webhook with MySQL + Redis + MongoDB (with --external)
+#   baseline  another build of pmc-webhook, embedded (with --baseline BINARY):
+#             a change's effect, measured in the same run as the change
 # Each target gets a fresh data directory and distinct encrypted callbacks
 # (no request repeats within a run), first at full speed, then paced at half
-# its own maximum for latency. Prints a table of ratios (BENCHMARKS.md).
+# its own maximum for latency. For pmc-webhook it also measures how long
+# tracking takes to catch up after the full-speed run (acknowledging comes
+# first; tracking follows from the durable log), and so the rate at which
+# callbacks are tracked end to end. Prints a table of ratios (BENCHMARKS.md).
 #
 #   bench/load.sh [--duration SECS] [--connections N] [--external] [--only a,b]
+#                 [--baseline BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10
 CONNECTIONS=64
 EXTERNAL=false
 ONLY=ceiling,peer,embedded,external
+BASELINE=
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --external) EXTERNAL=true; shift ;;
     --only) ONLY=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --baseline) BASELINE=$(realpath "$2"); ONLY=$ONLY,baseline; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -76,10 +84,12 @@ start() { # NAME PORT → starts the target in the background, sets SERVER
     ceiling) "$CEILING" "127.0.0.1:$port" >"$data/log" 2>&1 & ;;
     peer) (cd bench/peer && exec "$PEER_VENV/bin/uvicorn" app:app --workers 2 --host 127.0.0.1 \
              --port "$port" --log-level warning --no-access-log) >"$data/log" 2>&1 & ;;
-    embedded|external)
+    embedded|external|baseline)
+      local binary=$BIN mode=$name
+      [ "$name" = baseline ] && binary=$BASELINE mode=embedded
       # WeCom's addresses are allowlisted in production: loopback stands in for them here.
-      env PMC_CALLBACK_IPS=127.0.0.1 LOG_LEVEL=warn "PMC_STORAGE=$name" \
-        "$BIN" --env-file "${ENV_FILE:-config/demo.env}" --host 127.0.0.1 --port "$port" \
+      env PMC_CALLBACK_IPS=127.0.0.1 LOG_LEVEL=warn "PMC_STORAGE=$mode" \
+        "$binary" --env-file "${ENV_FILE:-config/demo.env}" --host 127.0.0.1 --port "$port" \
         --data-dir "$data" >"$data/log" 2>&1 & ;;
   esac
   SERVER=$!
@@ -98,6 +108,21 @@ run_wrk() { # PORT DELAY_MS REQUESTS → prints the RESULT json
     "http://127.0.0.1:$1" | sed -n 's/^RESULT //p'
 }
 
+# Seconds until tracking has stored everything committed (pmc_tracking_lag_events = 0).
+catch_up() { # PORT
+  local start lag
+  start=$(date +%s.%N)
+  for _ in $(seq 1 1200); do
+    lag=$(curl -sf "http://127.0.0.1:$1/metrics" | sed -n 's/^pmc_tracking_lag_events //p')
+    if [ "${lag:-x}" = 0 ]; then
+      python3 -c 'import sys,time; print(f"{time.time()-float(sys.argv[1]):.1f}")' "$start"
+      return
+    fi
+    sleep 0.25
+  done
+  echo "300+"
+}
+
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 rate_of() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(round(r["requests"]/(r["duration_us"]/1e6)))' "$1"; }
 
@@ -109,17 +134,19 @@ if $EXTERNAL && [[ $ONLY == *external* ]]; then
   { cat config/demo.env; sed 's/^export //; s/ /\n/g' "$WORK/backends/env"; echo PMC_STORAGE=external; } >"$ENV_FILE"
 fi
 
-declare -A FULL PACED
+declare -A FULL PACED CATCHUP
 TARGETS=()
-for target in ceiling peer embedded external; do
+for target in ceiling peer embedded external baseline; do
   [[ ,$ONLY, == *,$target,* ]] || continue
   [ "$target" = external ] && ! $EXTERNAL && continue
+  [ "$target" = baseline ] && [ -z "$BASELINE" ] && continue
   TARGETS+=("$target")
   port=$(free_port)
   requests "$WORK/requests.txt"
   start "$target" "$port"
   sleep 1
   FULL[$target]=$(run_wrk "$port" 0 "$WORK/requests.txt")
+  case $target in embedded|external|baseline) CATCHUP[$target]=$(catch_up "$port") ;; esac
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
   max=$(rate_of "${FULL[$target]}")
   # Half the maximum: each connection waits so that all together send max/2 per second.
@@ -130,19 +157,26 @@ for target in ceiling peer embedded external; do
   sleep 1
   PACED[$target]=$(run_wrk "$port" "$delay" "$WORK/requests.txt")
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
-  echo "$target: full ${FULL[$target]}"
+  echo "$target: full ${FULL[$target]}${CATCHUP[$target]:+, tracking caught up ${CATCHUP[$target]} s after the load}"
   echo "$target: paced ${PACED[$target]}"
 done
 
+# Acknowledged callbacks over the time until all of them were tracked.
+tracked_rate() { # TARGET
+  local c=${CATCHUP[$1]:-}
+  if [ -z "$c" ]; then echo "–"; elif [ "$c" = 300+ ]; then echo "< $(( $(field "${FULL[$1]}" requests) / 300 ))"; else
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(round(r["requests"]/(r["duration_us"]/1e6+float(sys.argv[2]))))' "${FULL[$1]}" "$c"
+  fi
+}
 ms() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1000:.2f}")' "$1"; }
 echo
 echo "## $(date -u +%FT%TZ) — $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, same machine"
 echo
-echo "| target | max callbacks/s | non-2xx | p50 ms | p99 ms | p99.9 ms | paced at | paced p50 ms | paced p99 ms | paced p99.9 ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| target | max callbacks/s | tracked/s | non-2xx | p50 ms | p99 ms | p99.9 ms | paced at | paced p50 ms | paced p99 ms | paced p99.9 ms |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for target in "${TARGETS[@]}"; do
   f=${FULL[$target]} p=${PACED[$target]}
-  echo "| $target | $(rate_of "$f") | $(field "$f" non_2xx) | $(ms "$(field "$f" p50_us)") | $(ms "$(field "$f" p99_us)") | $(ms "$(field "$f" p999_us)") | $(rate_of "$p")/s | $(ms "$(field "$p" p50_us)") | $(ms "$(field "$p" p99_us)") | $(ms "$(field "$p" p999_us)") |"
+  echo "| $target | $(rate_of "$f") | $(tracked_rate "$target") | $(field "$f" non_2xx) | $(ms "$(field "$f" p50_us)") | $(ms "$(field "$f" p99_us)") | $(ms "$(field "$f" p999_us)") | $(rate_of "$p")/s | $(ms "$(field "$p" p50_us)") | $(ms "$(field "$p" p99_us)") | $(ms "$(field "$p" p999_us)") |"
 done
 echo
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}")' "$1" "$2"; }
@@ -152,6 +186,7 @@ if [ -n "${FULL[embedded]:-}" ]; then
   [ -n "${FULL[ceiling]:-}" ] && echo "- embedded / ceiling: $(ratio "$embedded" "$(rate_of "${FULL[ceiling]}")") (target ≥ 0.60)"
   echo "- embedded p99 at half its maximum: $(ms "$(field "${PACED[embedded]}" p99_us)") ms (target ≤ 10 ms)"
   [ -n "${FULL[external]:-}" ] && echo "- external / embedded: $(ratio "$(rate_of "${FULL[external]}")" "$embedded") (target ≥ 0.70)"
+  [ -n "${FULL[baseline]:-}" ] && echo "- embedded / baseline: $(ratio "$embedded" "$(rate_of "${FULL[baseline]}")")× (p99 at half load: $(ms "$(field "${PACED[embedded]}" p99_us)") vs $(ms "$(field "${PACED[baseline]}" p99_us)") ms)"
 fi
 for target in "${TARGETS[@]}"; do
   for result in "${FULL[$target]}" "${PACED[$target]}"; do

@@ -8,6 +8,7 @@
 //! loads the settings; [`simulator`] plays WeCom for demos and load.
 
 pub mod api;
+pub mod background;
 pub mod cache;
 pub mod cli;
 pub mod configuration;

@@ -22,6 +22,7 @@ use crate::{
         self,
         state::{AppState, ExternalBackends},
     },
+    background::Background,
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
@@ -41,6 +42,9 @@ use crate::{
 const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for sends already talking to WeCom.
 const SENDS_IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the background threads may take to stop once everything on
+/// them was closed.
+const BACKGROUND_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,9 @@ pub enum StartupError {
     /// The listener could not be bound or the server failed.
     #[error("HTTP server: {0}")]
     Http(#[from] std::io::Error),
+    /// The background runtime's threads could not be started.
+    #[error("cannot start the background threads: {0}")]
+    Background(std::io::Error),
 }
 
 /// Collects user handlers, then builds the [`Application`].
@@ -146,6 +153,11 @@ impl ApplicationBuilder {
                  printed once on standard error and kept in this file."
             );
         }
+        // Tracking, forwarding, sending and the raw log run there; the
+        // event log's committer and the HTTP front end stay here, ahead of them.
+        let background =
+            Background::start(settings.tracking.background_threads, settings.tracking.background_nice)
+                .map_err(StartupError::Background)?;
         let cache = match settings.storage.mode {
             StorageMode::External => StatusCache::connect(&settings.redis).map_err(|error| {
                 ConfigError::Invalid { key: "redis.url", env: "REDIS_URL", reason: error.to_string() }
@@ -154,11 +166,23 @@ impl ApplicationBuilder {
         };
         // External: connections are made on first use, so an unreachable
         // MySQL delays tracking, never the start (see tracking::pipeline).
-        let store = match settings.storage.mode {
-            StorageMode::Embedded => {
-                SqlTrackingStore::open_sqlite(&settings.storage.data_dir, &instance).await?
-            }
-            StorageMode::External => SqlTrackingStore::mysql(&mysql_url(&settings)?, &instance).await?,
+        // Opened from a background thread, so that SQLite's connection
+        // workers inherit its lower priority.
+        let store = {
+            let (mode, data_dir, instance) =
+                (settings.storage.mode, settings.storage.data_dir.clone(), instance.clone());
+            let url = match mode {
+                StorageMode::External => Some(mysql_url(&settings)?),
+                StorageMode::Embedded => None,
+            };
+            background
+                .run(async move {
+                    match url {
+                        None => SqlTrackingStore::open_sqlite(&data_dir, &instance).await,
+                        Some(url) => SqlTrackingStore::mysql(&url, &instance).await,
+                    }
+                })
+                .await?
         };
         let store = if cache.enabled() {
             let invalidating = cache.clone();
@@ -175,17 +199,21 @@ impl ApplicationBuilder {
             cache: cache.clone(),
             window: Duration::from_secs(settings.storage.dedupe_window_secs),
         });
-        let outbound = Outbound::start(
-            &settings,
-            event_log.clone(),
-            head_notifications.clone(),
-            cache.clone(),
-            store.scope(),
-            claims,
-        )
-        .await?;
-        let forwarding =
-            Forwarding::start(&settings.forwarding, store.clone(), event_log.clone(), instance.clone());
+        let outbound = {
+            let (settings, event_log, commits, cache, scope) = (
+                settings.clone(),
+                event_log.clone(),
+                head_notifications.clone(),
+                cache.clone(),
+                store.scope().to_owned(),
+            );
+            background
+                .run(async move { Outbound::start(&settings, event_log, commits, cache, &scope, claims).await })
+                .await?
+        };
+        let forwarding = background.enter(|| {
+            Forwarding::start(&settings.forwarding, store.clone(), event_log.clone(), instance.clone())
+        });
         let parts = PipelineParts {
             store: store.clone(),
             event_log: event_log.clone(),
@@ -205,8 +233,8 @@ impl ApplicationBuilder {
             dedupe_window: Duration::from_secs(settings.storage.dedupe_window_secs),
         };
         let pipeline = match settings.storage.mode {
-            StorageMode::Embedded => TrackingPipeline::start(parts).await?,
-            StorageMode::External => TrackingPipeline::start_in_background(parts),
+            StorageMode::Embedded => background.run(TrackingPipeline::start(parts)).await?,
+            StorageMode::External => background.enter(|| TrackingPipeline::start_in_background(parts)),
         };
         tracing::info!(
             mode = settings.storage.mode.as_str(),
@@ -216,7 +244,9 @@ impl ApplicationBuilder {
             store.backend_name()
         );
         let raw_log = match settings.storage.mode {
-            StorageMode::External => RawLog::start(&settings.mongodb, event_log.clone(), instance.clone()),
+            StorageMode::External => {
+                background.enter(|| RawLog::start(&settings.mongodb, event_log.clone(), instance.clone()))
+            }
             StorageMode::Embedded => None,
         };
         let raw_log_reader = match (&raw_log, settings.mongodb.url()) {
@@ -296,6 +326,7 @@ impl ApplicationBuilder {
             outbound,
             forwarding,
             pipeline,
+            background,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
         })
@@ -349,6 +380,7 @@ pub struct Application {
     outbound: OutboundHandle,
     forwarding: ForwardingHandle,
     pipeline: TrackingPipeline,
+    background: Background,
     drain_timeout: Duration,
     shutdown_timeout: Duration,
 }
@@ -412,6 +444,7 @@ impl Application {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
         }
         self.pipeline.shutdown(self.drain_timeout).await;
+        self.background.shutdown(BACKGROUND_STOP_TIMEOUT).await;
         tracing::info!("Shutdown complete.");
         Ok(served?)
     }

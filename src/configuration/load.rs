@@ -229,6 +229,15 @@ impl Settings {
                 reason: "max_live_actors and writer_max_rows must be at least 1".to_owned(),
             });
         }
+        if !(1..=64).contains(&self.tracking.background_threads)
+            || !(0..=19).contains(&self.tracking.background_nice)
+        {
+            return Err(ConfigError::Invalid {
+                key: "tracking.background_threads",
+                env: "PMC__TRACKING__BACKGROUND_THREADS",
+                reason: "background_threads must be 1-64 and background_nice 0-19".to_owned(),
+            });
+        }
         if self.webhook.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 key: "webhook.max_body_bytes",

@@ -166,6 +166,13 @@ pub struct TrackingSettings {
     /// At shutdown, how long feeding and draining the actors may take each
     /// (s); what is left is replayed at the next start.
     pub shutdown_drain_secs: u64,
+    /// Worker threads of the background runtime (tracking, forwarding,
+    /// sending, raw log), apart from the threads that acknowledge.
+    pub background_threads: usize,
+    /// How much lower the background threads' scheduling priority is
+    /// (`nice` steps, 0–19; 0 keeps them equal), so that acknowledging gets
+    /// the cores first under load.
+    pub background_nice: i32,
 }
 
 impl Default for TrackingSettings {
@@ -177,6 +184,8 @@ impl Default for TrackingSettings {
             writer_max_rows: 1000,
             writer_max_delay_ms: 20,
             shutdown_drain_secs: 60,
+            background_threads: 2,
+            background_nice: 10,
         }
     }
 }

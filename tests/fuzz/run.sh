@@ -23,8 +23,8 @@ for target in "${TARGETS[@]}"; do
   log="$LOGS/$target.log"
   # The whole output goes to the log; the summary lines are printed. A build
   # error or a crash prints the log's end, so CI shows why it failed.
-  # shellcheck disable=SC2086 # PMC_FUZZ_FLAGS holds several flags (CI: --dev, a faster build).
   status=0
+  # shellcheck disable=SC2086 # PMC_FUZZ_FLAGS holds several flags (CI: --dev, a faster build).
   cargo fuzz run --fuzz-dir tests/fuzz -s "${PMC_FUZZ_SANITIZER:-address}" ${PMC_FUZZ_FLAGS:-} "$target" "$CORPUS/$target" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || status=$?
   if [ "$status" != 0 ]; then
