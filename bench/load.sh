@@ -53,7 +53,8 @@ if ! command -v wrk >/dev/null; then
 fi
 echo "building the release binary and the ceiling server …"
 cargo build --release -q --bin pmc-webhook --example http_ceiling
-BIN=${CARGO_TARGET_DIR:-target}/release/pmc-webhook
+# PMC_BENCH_BINARY: measure another build of ours (e.g. an older commit's).
+BIN=${PMC_BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/release/pmc-webhook}
 CEILING=${CARGO_TARGET_DIR:-target}/release/examples/http_ceiling
 PEER_VENV=${PMC_PEER_VENV:-$HOME/.cache/pmc-bench-peer-venv}
 if [[ $ONLY == *peer* ]] && [ ! -x "$PEER_VENV/bin/uvicorn" ]; then

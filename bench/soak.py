@@ -306,6 +306,10 @@ def main():
         failures.append(f"{len(wrong)} recipients not read, e.g. {wrong[:3]}")
     if int(tracked) != len(messages):
         failures.append(f"{tracked} of {len(messages)} messages tracked")
+    # Every sample, for a closer look at the trend than one slope gives.
+    (work / "samples.csv").write_text(
+        "seconds,rss_mb,fds\n" + "".join(f"{t:.0f},{rss:.1f},{fds}\n" for t, rss, fds in samples))
+    rss_every_10_min = [round(rss) for t, rss, _ in samples if int(t) % 600 < 10]
     rss_slope = slope_per_10_min([(t, rss) for t, rss, _ in samples])
     fd_slope = slope_per_10_min([(t, fds) for t, _, fds in samples])
     for replica in replicas:
@@ -317,7 +321,9 @@ def main():
         "wecom_callbacks_stored": callbacks_stored, "wecom_callbacks_acknowledged": callbacks_acknowledged,
         "claims": len(claimed), "interactions": sum(seen.values()), "messages_read": len(messages) - len(wrong),
         "rss_mb_first_last": [round(samples[0][1]), round(samples[-1][1])] if samples else None,
+        "rss_mb_every_10_min": rss_every_10_min,
         "rss_slope_mb_per_10min_second_half": round(rss_slope, 2),
+        "samples": str(work / "samples.csv"),
         "fds_first_last": [samples[0][2], samples[-1][2]] if samples else None,
         "fd_slope_per_10min_second_half": round(fd_slope, 2),
         "failures": failures,
