@@ -47,14 +47,21 @@ try {
       await block.locator('.opblock-summary').first().click();
       await block.locator('button.try-out__btn').click();
     }
+    // Wait for this request's answer, then for this block's cell to show it:
+    // right after Execute the cell may still hold the previous answer (and
+    // another block may already show the expected code).
+    const answered = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === path && response.request().method() === 'GET',
+      { timeout: 15000 },
+    );
     await block.locator('button.execute').click();
+    await answered;
     const status = block.locator('.live-responses-table tbody .response-col_status').first();
     await status.waitFor({ timeout: 15000 });
-    await page.waitForFunction(
-      ([selector, code]) => [...document.querySelectorAll(selector)].some((cell) => cell.textContent.trim() === code),
-      [`.opblock-get .live-responses-table tbody .response-col_status`, expected],
-      { timeout: 15000 },
-    ).catch(() => {});
+    for (const deadline = Date.now() + 15000; Date.now() < deadline;) {
+      if ((await status.textContent()).trim() === expected) break;
+      await page.waitForTimeout(100);
+    }
     const code = (await status.textContent()).trim();
     if (code !== expected) fail(`Try it out on GET ${path} answered ${code}, expected ${expected}`);
     console.log(`ok   Try it out: GET ${path} → ${code}`);
