@@ -6,6 +6,7 @@
 
 mod api_surface;
 mod backends;
+mod background;
 mod callbacks;
 mod configuration;
 mod dedupe;
