@@ -2,8 +2,6 @@
 //! binds the listener, so tests can start it on port 0 and ask its port.
 
 use std::{
-    future::Future,
-    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -12,8 +10,7 @@ use pmc_actors::{
     HandlerRegistry, InteractionHandler, Status, StatusHandler, SupervisorSettings, WriterSettings,
 };
 use poem::{
-    EndpointExt, Server,
-    endpoint::BoxEndpoint,
+    EndpointExt,
     listener::{AcceptorExt, BoxAcceptor, TcpAcceptor},
 };
 
@@ -26,10 +23,10 @@ use crate::{
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
-    forwarding::{Forwarding, ForwardingHandle},
-    outbound::{Outbound, OutboundHandle},
+    forwarding::Forwarding,
+    outbound::Outbound,
     raw_log::{RawLog, RawLogReader},
-    security::{ApiTokens, CallbackGuard, GeneratedToken, TlsError, TlsFiles},
+    security::{ApiTokens, CallbackGuard, TlsError, TlsFiles},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
     webhooks::{
         self, CallbackCounters, WebhookHandler,
@@ -38,13 +35,9 @@ use crate::{
     },
 };
 
-/// How long shutdown waits for the raw log to reach MongoDB.
-const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long shutdown waits for sends already talking to WeCom.
-const SENDS_IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long the background threads may take to stop once everything on
-/// them was closed.
-const BACKGROUND_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+mod application;
+
+pub use self::application::{Application, shutdown_signal};
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -366,90 +359,6 @@ fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> 
     })
 }
 
-/// A built, bound, not yet serving application.
-pub struct Application {
-    data_dir: std::path::PathBuf,
-    generated_api_token: Option<GeneratedToken>,
-    local_addr: SocketAddr,
-    acceptor: BoxAcceptor,
-    https: bool,
-    idle_timeout: Duration,
-    endpoint: BoxEndpoint<'static>,
-    event_log: EventLog,
-    raw_log: Option<RawLog>,
-    outbound: OutboundHandle,
-    forwarding: ForwardingHandle,
-    pipeline: TrackingPipeline,
-    background: Background,
-    drain_timeout: Duration,
-    shutdown_timeout: Duration,
-}
-
-impl Application {
-    /// A builder, to register handlers before building.
-    pub fn builder(settings: Settings) -> ApplicationBuilder {
-        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new() }
-    }
-
-    /// Builds with no custom handlers.
-    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        Self::builder(settings).build().await
-    }
-
-    /// The bound port (useful with port 0).
-    pub fn port(&self) -> u16 {
-        self.local_addr.port()
-    }
-
-    /// Where its data lives.
-    pub fn data_dir(&self) -> &std::path::Path {
-        &self.data_dir
-    }
-
-    /// The management API token generated at this start, if none was
-    /// configured and none existed yet: to be shown once.
-    pub fn generated_api_token(&self) -> Option<&GeneratedToken> {
-        self.generated_api_token.as_ref()
-    }
-
-    /// `https` when serving TLS, else `http`.
-    pub fn scheme(&self) -> &'static str {
-        if self.https { "https" } else { "http" }
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// Serves until `shutdown` completes, then shuts down in order: stop
-    /// accepting and finish in-flight requests → commit everything queued in
-    /// the event log → feed it to the actors → drain the actors and write
-    /// their last batch.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> Result<(), StartupError> {
-        tracing::info!(address = %self.local_addr, scheme = self.scheme(), "Listening.");
-        let served = Server::new_with_acceptor(self.acceptor)
-            .idle_timeout(self.idle_timeout)
-            .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))
-            .await;
-        tracing::info!("HTTP server stopped; finishing sends in flight, committing queued callbacks.");
-        // Sends in flight store their results in the event log: before it closes.
-        self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
-        self.forwarding.close(SENDS_IN_FLIGHT_TIMEOUT).await;
-        self.event_log.close().await;
-        if let Some(raw_log) = self.raw_log {
-            raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
-        }
-        self.pipeline.shutdown(self.drain_timeout).await;
-        self.background.shutdown(BACKGROUND_STOP_TIMEOUT).await;
-        tracing::info!("Shutdown complete.");
-        Ok(served?)
-    }
-}
-
 fn report_channel(name: &str, credentials: &ChannelCredentials) {
     match credentials {
         ChannelCredentials::Ready(candidates) => {
@@ -461,27 +370,5 @@ fn report_channel(name: &str, credentials: &ChannelCredentials) {
             reason = %reason,
             "Channel has no credentials: its routes answer 503 until they are configured."
         ),
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("Ctrl-C received; shutting down."),
-        _ = terminate => tracing::info!("SIGTERM received; shutting down."),
     }
 }
