@@ -229,13 +229,21 @@ impl Settings {
                 reason: "max_live_actors and writer_max_rows must be at least 1".to_owned(),
             });
         }
-        if !(1..=64).contains(&self.tracking.background_threads)
-            || !(0..=19).contains(&self.tracking.background_nice)
-        {
+        if !(1..=64).contains(&self.tracking.background_threads) {
             return Err(ConfigError::Invalid {
                 key: "tracking.background_threads",
                 env: "PMC__TRACKING__BACKGROUND_THREADS",
-                reason: "background_threads must be 1-64 and background_nice 0-19".to_owned(),
+                reason: format!("must be 1-64, not {}", self.tracking.background_threads),
+            });
+        }
+        if !(0..=19).contains(&self.tracking.background_nice) {
+            return Err(ConfigError::Invalid {
+                key: "tracking.background_nice",
+                env: "PMC__TRACKING__BACKGROUND_NICE",
+                reason: format!(
+                    "must be 0-19 (nice steps below the process), not {}",
+                    self.tracking.background_nice
+                ),
             });
         }
         if self.webhook.max_body_bytes < 1024 {

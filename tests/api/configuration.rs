@@ -152,3 +152,21 @@ fn external_storage_needs_mysql_and_builds_its_url_from_the_seed_names() {
     let default = load_from(&env(&[]), &CliOverrides::default()).unwrap();
     assert_eq!(default.storage.mode, pmc_webhook::configuration::StorageMode::Embedded);
 }
+
+#[test]
+fn background_thread_settings_out_of_range_fail_at_start_naming_the_setting() {
+    for (name, value, key) in [
+        ("PMC__TRACKING__BACKGROUND_THREADS", "0", "tracking.background_threads"),
+        ("PMC__TRACKING__BACKGROUND_NICE", "-5", "tracking.background_nice"),
+        ("PMC__TRACKING__BACKGROUND_NICE", "20", "tracking.background_nice"),
+    ] {
+        let error = load_from(&env(&[(name, value)]), &CliOverrides::default()).unwrap_err();
+        assert!(
+            error.to_string().contains(key) && error.to_string().contains(value),
+            "{name}={value}: {error}"
+        );
+    }
+    let settings =
+        load_from(&env(&[("PMC__TRACKING__BACKGROUND_NICE", "0")]), &CliOverrides::default()).unwrap();
+    assert_eq!((settings.tracking.background_threads, settings.tracking.background_nice), (2, 0));
+}
