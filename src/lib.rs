@@ -19,6 +19,7 @@ pub mod raw_log;
 pub mod security;
 pub mod simulator;
 pub mod sql_chunks;
+pub mod sqlite_pool;
 pub mod startup;
 pub mod telemetry;
 pub mod tracking;

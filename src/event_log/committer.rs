@@ -49,6 +49,9 @@ pub(super) struct Committer {
     pub health: Arc<EventLogHealth>,
     /// Flips to `true` when the log is closed: stop accepting, drain, stop.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Set by a failed batch: what is on disk must be read back before the
+    /// next batch may be acknowledged (see [`Committer::resync`]).
+    pub resync_needed: bool,
 }
 
 impl Committer {
@@ -110,7 +113,10 @@ impl Committer {
             }
         }
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let result = self.write(&events, &quarantined, now_ms).await;
+        let result = match self.resync().await {
+            Ok(()) => self.write(&events, &quarantined, now_ms).await,
+            Err(error) => Err(error),
+        };
         match result {
             Ok((outcomes, stored)) => {
                 self.health.record_commit(events.len() + quarantined.len(), stored.len(), started.elapsed());
@@ -128,6 +134,7 @@ impl Committer {
             Err(error) => {
                 tracing::error!(error = %error, batch = events.len() + quarantined.len(), "Event log commit failed; callbacks are refused so WeCom retries.");
                 self.health.record_failure(&error);
+                self.resync_needed = true;
                 for (_, reply) in events {
                     let _ = reply.send(Err(EventLogError::Commit));
                 }
@@ -136,6 +143,44 @@ impl Committer {
                 }
             }
         }
+    }
+
+    /// After a failed batch, proves the log's state before writing again.
+    ///
+    /// A failed `COMMIT` may still have reached the disk (an fsync error
+    /// after the frames were written), so the next ids are taken past the
+    /// highest one actually stored, never reused; and the connection that
+    /// failed was discarded by `sqlite_pool::guarded`, so this read runs on a
+    /// fresh one. Until it succeeds every batch is refused (503), never
+    /// acknowledged on a connection whose transaction state is unknown.
+    async fn resync(&mut self) -> Result<(), sea_orm::DbErr> {
+        if !self.resync_needed {
+            return Ok(());
+        }
+        use sea_orm::{QueryOrder, QuerySelect};
+        let last_id: Option<i64> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .order_by_desc(event::Column::Id)
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let last_id = last_id.unwrap_or(0);
+        if last_id >= self.next_id {
+            tracing::warn!(
+                last_id,
+                "A batch reported as failed had reached the disk; its callbacks count as stored and WeCom's retries as duplicates."
+            );
+        }
+        self.next_id = self.next_id.max(last_id + 1);
+        self.health.set_head(last_id);
+        self.resync_needed = false;
+        tracing::info!(
+            next_id = self.next_id,
+            "Event log state read back after a failed commit; acknowledging again."
+        );
+        Ok(())
     }
 
     /// One transaction for the whole batch. Returns one outcome per event,

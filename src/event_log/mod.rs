@@ -277,7 +277,7 @@ impl EventLog {
             // Batch statements come in few shapes (`sql_chunks`): 3 × ~10.
             .statement_cache_capacity(48);
         let connect = |connections: u32, options: SqliteConnectOptions| async move {
-            SqlitePoolOptions::new()
+            crate::sqlite_pool::guarded(SqlitePoolOptions::new())
                 .max_connections(connections)
                 .min_connections(1)
                 .connect_with(options)
@@ -318,6 +318,7 @@ impl EventLog {
             on_commit,
             health: Arc::clone(&health),
             closing: closing_receiver,
+            resync_needed: false,
         };
         health.set_running(true);
         let task_health = Arc::clone(&health);

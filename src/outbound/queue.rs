@@ -71,7 +71,7 @@ impl SendQueue {
             // done but lost is re-checked against the result event.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::sqlite_pool::guarded(SqlitePoolOptions::new())
             .max_connections(2)
             .connect_with(options)
             .await

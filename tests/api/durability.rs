@@ -19,7 +19,12 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child {
-    let log = std::fs::File::create(data_dir.join(format!("service-{port}.log"))).unwrap();
+    start_service_logging_to(env_file, data_dir, port, data_dir).await
+}
+
+/// [`start_service`] with its log in `log_dir` (off a data directory that a test fills).
+pub async fn start_service_logging_to(env_file: &Path, data_dir: &Path, port: u16, log_dir: &Path) -> Child {
+    let log = std::fs::File::create(log_dir.join(format!("service-{port}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"))
         .args(["--env-file", env_file.to_str().unwrap(), "--host", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--data-dir", data_dir.to_str().unwrap()])

@@ -10,6 +10,7 @@ mod background;
 mod callbacks;
 mod configuration;
 mod dedupe;
+mod disk_full;
 mod durability;
 mod external_mongo;
 mod external_mysql;

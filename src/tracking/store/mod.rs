@@ -98,7 +98,7 @@ impl SqlTrackingStore {
             // Multi-row INSERTs come in few shapes (`sql_chunks`), so all stay
             // cached; unbounded batch sizes once cost 90 MB here (heaptrack).
             .statement_cache_capacity(STATEMENT_CACHE);
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::sqlite_pool::guarded(SqlitePoolOptions::new())
             .max_connections(4)
             .min_connections(1)
             .connect_with(options)
