@@ -190,3 +190,47 @@ fn an_unknown_message_type_is_kept_with_its_fields() {
     assert_eq!(raw_msg_type, "hologram");
     assert_eq!(fields["Beam"], "on");
 }
+
+/// An id-less app event built from generated field values.
+fn id_less_event(user: &str, time: u32, event: &str, field: &str, value: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[ww0a1b2c3d4e5f6789]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName><CreateTime>{time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event><{field}><![CDATA[{value}]]></{field}></xml>"
+    )
+}
+
+proptest::proptest! {
+    /// Distinct documents never share a dedupe key; the same document,
+    /// re-encrypted with any nonce, timestamp and random prefix (a retry,
+    /// possibly to another replica), always gets the same one.
+    #[test]
+    fn dedupe_keys_separate_distinct_documents_and_join_reencryptions(
+        user in "(sys|zhangsan|[a-z]{1,8})",
+        time in 1_717_401_600u32..1_717_401_603,
+        event in "(change_external_contact|change_external_chat|kf_msg_or_event|change_contact)",
+        field in "(ExternalUserID|UpdateDetail|CurMemVer|Token|OpenKfId|NewField)",
+        first in "[A-Za-z0-9]{0,12}",
+        second in "[A-Za-z0-9]{0,12}",
+        nonces in proptest::array::uniform2("[0-9]{1,10}"),
+        prefixes in proptest::array::uniform2(proptest::array::uniform16(proptest::prelude::any::<u8>())),
+    ) {
+        let crypto = CallbackCrypto::new(
+            SecretString::from("Tok3nForV3ctors"),
+            EncodingAesKey::parse("pTD5bzLbh2r9V223o61L16+lc3GdqxJZejprMkkVZio").unwrap(),
+            "ww0a1b2c3d4e5f6789",
+        );
+        let key_of = |plaintext: &str, nonce: &str, prefix: &[u8; 16], timestamp: &str| {
+            let (query, body) = crypto
+                .seal_callback(plaintext, pmc_webhook::wecom::EnvelopeFormat::Xml, timestamp, nonce, prefix)
+                .unwrap();
+            let opened = crypto.open(&CallbackQuery::parse(&query).unwrap(), body.as_bytes()).unwrap();
+            payload::parse_xml_payload(&opened.plaintext).unwrap().dedupe_key
+        };
+        let one = id_less_event(&user, time, &event, &field, &first);
+        let other = id_less_event(&user, time, &event, &field, &second);
+        let original = key_of(&one, &nonces[0], &prefixes[0], "1717401600");
+        let retry = key_of(&one, &nonces[1], &prefixes[1], "1717401660");
+        proptest::prop_assert_eq!(&original, &retry);
+        let distinct = key_of(&other, &nonces[0], &prefixes[0], "1717401600");
+        proptest::prop_assert_eq!(first == second, original == distinct);
+    }
+}

@@ -69,3 +69,81 @@ async fn futures_like_join(
     }
     statuses
 }
+
+/// Seals an app callback `plaintext` with a fresh nonce, as WeCom does on every delivery.
+fn sealed(plaintext: &str) -> (String, String) {
+    let nonce = format!("{}", rand::random::<u32>());
+    crate::helpers::app_crypto()
+        .seal_callback(
+            plaintext,
+            pmc_webhook::wecom::EnvelopeFormat::Xml,
+            &crate::helpers::now(),
+            &nonce,
+            &rand::random(),
+        )
+        .unwrap()
+}
+
+fn system_event(event: &str, body: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1717401600</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{body}</xml>",
+        crate::helpers::CORP_ID
+    )
+}
+
+/// Events without `MsgId` that share sender, second and event name but
+/// differ in one field are distinct callbacks (WxJava shipped this bug,
+/// PR #3002); the same document re-encrypted is a retry.
+#[tokio::test]
+async fn id_less_events_that_differ_in_any_field_are_all_stored_and_retries_are_not() {
+    let app = spawn_app().await;
+    let contact = |external: &str| {
+        system_event(
+            "change_external_contact",
+            &format!(
+                "<ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID><ExternalUserID><![CDATA[{external}]]></ExternalUserID><State><![CDATA[s]]></State><WelcomeCode><![CDATA[w-{external}]]></WelcomeCode>"
+            ),
+        )
+    };
+    let chat = |detail: &str, version: &str| {
+        system_event(
+            "change_external_chat",
+            &format!(
+                "<ChatId><![CDATA[wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[{detail}]]></UpdateDetail><JoinScene>1</JoinScene><MemChangeCnt>1</MemChangeCnt><MemChangeList><Item>wmA</Item></MemChangeList><LastMemVer>1</LastMemVer><CurMemVer>{version}</CurMemVer>"
+            ),
+        )
+    };
+    let kf = |token: &str| {
+        system_event(
+            "kf_msg_or_event",
+            &format!(
+                "<Token><![CDATA[{token}]]></Token><OpenKfId><![CDATA[wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw]]></OpenKfId>"
+            ),
+        )
+    };
+    let change_contact = system_event(
+        "change_contact",
+        "<ChangeType><![CDATA[update_user]]></ChangeType><UserID><![CDATA[lisi]]></UserID><Position><![CDATA[lead]]></Position>",
+    );
+    let distinct = [
+        contact("wmAAAA1"),
+        contact("wmAAAA2"),
+        chat("add_member", "2"),
+        chat("del_member", "3"),
+        kf("ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR"),
+        kf("ENCBpHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NS"),
+        change_contact.clone(),
+    ];
+    for plaintext in &distinct {
+        let (query, body) = sealed(plaintext);
+        assert_eq!(app.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
+    }
+    // WeCom's retry: the same document, a new nonce, timestamp and signature.
+    let (query, body) = sealed(&change_contact);
+    assert_eq!(app.post("/api/v1/webhooks/wechat/api", &query, body).await.status(), 200);
+    let events = app.all_events().await;
+    let keys: std::collections::HashSet<&str> =
+        events.iter().map(|event| event["dedupe_key"].as_str().unwrap()).collect();
+    assert_eq!(events.len(), distinct.len(), "each distinct event once, the retry not again: {keys:?}");
+    assert_eq!(keys.len(), distinct.len());
+}

@@ -12,7 +12,7 @@ mod smart_robot;
 mod suite;
 
 use serde::Serialize;
-use sha1::{Digest, Sha1};
+use sha2::{Digest, Sha256};
 
 pub use self::{
     app_event::*, app_message::*, approval::*, contact::*, group_robot::*, smart_robot::*, suite::SuiteNotice,
@@ -109,13 +109,13 @@ pub fn parse_xml_payload(plaintext: &str) -> Result<ParsedCallback, WeComError> 
     let fields = root.to_json();
     let has = |name: &str| root.child(name).is_some();
     if has("InfoType") {
-        return Ok(parse_suite(&root, fields));
+        return Ok(parse_suite(&root, fields, plaintext));
     }
     if has("MsgType") && !has("ToUserName") && (has("WebhookUrl") || has("ChatType")) {
         return Ok(parse_group_robot(&root, fields, plaintext));
     }
     if has("MsgType") {
-        return Ok(parse_app(&root, fields));
+        return Ok(parse_app(&root, fields, plaintext));
     }
     Ok(ParsedCallback {
         callback: Callback::Unknown { fields },
@@ -160,7 +160,7 @@ pub fn parse_json_payload(plaintext: &str) -> Result<ParsedCallback, WeComError>
     }
 }
 
-fn parse_app(root: &XmlElement, fields: serde_json::Value) -> ParsedCallback {
+fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
     let text = |name: &str| root.child_text(name).unwrap_or("").to_owned();
     let header = AppHeader {
         to_user_name: text("ToUserName"),
@@ -196,14 +196,14 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value) -> ParsedCallback {
         }
     };
     ParsedCallback {
-        dedupe_key: app_dedupe_key(root),
+        dedupe_key: app_dedupe_key(root, plaintext),
         user_id: non_empty(&header.from_user_name).filter(|user| user != "sys"),
         callback: Callback::App { header, content },
         callback_type,
     }
 }
 
-fn parse_suite(root: &XmlElement, fields: serde_json::Value) -> ParsedCallback {
+fn parse_suite(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
     let text = |name: &str| root.child_text(name).unwrap_or("").to_owned();
     let info_type = text("InfoType");
     let notice = serde_json::from_value::<SuiteNotice>(fields.clone())
@@ -212,14 +212,7 @@ fn parse_suite(root: &XmlElement, fields: serde_json::Value) -> ParsedCallback {
             Callback::Suite(notice)
         })
         .unwrap_or(Callback::Unknown { fields });
-    // Suites have no FromUserName: dedupe on suite, type, time and subject (PROTOCOL.md §4.3).
-    let mut dedupe_key = format!("suite:{}:{}:{}", text("SuiteId"), info_type, text("TimeStamp"));
-    for extra in ["AuthCorpId", "ChangeType", "UserID", "Id"] {
-        if let Some(value) = root.child_text(extra).filter(|v| !v.is_empty()) {
-            dedupe_key.push(':');
-            dedupe_key.push_str(value);
-        }
-    }
+    let dedupe_key = suite_dedupe_key(root, plaintext);
     ParsedCallback {
         callback: notice,
         callback_type: format!("suite.{}", label_part(&info_type)),
@@ -254,38 +247,51 @@ fn parse_group_robot(root: &XmlElement, fields: serde_json::Value, plaintext: &s
 }
 
 /// WeCom's rule (doc 90238) — `MsgId` when present, else
-/// `FromUserName + CreateTime` — extended with the event name and subject ids
-/// so distinct system events in the same second do not collide. Identical to
-/// the vectors' `dedupe_key`.
-fn app_dedupe_key(root: &XmlElement) -> String {
+/// `FromUserName + CreateTime` — made exact: the event name for readability,
+/// then a SHA-256 of the whole decrypted document. A retry is the same
+/// document again (WeCom re-posts the plaintext; only the envelope's nonce,
+/// timestamp and signature change), so it gets the same key on any replica;
+/// two events that differ in any field — `ExternalUserID`, `UpdateDetail`,
+/// `Token`, a field WeCom adds tomorrow — never share one. (A list of
+/// "subject" fields, as before, silently merged the ones it did not name:
+/// two customers added to one member in the same second.) Identical to the
+/// vectors' `dedupe_key`.
+fn app_dedupe_key(root: &XmlElement, plaintext: &str) -> String {
     if let Some(msg_id) = root.child_text("MsgId").filter(|id| !id.is_empty()) {
         return format!("msgid:{msg_id}");
     }
     let text = |path: &str| root.path_text(path).unwrap_or("");
-    let mut key = format!("evt:{}:{}:{}", text("FromUserName"), text("CreateTime"), text("Event"));
-    for extra in [
-        "ChangeType",
-        "UserID",
-        "Id",
-        "TagId",
-        "BatchJob/JobId",
-        "ApprovalInfo/SpNo",
-        "ApprovalInfo/ThirdNo",
-        "EventKey",
-        "TaskId",
-    ] {
-        let value = text(extra);
-        if !value.is_empty() {
-            key.push(':');
-            key.push_str(value);
-        }
-    }
-    key
+    format!(
+        "evt:{}:{}:{}:{}",
+        text("FromUserName"),
+        text("CreateTime"),
+        text("Event"),
+        content_digest(plaintext)
+    )
+}
+
+/// Suites have no FromUserName: suite, type and time, then the document's
+/// digest, for the same reason as [`app_dedupe_key`] (PROTOCOL.md §4.3).
+fn suite_dedupe_key(root: &XmlElement, plaintext: &str) -> String {
+    let text = |name: &str| root.child_text(name).unwrap_or("");
+    format!(
+        "suite:{}:{}:{}:{}",
+        text("SuiteId"),
+        text("InfoType"),
+        text("TimeStamp"),
+        content_digest(plaintext)
+    )
 }
 
 /// For documents with no id at all: the content itself identifies a retry.
 fn content_dedupe_key(plaintext: &str) -> String {
-    format!("sha1:{}", hex::encode(Sha1::digest(plaintext.as_bytes())))
+    format!("sha256:{}", content_digest(plaintext))
+}
+
+/// SHA-256 of the document, hex: 256 bits, so distinct documents do not
+/// collide in practice, whatever the key's readable prefix holds.
+fn content_digest(plaintext: &str) -> String {
+    hex::encode(Sha256::digest(plaintext.as_bytes()))
 }
 
 fn robot_event_name(event: &RobotEvent) -> &'static str {
@@ -364,7 +370,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parsed.callback_type, "event.future_event");
-        assert_eq!(parsed.dedupe_key, "evt:u:1:future_event");
+        assert!(parsed.dedupe_key.starts_with("evt:u:1:future_event:"), "{}", parsed.dedupe_key);
         assert!(
             matches!(parsed.callback, Callback::App { content: AppContent::UnknownEvent { ref fields, .. }, .. } if fields["Extra"] == "x")
         );
@@ -377,7 +383,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parsed.callback_type, "suite.suite_ticket");
-        assert_eq!(parsed.dedupe_key, "suite:ww5f:suite_ticket:1717401600");
+        assert!(
+            parsed.dedupe_key.starts_with("suite:ww5f:suite_ticket:1717401600:"),
+            "{}",
+            parsed.dedupe_key
+        );
         let Callback::Suite(notice) = parsed.callback else { panic!("not a suite notice") };
         assert_eq!(notice.suite_ticket.as_deref(), Some("t1"));
     }
