@@ -74,6 +74,12 @@ pub struct SimulateArgs {
     /// The service's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// A management API token (read access suffices), for the calls that
+    /// need one (`--status-messages` polls `/api/v1/actors`). Default: the
+    /// first token of `PMC_API_TOKENS`, else the one generated into the data
+    /// directory (`DATA_DIR/api_token`) when simulating against the local service.
+    #[arg(long, env = "PMC_API_TOKEN", hide_env_values = true)]
+    pub token: Option<secrecy::SecretString>,
     /// Callbacks per type.
     #[arg(long, default_value_t = 1)]
     pub count: u32,

@@ -3,6 +3,7 @@
 //! encrypted callbacks of every type (optionally many, at a fixed rate, with
 //! retries) and reports what the service answered and how fast.
 
+mod api_token;
 pub mod corpus;
 pub mod request_file;
 pub mod status_load;
@@ -49,6 +50,27 @@ pub enum SimulateError {
     /// The request file could not be written.
     #[error("writing the request file: {0}")]
     Write(#[from] std::io::Error),
+    /// The management API refused the token (or none was given).
+    #[error(
+        "{url} answered {status}: give a management API token with --token or PMC_API_TOKEN (read access suffices)"
+    )]
+    Unauthorized {
+        /// The refused request.
+        url: String,
+        /// Its HTTP status.
+        status: u16,
+    },
+    /// The management API answered something else than expected.
+    #[error("{url} answered {status}")]
+    Unexpected {
+        /// The request.
+        url: String,
+        /// Its HTTP status.
+        status: u16,
+    },
+    /// The service stopped making progress.
+    #[error("the service stored nothing new for {0:?}; giving up")]
+    Stalled(Duration),
 }
 
 /// Counts for one callback type.

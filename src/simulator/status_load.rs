@@ -32,6 +32,20 @@ pub struct StatusLoadReport {
     pub peak_rss_bytes: Option<u64>,
 }
 
+/// How long the checkpoint may stand still before the benchmark gives up.
+const STALL: Duration = Duration::from_secs(120);
+
+/// GETs a management route as JSON; a refused token is an error, not a retry.
+async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, SimulateError> {
+    let response = client.get(url).send().await?;
+    let status = response.status().as_u16();
+    match status {
+        200 => Ok(response.json().await?),
+        401 | 403 => Err(SimulateError::Unauthorized { url: url.to_owned(), status }),
+        _ => Err(SimulateError::Unexpected { url: url.to_owned(), status }),
+    }
+}
+
 /// Runs the tracking benchmark.
 pub async fn run(
     settings: &Settings,
@@ -43,7 +57,10 @@ pub async fn run(
         standardwebhooks::Webhook::new(secret.expose_secret()).map_err(|_| SimulateError::NoStatusSecret)?,
     );
     let base = args.url.trim_end_matches('/').to_owned();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    let token = super::api_token::resolve(settings, args);
+    let client = super::api_token::client_builder(token.as_ref()).timeout(Duration::from_secs(60)).build()?;
+    // Fail now, not after the load, when the token is missing or wrong.
+    get_json(&client, &format!("{base}/api/v1/actors")).await?;
     let run = chrono::Utc::now().timestamp_millis();
     let batch = args.status_batch.clamp(1, 1000) as u64;
     let permits = Arc::new(Semaphore::new(args.concurrency.max(1)));
@@ -90,16 +107,22 @@ pub async fn run(
     }
     report.send_time = started.elapsed();
     // Stored means: every dispatched unit written and the checkpoint caught up.
+    let mut progress = (None, Instant::now());
     loop {
-        let actors: serde_json::Value =
-            client.get(format!("{base}/api/v1/actors")).send().await?.json().await?;
+        let actors = get_json(&client, &format!("{base}/api/v1/actors")).await?;
         if actors["pending_units"] == 0 && actors["checkpoint"] == actors["event_log_head"] {
             break;
+        }
+        let checkpoint = actors["checkpoint"].as_i64();
+        if checkpoint != progress.0 {
+            progress = (checkpoint, Instant::now());
+        } else if progress.1.elapsed() > STALL {
+            return Err(SimulateError::Stalled(STALL));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     report.stored_time = started.elapsed();
-    let status: serde_json::Value = client.get(format!("{base}/api/v1/status")).send().await?.json().await?;
+    let status = get_json(&client, &format!("{base}/api/v1/status")).await?;
     report.peak_rss_bytes = status["process"]["peak_rss_bytes"].as_u64();
     println!(
         "{} observations ({} requests accepted, {} failed): accepted in {:.1} s, all stored after {:.1} s = {:.0} observations/s end to end; service peak RSS {}",

@@ -26,6 +26,7 @@ mod openapi_spec;
 mod outbound;
 mod replicas;
 mod security;
+mod simulator;
 mod tls;
 mod tracking;
 mod vectors_over_http;
