@@ -13,6 +13,7 @@ pub mod cache;
 pub mod cli;
 pub mod configuration;
 pub mod event_log;
+pub mod events_view;
 pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;

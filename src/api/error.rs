@@ -113,3 +113,13 @@ pub fn raw_log_read_failed(error: &crate::raw_log::RawLogReadError) -> Json<Erro
         None,
     )
 }
+
+/// Logs a shared-view (MySQL) read failure and returns the opaque body.
+pub fn shared_events_read_failed(error: &sea_orm::DbErr) -> Json<ErrorBody> {
+    tracing::error!(error = %error, "Shared events view read failed.");
+    ErrorBody::new(
+        "shared_events_unavailable",
+        "MySQL's shared events view did not answer; retry later or use source=local",
+        None,
+    )
+}

@@ -1,6 +1,7 @@
 //! `GET /api/v1/events` and `GET /api/v1/events/{id}`: the stored callbacks
-//! — from MongoDB's raw log when it is configured (every replica's events),
-//! else (or while MongoDB does not answer) from this replica's event log.
+//! — every replica's, from MongoDB's raw log when it is configured, else from
+//! MySQL's shared events view in external mode (also while MongoDB does not
+//! answer), else from this replica's event log.
 
 use std::sync::Arc;
 
@@ -14,11 +15,12 @@ use poem_openapi::{
 use super::auth::{Guarded, ReadAccess};
 use super::{
     ApiTags,
-    error::{ErrorBody, raw_log_read_failed, read_failed},
+    error::{ErrorBody, raw_log_read_failed, read_failed, shared_events_read_failed},
     state::AppState,
 };
 use crate::{
     event_log::{EventFilter, StoredEvent},
+    events_view::SharedEventPage,
     raw_log::RawEventPage,
 };
 
@@ -67,7 +69,9 @@ pub struct EventDetail {
     pub timestamp: String,
     /// The query's `nonce`.
     pub nonce: String,
-    /// The ciphertext as received.
+    /// The ciphertext as received; empty when read from MySQL's shared
+    /// events view, which keeps no ciphertext (the replica that stored the
+    /// event, `source=local`, and MongoDB's raw log have it).
     pub ciphertext: String,
     /// The decrypted document, as WeCom sent it.
     pub plaintext: String,
@@ -83,8 +87,8 @@ pub struct EventPageBody {
     pub events: Vec<EventSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-    /// Where the page was read: `mongodb` (every replica's events) or
-    /// `event_log` (this replica's).
+    /// Where the page was read: `mongodb` or `mysql` (every replica's
+    /// events), or `event_log` (this replica's).
     pub source: String,
 }
 
@@ -134,6 +138,44 @@ impl EventsApi {
     pub fn new(state: Arc<AppState>) -> Self {
         Self { state }
     }
+
+    /// Lists from the shared view when `try_shared` and it exists (an
+    /// `explicit` request fails rather than falls back), else this replica's log.
+    async fn list_shared_or_local(
+        &self,
+        filter: &EventFilter,
+        after: Option<(i64, String, i64)>,
+        try_shared: bool,
+        explicit: bool,
+    ) -> ListEventsResponse {
+        match (&self.state.shared_events, try_shared) {
+            (Some(shared), true) => match shared.list(filter, after).await {
+                Ok(page) => return ListEventsResponse::Ok(Json(shared_page(page))),
+                Err(error) if explicit => {
+                    return ListEventsResponse::Unavailable(shared_events_read_failed(&error));
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "MySQL's shared view did not answer; listing this replica's event log.");
+                }
+            },
+            (None, _) if explicit => {
+                return ListEventsResponse::BadRequest(ErrorBody::new(
+                    "shared_events_not_configured",
+                    "the shared events view needs storage.mode external (MySQL); use source=local",
+                    None,
+                ));
+            }
+            _ => {}
+        }
+        match self.state.event_log.list(filter).await {
+            Ok(page) => ListEventsResponse::Ok(Json(EventPageBody {
+                events: page.events.iter().map(|event| summary(&self.state.instance, event)).collect(),
+                next_cursor: page.next_before_id.map(|id| id.to_string()),
+                source: "event_log".to_owned(),
+            })),
+            Err(error) => ListEventsResponse::Unavailable(read_failed(&error)),
+        }
+    }
 }
 
 fn summary(instance: &str, event: &StoredEvent) -> EventSummary {
@@ -174,8 +216,9 @@ impl EventsApi {
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
         limit: Query<Option<u64>>,
-        /// `auto` (default: MongoDB when configured, else — or while it does
-        /// not answer — this replica's event log), `mongodb`, or `local`.
+        /// `auto` (default: MongoDB when configured; else, or while it does
+        /// not answer, MySQL's shared view in external mode; else this
+        /// replica's event log), `mongodb`, `mysql`, or `local`.
         source: Query<Option<EventSource>>,
     ) -> Guarded<ListEventsResponse> {
         Guarded::Allowed(async move {
@@ -206,43 +249,47 @@ impl EventsApi {
                 },
                 limit,
             };
-            let from_mongodb = match (&cursor, source) {
-                (Some(Cursor::Local(_)), _) | (_, EventSource::Local) => false,
-                (Some(Cursor::Raw(..)), _) | (_, EventSource::Mongodb | EventSource::Auto) => {
-                    self.state.raw_log_reader.is_some()
-                }
+            let wants = |wanted: EventSource| source == wanted || source == EventSource::Auto;
+            let (try_mongodb, try_shared) = match &cursor {
+                Some(Cursor::Local(_)) => (false, false),
+                Some(Cursor::Raw(..)) => (true, false),
+                Some(Cursor::Shared(..)) => (false, true),
+                None => (wants(EventSource::Mongodb), wants(EventSource::Mysql)),
             };
-            if from_mongodb && let Some(reader) = &self.state.raw_log_reader {
+            let resuming = cursor.is_some();
+            if try_mongodb {
+                let Some(reader) = &self.state.raw_log_reader else {
+                    if source == EventSource::Mongodb || resuming {
+                        // Asked of a deployment without MongoDB: the request, not the service, is at fault.
+                        return ListEventsResponse::BadRequest(ErrorBody::new(
+                            "raw_log_not_configured",
+                            "MongoDB is not configured (MONGODB_HOST); use source=local",
+                            None,
+                        ));
+                    }
+                    return self.list_shared_or_local(&filter, None, try_shared, false).await;
+                };
                 let after = match cursor {
                     Some(Cursor::Raw(received_ms, id)) => Some((received_ms, id)),
                     _ => None,
                 };
-                let resuming = after.is_some();
                 match reader.list(&filter, after).await {
                     Ok(page) => return ListEventsResponse::Ok(Json(raw_page(page))),
                     Err(error) if resuming || source == EventSource::Mongodb => {
                         return ListEventsResponse::Unavailable(raw_log_read_failed(&error));
                     }
                     Err(error) => {
-                        tracing::warn!(error = %error, "MongoDB did not answer; listing this replica's event log.");
+                        tracing::warn!(error = %error, "MongoDB did not answer; listing the shared view or this replica's event log.");
                     }
                 }
-            } else if source == EventSource::Mongodb || matches!(cursor, Some(Cursor::Raw(..))) {
-                // Asked of a deployment without MongoDB: the request, not the service, is at fault.
-                return ListEventsResponse::BadRequest(ErrorBody::new(
-                    "raw_log_not_configured",
-                    "MongoDB is not configured (MONGODB_HOST); use source=local",
-                    None,
-                ));
+                return self.list_shared_or_local(&filter, None, try_shared, false).await;
             }
-            match self.state.event_log.list(&filter).await {
-                Ok(page) => ListEventsResponse::Ok(Json(EventPageBody {
-                    events: page.events.iter().map(|event| summary(&self.state.instance, event)).collect(),
-                    next_cursor: page.next_before_id.map(|id| id.to_string()),
-                    source: "event_log".to_owned(),
-                })),
-                Err(error) => ListEventsResponse::Unavailable(read_failed(&error)),
-            }
+            let after = match cursor {
+                Some(Cursor::Shared(received_ms, origin, id)) => Some((received_ms, origin, id)),
+                _ => None,
+            };
+            let explicit = source == EventSource::Mysql || after.is_some();
+            self.list_shared_or_local(&filter, after, try_shared, explicit).await
         }.await)
     }
 
@@ -266,19 +313,23 @@ impl EventsApi {
                         .get(id.0)
                         .await
                         .map(|event| event.map(|e| (self.state.instance.clone(), e))),
-                    Some(other) => {
-                        let Some(reader) = &self.state.raw_log_reader else {
-                            return GetEventResponse::NotFound(ErrorBody::new(
-                                "not_found",
-                                format!("no event {} of instance {other}: MongoDB is not configured", id.0),
-                                None,
-                            ));
-                        };
-                        match reader.get(&other, id.0).await {
+                    Some(other) => match (&self.state.raw_log_reader, &self.state.shared_events) {
+                        (Some(reader), _) => match reader.get(&other, id.0).await {
                             Ok(found) => Ok(found.map(|raw| (raw.instance, raw.event))),
                             Err(error) => return GetEventResponse::Unavailable(raw_log_read_failed(&error)),
+                        },
+                        (None, Some(shared)) => match shared.get(&other, id.0).await {
+                            Ok(found) => Ok(found),
+                            Err(error) => return GetEventResponse::Unavailable(shared_events_read_failed(&error)),
+                        },
+                        (None, None) => {
+                            return GetEventResponse::NotFound(ErrorBody::new(
+                                "not_found",
+                                format!("no event {} of instance {other}: neither MongoDB nor MySQL is configured", id.0),
+                                None,
+                            ));
                         }
-                    }
+                    },
                 };
                 match found {
                     Ok(Some((instance, event))) => GetEventResponse::Ok(Json(Box::new(EventDetail {
@@ -314,20 +365,37 @@ pub enum EventSource {
     Auto,
     /// MongoDB's raw log (every replica's events); 503 if it does not answer.
     Mongodb,
+    /// MySQL's shared events view (every replica's events, external mode);
+    /// 503 if it does not answer.
+    Mysql,
     /// This replica's event log.
     Local,
 }
 
-/// A page cursor: a local event id, or a raw-log position (`m{ms}~{_id}`).
+/// A page cursor: a local event id, a raw-log position (`m{ms}~{_id}`), or
+/// a shared-view position (`v{ms}~{origin}~{id}`).
 enum Cursor {
     Local(i64),
     Raw(i64, String),
+    Shared(i64, String, i64),
 }
 
 impl Cursor {
     fn parse(text: Option<&str>) -> Result<Option<Self>, String> {
         let Some(text) = text else { return Ok(None) };
         let invalid = || "cursor is not one this API returned".to_owned();
+        if let Some(shared) = text.strip_prefix('v') {
+            let mut parts = shared.splitn(3, '~');
+            let (Some(received_ms), Some(origin), Some(id)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(invalid());
+            };
+            return Ok(Some(Cursor::Shared(
+                received_ms.parse().map_err(|_| invalid())?,
+                origin.to_owned(),
+                id.parse().map_err(|_| invalid())?,
+            )));
+        }
         match text.strip_prefix('m') {
             Some(raw) => {
                 let (received_ms, id) = raw.split_once('~').ok_or_else(invalid)?;
@@ -343,5 +411,13 @@ fn raw_page(page: RawEventPage) -> EventPageBody {
         events: page.events.iter().map(|raw| summary(&raw.instance, &raw.event)).collect(),
         next_cursor: page.next.map(|(received_ms, id)| format!("m{received_ms}~{id}")),
         source: "mongodb".to_owned(),
+    }
+}
+
+fn shared_page(page: SharedEventPage) -> EventPageBody {
+    EventPageBody {
+        events: page.events.iter().map(|(origin, event)| summary(origin, event)).collect(),
+        next_cursor: page.next.map(|(received_ms, origin, id)| format!("v{received_ms}~{origin}~{id}")),
+        source: "mysql".to_owned(),
     }
 }

@@ -33,7 +33,8 @@ pub struct HealthBody {
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct BackendHealth {
-    /// `tracking` (the actors' store) or `mongodb` (the raw log).
+    /// `tracking` (the actors' store), `mongodb` (the raw log) or
+    /// `events_view` (the shared events view in MySQL).
     pub name: String,
     /// Its last write or check succeeded.
     pub healthy: bool,
@@ -84,6 +85,14 @@ impl HealthApi {
                 name: "mongodb".to_owned(),
                 healthy: shipped.healthy,
                 backlog: (head - shipped.shipped_up_to).max(0),
+            });
+        }
+        if let Some(view) = &self.state.events_view {
+            let copied = view.borrow().clone();
+            backends.push(BackendHealth {
+                name: "events_view".to_owned(),
+                healthy: copied.healthy,
+                backlog: (head - copied.copied_up_to).max(0),
             });
         }
         backends

@@ -45,6 +45,10 @@ pub struct AppState {
     pub raw_log: Option<tokio::sync::watch::Receiver<crate::raw_log::RawLogState>>,
     /// Reads the raw log (all replicas' events), when MongoDB is configured.
     pub raw_log_reader: Option<crate::raw_log::RawLogReader>,
+    /// The shared events view's progress, when it runs (external mode).
+    pub events_view: Option<tokio::sync::watch::Receiver<crate::events_view::EventsViewState>>,
+    /// Reads the shared events view (every replica's events, MySQL), in external mode.
+    pub shared_events: Option<crate::events_view::SharedEvents>,
     /// This replica's instance id (names its events among all replicas').
     pub instance: String,
     /// Sending through WeCom.

@@ -30,6 +30,7 @@ pub struct Application {
     pub(super) endpoint: BoxEndpoint<'static>,
     pub(super) event_log: EventLog,
     pub(super) raw_log: Option<RawLog>,
+    pub(super) events_view: Option<crate::events_view::EventsView>,
     pub(super) outbound: OutboundHandle,
     pub(super) forwarding: ForwardingHandle,
     pub(super) pipeline: TrackingPipeline,
@@ -95,6 +96,9 @@ impl Application {
         self.event_log.close().await;
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;
+        }
+        if let Some(events_view) = self.events_view {
+            events_view.close(RAW_LOG_DRAIN_TIMEOUT).await;
         }
         self.pipeline.shutdown(self.drain_timeout).await;
         self.background.shutdown(BACKGROUND_STOP_TIMEOUT).await;

@@ -23,6 +23,7 @@ use crate::{
     cache::StatusCache,
     configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
+    events_view::{EventsView, SharedEvents},
     forwarding::Forwarding,
     outbound::Outbound,
     raw_log::{RawLog, RawLogReader},
@@ -242,6 +243,16 @@ impl ApplicationBuilder {
             }
             StorageMode::Embedded => None,
         };
+        // External: every replica's events in MySQL, for one view behind a load balancer.
+        let (events_view, shared_events) = match settings.storage.mode {
+            StorageMode::External => {
+                let db = store.connection().clone();
+                let view =
+                    background.enter(|| EventsView::start(db.clone(), event_log.clone(), instance.clone()));
+                (Some(view), Some(SharedEvents::new(db)))
+            }
+            StorageMode::Embedded => (None, None),
+        };
         let raw_log_reader = match (&raw_log, settings.mongodb.url()) {
             (Some(_), Some(url)) => match RawLogReader::new(&url, &settings.mongodb.database).await {
                 Ok(reader) => Some(reader),
@@ -285,6 +296,8 @@ impl ApplicationBuilder {
             cache,
             raw_log: raw_log.as_ref().map(RawLog::watch),
             raw_log_reader,
+            events_view: events_view.as_ref().map(EventsView::watch),
+            shared_events,
             instance,
             outbound: outbound.outbound(),
             forwarding: forwarding.forwarding(),
@@ -316,6 +329,7 @@ impl ApplicationBuilder {
             endpoint,
             event_log,
             raw_log,
+            events_view,
             outbound,
             forwarding,
             pipeline,

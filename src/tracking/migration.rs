@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateTracking),
             Box::new(crate::forwarding::migration::CreateForwarding),
             Box::new(crate::forwarding::migration::SecretRotation),
+            Box::new(crate::events_view::migration::CreateSharedEvents),
         ]
     }
 

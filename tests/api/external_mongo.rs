@@ -67,9 +67,9 @@ async fn a_mongodb_outage_in_the_middle_of_a_load_loses_nothing() {
             assert_eq!(health["status"], "degraded", "{health}");
             let raw = health["backends"].as_array().unwrap().iter().find(|b| b["name"] == "mongodb").unwrap();
             assert!(raw["backlog"].as_i64().unwrap() > 0, "{health}");
-            // Listing falls back to this replica's event log meanwhile.
+            // Listing falls back to MySQL's shared view (every replica's events) meanwhile.
             let page = app.get_json("/api/v1/events?limit=5").await;
-            assert_eq!(page["source"], "event_log", "{page}");
+            assert_eq!(page["source"], "mysql", "{page}");
             assert_eq!(app.get("/api/v1/events?source=mongodb").await.status(), 503);
             break;
         }

@@ -12,6 +12,7 @@ mod configuration;
 mod dedupe;
 mod disk_full;
 mod durability;
+mod events_view;
 mod external_mongo;
 mod external_mysql;
 mod external_redis;

@@ -701,7 +701,8 @@ export interface components {
          * @description One backend fed from the event log.
          */
         BackendHealth: {
-            /** @description `tracking` (the actors' store) or `mongodb` (the raw log). */
+            /** @description `tracking` (the actors' store), `mongodb` (the raw log) or
+             *     `events_view` (the shared events view in MySQL). */
             name: string;
             /** @description Its last write or check succeeded. */
             healthy: boolean;
@@ -967,7 +968,9 @@ export interface components {
             timestamp: string;
             /** @description The query's `nonce`. */
             nonce: string;
-            /** @description The ciphertext as received. */
+            /** @description The ciphertext as received; empty when read from MySQL's shared
+             *     events view, which keeps no ciphertext (the replica that stored the
+             *     event, `source=local`, and MongoDB's raw log have it). */
             ciphertext: string;
             /** @description The decrypted document, as WeCom sent it. */
             plaintext: string;
@@ -1039,15 +1042,15 @@ export interface components {
             events: components["schemas"]["EventSummary"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string;
-            /** @description Where the page was read: `mongodb` (every replica's events) or
-             *     `event_log` (this replica's). */
+            /** @description Where the page was read: `mongodb` or `mysql` (every replica's
+             *     events), or `event_log` (this replica's). */
             source: string;
         };
         /**
          * @description Where `GET /api/v1/events` reads.
          * @enum {string}
          */
-        EventSource: "auto" | "mongodb" | "local";
+        EventSource: "auto" | "mongodb" | "mysql" | "local";
         /**
          * EventSummary
          * @description A stored callback, without its bodies.
@@ -3210,8 +3213,9 @@ export interface operations {
                 cursor?: string;
                 /** @description Page size, 1 to 500 (default 50). */
                 limit?: number;
-                /** @description `auto` (default: MongoDB when configured, else — or while it does
-                 *     not answer — this replica's event log), `mongodb`, or `local`. */
+                /** @description `auto` (default: MongoDB when configured; else, or while it does
+                 *     not answer, MySQL's shared view in external mode; else this
+                 *     replica's event log), `mongodb`, `mysql`, or `local`. */
                 source?: components["schemas"]["EventSource"];
             };
             header?: never;

@@ -23,7 +23,8 @@ class BackendHealth:
     """ One backend fed from the event log.
 
         Attributes:
-            name (str): `tracking` (the actors' store) or `mongodb` (the raw log).
+            name (str): `tracking` (the actors' store), `mongodb` (the raw log) or
+                `events_view` (the shared events view in MySQL).
             healthy (bool): Its last write or check succeeded.
             backlog (int): Events committed locally and not yet applied there.
      """

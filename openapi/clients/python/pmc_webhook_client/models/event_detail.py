@@ -50,7 +50,9 @@ class EventDetail:
             msg_signature (str): The query's `msg_signature`.
             timestamp (str): The query's `timestamp`.
             nonce (str): The query's `nonce`.
-            ciphertext (str): The ciphertext as received.
+            ciphertext (str): The ciphertext as received; empty when read from MySQL's shared
+                events view, which keeps no ciphertext (the replica that stored the
+                event, `source=local`, and MongoDB's raw log have it).
             plaintext (str): The decrypted document, as WeCom sent it.
             payload (Any): The typed payload.
             user_id (str | Unset): The member who caused it, when there is one.

@@ -34,8 +34,8 @@ class EventPageBody:
 
         Attributes:
             events (list[EventSummary]): Newest first.
-            source (str): Where the page was read: `mongodb` (every replica's events) or
-                `event_log` (this replica's).
+            source (str): Where the page was read: `mongodb` or `mysql` (every replica's
+                events), or `event_log` (this replica's).
             next_cursor (str | Unset): Pass as `cursor` for the next page; absent on the last page.
      """
 
