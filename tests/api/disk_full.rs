@@ -130,12 +130,16 @@ async fn fill_free_restart(kill: bool) {
     send(port, 901..1501, Arc::clone(&answers)).await;
     let refused = count(&answers, 301..1501, 503);
     assert!(refused > 0, "the full disk refused nothing: the test did not reach the fault");
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
+    assert_eq!(health.status(), 503, "health while commits fail: {:?}", health.text().await);
 
     // Space freed: the service must acknowledge again (and keep its word).
     std::fs::remove_file(&filler).unwrap();
     send(port, 1501..2101, Arc::clone(&answers)).await;
     let recovered = count(&answers, 1501..2101, 200);
     assert!(recovered >= 500, "only {recovered} of 600 acknowledged after the space was freed");
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
+    assert_eq!(health.status(), 200, "health once commits succeed again");
 
     if kill {
         service.start_kill().unwrap();
