@@ -119,6 +119,8 @@ impl ApplicationBuilder {
             }
         }
         let settings = self.settings;
+        // main does this already; an embedding (or a test) may not have.
+        crate::security::install_crypto_provider();
         // Checked first: a bad certificate must stop the start before anything opens.
         let tls = match TlsFiles::from_settings(&settings.security.tls)? {
             Some(files) => {
