@@ -14,3 +14,26 @@ pub fn install_crypto_provider() {
     // Err means a provider is already installed, which is what we want.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
+
+/// Whether `error` (or one of its causes) is a TLS failure that trying
+/// again cannot fix: the peer's certificate was refused (unknown issuer, a
+/// name it does not cover, expired) or the handshake itself was refused.
+/// Callers fail such a call at once, with the reason, instead of retrying
+/// a misconfiguration quietly for hours.
+pub fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // tokio-rustls hands rustls' error up inside an io::Error, whose
+        // `source()` skips the error it wraps.
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
+}

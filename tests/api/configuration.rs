@@ -146,8 +146,11 @@ fn external_storage_needs_mysql_and_builds_its_url_from_the_seed_names() {
     )
     .unwrap();
     assert_eq!(settings.storage.mode, pmc_webhook::configuration::StorageMode::External);
-    let url = secrecy::ExposeSecret::expose_secret(&settings.mysql.url().unwrap()).to_owned();
-    assert_eq!(url, "mysql://pmc:p%40ss%2Fw%3Ard@db.internal:3307/notify", "the password is escaped");
+    let url = settings.mysql.url().unwrap().expose().to_owned();
+    assert_eq!(
+        url, "mysql://pmc:p%40ss%2Fw%3Ard@db.internal:3307/notify?ssl-mode=PREFERRED",
+        "the password is escaped"
+    );
     assert!(!format!("{settings:?}").contains("p@ss"), "and never printed");
     let default = load_from(&env(&[]), &CliOverrides::default()).unwrap();
     assert_eq!(default.storage.mode, pmc_webhook::configuration::StorageMode::Embedded);
