@@ -26,10 +26,10 @@ pub fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
         if cause.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        // tokio-rustls hands rustls' error up inside an io::Error, whose
-        // `source()` skips the error it wraps.
+        // tokio-rustls hands rustls' error up inside an io::Error (at times
+        // inside another one), whose `source()` skips the error it wraps.
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            && io.get_ref().is_some_and(|inner| is_tls_failure(inner))
         {
             return true;
         }

@@ -25,6 +25,8 @@ mod openapi_spec;
 mod outbound;
 mod replicas;
 mod security;
+mod smoke;
+mod test_ca;
 mod tls;
 mod tracking;
 mod vectors_over_http;
