@@ -28,6 +28,7 @@ mod security;
 mod smoke;
 mod test_ca;
 mod tls;
+mod tls_backends;
 mod tracking;
 mod vectors_over_http;
 mod webhook_sources;
