@@ -20,6 +20,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before anything can open a TLS connection (see security::crypto).
+    pmc_webhook::security::install_crypto_provider();
     let cli = Cli::parse();
     if let Some(env_file) = &cli.global.env_file {
         // An explicitly named file must exist; the default `.env` is optional.

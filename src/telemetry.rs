@@ -103,3 +103,21 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
         .instrument(span)
     }
 }
+
+/// An error and its causes on one line: a TLS failure's reason (an unknown
+/// issuer, a name mismatch) sits several sources below "error sending
+/// request", and a log line without it says nothing useful.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

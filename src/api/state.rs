@@ -95,7 +95,7 @@ pub struct ExternalBackends {
     pub mysql: bool,
     /// `REDIS_HOST` or `REDIS_URL` set.
     pub redis: bool,
-    /// `MONGODB_HOST` set.
+    /// `MONGODB_URI` or `MONGODB_HOST` set.
     pub mongodb: bool,
 }
 
@@ -104,8 +104,8 @@ impl ExternalBackends {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
             mysql: settings.mysql.host.is_some(),
-            redis: settings.redis.host.is_some() || settings.redis.url.is_some(),
-            mongodb: settings.mongodb.host.is_some(),
+            redis: settings.redis.connection_url().is_some(),
+            mongodb: settings.mongodb.configured(),
         }
     }
 }

@@ -241,16 +241,21 @@ impl StatusApi {
                 detail: if configured { not_yet.to_owned() } else { "not configured".to_owned() },
             };
             let tracking_backend = state.tracking.backend_name();
+            let reachable = state.tracking.check().await;
             let tracking = BackendStatus {
                 name: "tracking".to_owned(),
                 kind: tracking_backend.to_owned(),
                 configured: true,
                 in_use: true,
-                healthy: Some(state.tracking.ping().await),
-                detail: if tracking_backend == "mysql" {
-                    "messages, recipients, history, interactions, member events".to_owned()
-                } else {
-                    state.data_dir.join("tracking.db").display().to_string()
+                healthy: Some(reachable.is_ok()),
+                detail: match reachable {
+                    // Names the endpoint (password redacted) and why.
+                    Err(error) => format!("unreachable: {error}"),
+                    Ok(()) if tracking_backend == "mysql" => format!(
+                        "{}: messages, recipients, history, interactions, member events",
+                        state.tracking.endpoint()
+                    ),
+                    Ok(()) => state.data_dir.join("tracking.db").display().to_string(),
                 },
             };
             let mysql = if tracking_backend == "mysql" {

@@ -16,7 +16,6 @@ use fred::{
     interfaces::{ClientLike, KeysInterface},
     prelude::{Builder, Client, Config, Expiration, ReconnectPolicy},
 };
-use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
 
 use crate::configuration::RedisSettings;
@@ -54,9 +53,10 @@ impl StatusCache {
     /// `PASSWORD`; `redis-sentinel://` and `redis-cluster://` URLs select
     /// Sentinel and Cluster). Start-up never waits for Redis.
     pub fn connect(settings: &RedisSettings) -> Result<Self, CacheConfigError> {
-        let Some(url) = redis_url(settings) else { return Ok(Self::disabled()) };
-        let mut config =
-            Config::from_url(&url).map_err(|error| CacheConfigError(error.details().to_owned()))?;
+        let Some(url) = settings.connection_url() else { return Ok(Self::disabled()) };
+        // Named by the redacted URL; fred's own details never carry the password.
+        let invalid = |error: fred::error::Error| CacheConfigError(format!("{url}: {}", error.details()));
+        let mut config = Config::from_url(url.expose()).map_err(invalid)?;
         // Retry the first connection in the background too, instead of failing start-up.
         config.fail_fast = false;
         let client = Builder::from_config(config)
@@ -64,7 +64,9 @@ impl StatusCache {
             .with_connection_config(|connection| connection.connection_timeout = Duration::from_secs(2))
             .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
             .build()
-            .map_err(|error| CacheConfigError(error.details().to_owned()))?;
+            .map_err(invalid)?;
+        tracing::info!(endpoint = %url, tls = config_uses_tls(&client), "Redis (cache).");
+        report_connection_errors(&client, url.redacted());
         let _connection = client.connect();
         let (invalidations, receiver) = mpsc::unbounded_channel();
         tokio::spawn(delete_keys(client.clone(), receiver));
@@ -152,17 +154,21 @@ async fn delete(client: &Client, keys: &[String]) {
     }
 }
 
-/// `REDIS_URL`, or one built from host, port and password.
-fn redis_url(settings: &RedisSettings) -> Option<String> {
-    if let Some(url) = &settings.url {
-        return Some(url.expose_secret().to_owned());
-    }
-    let host = settings.host.as_ref()?;
-    let mut url = url::Url::parse("redis://localhost/").expect("a valid base URL");
-    url.set_host(Some(host)).ok()?;
-    url.set_port(Some(settings.port)).ok()?;
-    if let Some(password) = &settings.password {
-        url.set_password(Some(password.expose_secret())).ok()?;
-    }
-    Some(url.to_string())
+fn config_uses_tls(client: &Client) -> bool {
+    client.client_config().uses_tls()
+}
+
+/// fred reconnects quietly; a wrong CA or password would be a silent retry
+/// loop. Each failed attempt is logged with the endpoint and the reason
+/// (and `/api/v1/status` shows the cache unhealthy meanwhile).
+fn report_connection_errors(client: &Client, endpoint: String) {
+    use fred::interfaces::EventInterface;
+    let _listener = client.on_error(move |(error, server)| {
+        let endpoint = endpoint.clone();
+        async move {
+            let server = server.map(|server| server.to_string()).unwrap_or_default();
+            tracing::warn!(endpoint = %endpoint, server = %server, error = %error, "Redis connection failed; retrying.");
+            Ok(())
+        }
+    });
 }

@@ -6,6 +6,7 @@
 //! CLI flags. See [`load`]. Secrets are [`SecretString`]s: their `Debug`
 //! output is redacted, so printing settings never leaks them.
 
+mod backends;
 mod channels;
 mod interpolate;
 mod load;
@@ -17,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 pub use self::{
+    backends::{MongoSettings, MysqlSettings, MysqlTls, RedisSettings, SecretUri, redact_uri},
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
     security::{SecuritySettings, TlsSettings},
@@ -328,105 +330,6 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-/// `mysql:` (`MYSQL_HOST`, `MYSQL_PORT`, `MYSQL_USER`, `MYSQL_PASSWORD`, `MYSQL_DATABASE`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct MysqlSettings {
-    /// Host; unset means "not configured".
-    #[serde(deserialize_with = "empty_as_none")]
-    pub host: Option<String>,
-    /// Port.
-    pub port: u16,
-    /// User.
-    pub user: String,
-    /// Password.
-    #[serde(deserialize_with = "secret_empty_as_none")]
-    pub password: Option<SecretString>,
-    /// Database name.
-    pub database: String,
-}
-
-impl MysqlSettings {
-    /// The connection URL, when a host is configured (it carries the
-    /// password: never log it).
-    pub fn url(&self) -> Option<SecretString> {
-        let host = self.host.as_ref()?;
-        let mut url = url::Url::parse("mysql://localhost/").expect("a valid base URL");
-        url.set_host(Some(host)).ok()?;
-        url.set_port(Some(self.port)).ok()?;
-        url.set_username(&self.user).ok()?;
-        if let Some(password) = &self.password {
-            url.set_password(Some(password.expose_secret())).ok()?;
-        }
-        url.set_path(&self.database);
-        Some(SecretString::from(url.to_string()))
-    }
-}
-
-impl Default for MysqlSettings {
-    fn default() -> Self {
-        Self {
-            host: None,
-            port: 3306,
-            user: "pmc_user".to_owned(),
-            password: None,
-            database: "pmc_webhook".to_owned(),
-        }
-    }
-}
-
-/// `redis:` (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, or `REDIS_URL`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct RedisSettings {
-    /// Host; unset (and no URL) means "not configured".
-    #[serde(deserialize_with = "empty_as_none")]
-    pub host: Option<String>,
-    /// Port.
-    pub port: u16,
-    /// Password.
-    #[serde(deserialize_with = "secret_empty_as_none")]
-    pub password: Option<SecretString>,
-    /// A full URL instead of host/port/password (may carry a password).
-    #[serde(deserialize_with = "secret_empty_as_none")]
-    pub url: Option<SecretString>,
-}
-
-impl Default for RedisSettings {
-    fn default() -> Self {
-        Self { host: None, port: 6379, password: None, url: None }
-    }
-}
-
-/// `mongodb:` (`MONGODB_HOST`, `MONGODB_PORT`, `MONGODB_DATABASE`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct MongoSettings {
-    /// Host; unset means "not configured".
-    #[serde(deserialize_with = "empty_as_none")]
-    pub host: Option<String>,
-    /// Port.
-    pub port: u16,
-    /// Database name.
-    pub database: String,
-    /// Raw-log documents older than this are deleted by a TTL index
-    /// (`MONGODB_RETENTION_DAYS`; 0 keeps them forever).
-    pub retention_days: u32,
-}
-
-impl MongoSettings {
-    /// The connection URL, when a host is configured.
-    pub fn url(&self) -> Option<String> {
-        self.host.as_ref().map(|host| format!("mongodb://{host}:{}/", self.port))
-    }
-}
-
-impl Default for MongoSettings {
-    fn default() -> Self {
-        Self { host: None, port: 27017, database: "pmc_logs".to_owned(), retention_days: 30 }
-    }
 }
 
 /// `${WECHAT_TOKEN}` of an unset variable interpolates to an empty string:

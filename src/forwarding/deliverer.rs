@@ -87,8 +87,19 @@ impl Forwarding {
                 if retryable { self.later(row, Some(status), error) } else { dead(row, Some(status), error) }
             }
             Err(error) => {
-                let error = format!("no answer: {}", error.without_url());
-                self.later(row, None, error)
+                let error = error.without_url();
+                // The origin names the receiver; its path and query may hold a token.
+                let origin = url::Url::parse(&subscription.url)
+                    .map(|url| url.origin().ascii_serialization())
+                    .unwrap_or_default();
+                let reason = crate::telemetry::error_chain(&error);
+                if crate::security::crypto::is_tls_failure(&error) {
+                    // A refused certificate does not get better by waiting: dead
+                    // at once with the reason (replayable once the CA is fixed).
+                    dead(row, None, format!("TLS to {origin} failed: {reason}"))
+                } else {
+                    self.later(row, None, format!("no answer from {origin}: {reason}"))
+                }
             }
         }
     }

@@ -28,9 +28,15 @@ impl ApiAnswer {
 /// Why a call did not get an answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    /// No HTTP answer (connection refused, timeout).
+    /// No HTTP answer (connection refused, timeout); the text names the
+    /// endpoint and carries the causes.
     #[error("WeCom did not answer: {0}")]
     Transport(String),
+    /// The TLS handshake with WeCom's endpoint failed (its certificate was
+    /// refused: a wrong or missing CA, a name mismatch). Not retried: a
+    /// retry cannot fix it, and the send's failure says why at once.
+    #[error("TLS to WeCom failed: {0}")]
+    Tls(String),
     /// An HTTP error status or a body that is not WeCom's JSON.
     #[error("WeCom answered HTTP {status}")]
     Http {
@@ -44,6 +50,7 @@ impl CallError {
     pub fn is_transient(&self) -> bool {
         match self {
             CallError::Transport(_) => true,
+            CallError::Tls(_) => false,
             CallError::Http { status } => *status >= 500 || *status == 429,
         }
     }
@@ -79,7 +86,7 @@ impl WeComApi {
             .http
             .get(format!("{}/cgi-bin/gettoken", self.base_url))
             .query(&[("corpid", corp_id), ("corpsecret", secret.expose_secret())]);
-        answer(request).await
+        self.answer(request).await
     }
 
     /// `POST /cgi-bin/{path}?access_token=…` with a JSON body.
@@ -94,7 +101,7 @@ impl WeComApi {
             .post(format!("{}/cgi-bin/{path}", self.base_url))
             .query(&[("access_token", token)])
             .json(body);
-        answer(request).await
+        self.answer(request).await
     }
 
     /// `POST /cgi-bin/webhook/send?key=…`.
@@ -104,7 +111,7 @@ impl WeComApi {
             .post(format!("{}/cgi-bin/webhook/send", self.base_url))
             .query(&[("key", key.expose_secret())])
             .json(body);
-        answer(request).await
+        self.answer(request).await
     }
 }
 
@@ -129,14 +136,26 @@ impl WeComApi {
             .post(format!("{}/cgi-bin/webhook/upload_media", self.base_url))
             .query(&[("key", key.expose_secret()), ("type", kind)])
             .multipart(form);
-        answer(request).await
+        self.answer(request).await
+    }
+
+    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<ApiAnswer, CallError> {
+        // The URL carries the token or key: never put it in an error; the
+        // base URL (WECHAT_BASE_URL) names the endpoint.
+        let response = request.send().await.map_err(|error| {
+            let error = error.without_url();
+            let reason = format!("{}: {}", self.base_url, crate::telemetry::error_chain(&error));
+            if crate::security::crypto::is_tls_failure(&error) {
+                CallError::Tls(reason)
+            } else {
+                CallError::Transport(reason)
+            }
+        })?;
+        answer_of(response).await
     }
 }
 
-async fn answer(request: reqwest::RequestBuilder) -> Result<ApiAnswer, CallError> {
-    // The URL carries the token or key: never put it in an error.
-    let response =
-        request.send().await.map_err(|error| CallError::Transport(error.without_url().to_string()))?;
+async fn answer_of(response: reqwest::Response) -> Result<ApiAnswer, CallError> {
     let status = response.status().as_u16();
     if !response.status().is_success() {
         return Err(CallError::Http { status });

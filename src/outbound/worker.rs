@@ -168,11 +168,15 @@ impl Outbound {
                 self.retry_later(&job, attempts, self.backoff(attempts), error.to_string()).await;
                 return;
             }
-            Attempt::NoAnswer(error) => SendResult::failed(&request, -2, error.to_string(), attempts),
+            Attempt::NoAnswer(error) => {
+                tracing::error!(message_id = %request.message_id, error = %error, "Send failed.");
+                SendResult::failed(&request, -2, error.to_string(), attempts)
+            }
             Attempt::NoToken(TokenError::Refused { errcode, errmsg }) => {
                 SendResult::failed(&request, errcode, format!("gettoken: {errmsg}"), attempts)
             }
             Attempt::NoToken(TokenError::Call(error)) => {
+                tracing::error!(message_id = %request.message_id, error = %error, "Send failed: no access token.");
                 SendResult::failed(&request, -2, format!("gettoken: {error}"), attempts)
             }
         };

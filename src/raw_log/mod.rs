@@ -21,7 +21,10 @@ use mongodb::{
 use tokio::{sync::watch, task::JoinHandle};
 
 pub use self::reader::{RawEvent, RawEventPage, RawLogReadError, RawLogReader};
-use crate::{configuration::MongoSettings, event_log::EventLog};
+use crate::{
+    configuration::{MongoSettings, SecretUri},
+    event_log::EventLog,
+};
 
 /// The collection.
 pub const COLLECTION: &str = "callbacks";
@@ -84,7 +87,7 @@ impl RawLog {
 }
 
 struct Shipper {
-    url: String,
+    url: SecretUri,
     database: String,
     retention_days: u32,
     event_log: EventLog,
@@ -133,10 +136,18 @@ impl Shipper {
                     }
                 }
                 Err(error) => {
+                    // Named by its endpoint (password redacted): a wrong CA,
+                    // wrong credentials or an unreachable server each say
+                    // which server and why, in the log and in the status.
+                    let error = format!(
+                        "MongoDB at {}: {}",
+                        self.url.redacted(),
+                        crate::telemetry::error_chain(&error)
+                    );
                     tracing::warn!(error = %error, "Shipping the raw log to MongoDB failed; retrying, nothing is dropped.");
                     self.state.send_modify(|state| {
                         state.healthy = false;
-                        state.last_error = Some(error.to_string());
+                        state.last_error = Some(error);
                     });
                     // Re-read the resume point after an error: a batch may have landed.
                     shipped_up_to = None;
@@ -154,12 +165,13 @@ impl Shipper {
     }
 
     async fn connect(&self) -> Result<Collection<Document>, mongodb::error::Error> {
-        let mut options = ClientOptions::parse(&self.url).await?;
+        let mut options = ClientOptions::parse(self.url.expose()).await?;
+        let database = database_of(&options, &self.database);
         options.app_name = Some("pmc-webhook".to_owned());
         options.server_selection_timeout = Some(Duration::from_secs(3));
         options.connect_timeout = Some(Duration::from_secs(3));
         let client = Client::with_options(options)?;
-        let callbacks = client.database(&self.database).collection::<Document>(COLLECTION);
+        let callbacks = client.database(&database).collection::<Document>(COLLECTION);
         let mut indexes = vec![
             IndexModel::builder().keys(doc! {"instance": 1, "event_id": -1}).build(),
             IndexModel::builder().keys(doc! {"channel": 1, "callback_type": 1, "received_at": -1}).build(),
@@ -178,7 +190,12 @@ impl Shipper {
             );
         }
         callbacks.create_indexes(indexes).await?;
-        tracing::info!(database = %self.database, collection = COLLECTION, "Raw log: connected to MongoDB.");
+        tracing::info!(
+            endpoint = %self.url,
+            database = %database,
+            collection = COLLECTION,
+            "Raw log: connected to MongoDB."
+        );
         Ok(callbacks)
     }
 
@@ -216,6 +233,12 @@ impl Shipper {
             Err(error) => Err(error),
         }
     }
+}
+
+/// The database a connection string names (`mongodb://…/logs`), else the
+/// configured one.
+pub(crate) fn database_of(options: &ClientOptions, configured: &str) -> String {
+    options.default_database.clone().unwrap_or_else(|| configured.to_owned())
 }
 
 /// Whether an `insert_many` failed only because documents were already

@@ -14,7 +14,10 @@ use mongodb::{
 };
 
 use super::{COLLECTION, document};
-use crate::event_log::{EventFilter, StoredEvent};
+use crate::{
+    configuration::SecretUri,
+    event_log::{EventFilter, StoredEvent},
+};
 
 /// A stored event and the instance (replica) whose event log holds it.
 #[derive(Debug, Clone)]
@@ -49,13 +52,14 @@ impl RawLogReader {
     /// A reader of `database`; connects on first use, and gives up on an
     /// unreachable server within 2 s (the API then falls back to the local
     /// event log).
-    pub async fn new(url: &str, database: &str) -> Result<Self, RawLogReadError> {
-        let mut options = ClientOptions::parse(url).await?;
+    pub async fn new(url: &SecretUri, database: &str) -> Result<Self, RawLogReadError> {
+        let mut options = ClientOptions::parse(url.expose()).await?;
+        let database = super::database_of(&options, database);
         options.app_name = Some("pmc-webhook-api".to_owned());
         options.server_selection_timeout = Some(Duration::from_secs(2));
         options.connect_timeout = Some(Duration::from_secs(2));
         let client = Client::with_options(options)?;
-        Ok(Self { callbacks: client.database(database).collection(COLLECTION) })
+        Ok(Self { callbacks: client.database(&database).collection(COLLECTION) })
     }
 
     /// A page of events matching `filter` (its `before_id` is ignored: the

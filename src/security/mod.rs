@@ -8,6 +8,9 @@ pub mod api_tokens;
 pub use self::api_tokens::{ApiTokenError, ApiTokens, GeneratedToken, Scope};
 pub mod callback_guard;
 pub mod client_ip;
+pub mod crypto;
+
+pub use self::crypto::install_crypto_provider;
 
 pub use self::callback_guard::{CallbackGuard, Verdict};
 pub mod tls;

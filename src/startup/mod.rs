@@ -120,6 +120,8 @@ impl ApplicationBuilder {
             }
         }
         let settings = self.settings;
+        // main does this already; an embedding (or a test) may not have.
+        crate::security::install_crypto_provider();
         // Checked first: a bad certificate must stop the start before anything opens.
         let tls = match TlsFiles::from_settings(&settings.security.tls)? {
             Some(files) => {
@@ -257,7 +259,7 @@ impl ApplicationBuilder {
             (Some(_), Some(url)) => match RawLogReader::new(&url, &settings.mongodb.database).await {
                 Ok(reader) => Some(reader),
                 Err(error) => {
-                    tracing::warn!(error = %error, "The raw log cannot be read back; /api/v1/events reads the local event log.");
+                    tracing::warn!(endpoint = %url, error = %error, "The raw log cannot be read back; /api/v1/events reads the local event log.");
                     None
                 }
             },
@@ -366,7 +368,11 @@ async fn open_tracking_store(settings: &Settings) -> Result<SqlTrackingStore, St
 }
 
 fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> {
-    settings.mysql.url().ok_or(ConfigError::Invalid {
+    let url = settings.mysql.url();
+    if let Some(url) = &url {
+        tracing::info!(endpoint = %url, tls = ?settings.mysql.tls, "MySQL (tracking store).");
+    }
+    url.map(|url| secrecy::SecretString::from(url.expose().to_owned())).ok_or(ConfigError::Invalid {
         key: "mysql.host",
         env: "MYSQL_HOST",
         reason: "storage.mode external needs MySQL".to_owned(),

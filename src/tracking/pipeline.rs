@@ -93,7 +93,7 @@ impl TrackingPipeline {
                         return;
                     }
                     Err(error) => {
-                        tracing::warn!(attempt, error = %error, "Tracking store unreachable; callbacks are still acknowledged, tracking waits.");
+                        tracing::warn!(attempt, endpoint = %parts.store.endpoint(), error = %error, "Tracking store unreachable; callbacks are still acknowledged, tracking waits.");
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(Duration::from_secs(10));
                         attempt += 1;

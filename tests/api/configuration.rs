@@ -146,8 +146,11 @@ fn external_storage_needs_mysql_and_builds_its_url_from_the_seed_names() {
     )
     .unwrap();
     assert_eq!(settings.storage.mode, pmc_webhook::configuration::StorageMode::External);
-    let url = secrecy::ExposeSecret::expose_secret(&settings.mysql.url().unwrap()).to_owned();
-    assert_eq!(url, "mysql://pmc:p%40ss%2Fw%3Ard@db.internal:3307/notify", "the password is escaped");
+    let url = settings.mysql.url().unwrap().expose().to_owned();
+    assert_eq!(
+        url, "mysql://pmc:p%40ss%2Fw%3Ard@db.internal:3307/notify?ssl-mode=PREFERRED",
+        "the password is escaped"
+    );
     assert!(!format!("{settings:?}").contains("p@ss"), "and never printed");
     let default = load_from(&env(&[]), &CliOverrides::default()).unwrap();
     assert_eq!(default.storage.mode, pmc_webhook::configuration::StorageMode::Embedded);
@@ -169,4 +172,52 @@ fn background_thread_settings_out_of_range_fail_at_start_naming_the_setting() {
     let settings =
         load_from(&env(&[("PMC__TRACKING__BACKGROUND_NICE", "0")]), &CliOverrides::default()).unwrap();
     assert_eq!((settings.tracking.background_threads, settings.tracking.background_nice), (2, 0));
+}
+
+#[test]
+fn backend_connection_strings_take_tls_and_credentials_and_are_printed_redacted() {
+    let settings = load_from(
+        &env(&[
+            (
+                "MONGODB_URI",
+                "mongodb://raw:m0ngo-pw@db1:27017,db2:27017/logs?authSource=admin&replicaSet=rs0&tls=true",
+            ),
+            ("MONGODB_HOST", "ignored.internal"),
+            ("REDIS_HOST", "cache.internal"),
+            ("REDIS_PASSWORD", "r3dis-pw"),
+            ("REDIS_TLS", "true"),
+            ("MYSQL_HOST", "db.internal"),
+            ("MYSQL_PASSWORD", "my-pw"),
+            ("MYSQL_SSL_MODE", "verify_full"),
+            ("MYSQL_SSL_CA", "/etc/pmc/ca.pem"),
+        ]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    let mongo = settings.mongodb.url().unwrap();
+    assert!(mongo.expose().starts_with("mongodb://raw:m0ngo-pw@db1:27017,db2:27017/logs"), "the URI wins");
+    assert_eq!(settings.redis.connection_url().unwrap().expose(), "rediss://:r3dis-pw@cache.internal:6379/");
+    let mysql = settings.mysql.url().unwrap();
+    assert!(mysql.expose().ends_with("?ssl-mode=VERIFY_IDENTITY&ssl-ca=%2Fetc%2Fpmc%2Fca.pem"), "{mysql}");
+    // `pmc-webhook config` prints `{settings:#?}`.
+    let printed = format!("{settings:#?}");
+    for secret in ["m0ngo-pw", "r3dis-pw", "my-pw"] {
+        assert!(!printed.contains(secret), "{secret} printed");
+    }
+    assert!(
+        printed
+            .contains("mongodb://raw:***@db1:27017,db2:27017/logs?authSource=admin&replicaSet=rs0&tls=true")
+    );
+    // Host/port with a user.
+    let settings = load_from(
+        &env(&[("MONGODB_HOST", "m.internal"), ("MONGODB_USER", "app"), ("MONGODB_PASSWORD", "p@ss")]),
+        &CliOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(settings.mongodb.url().unwrap().expose(), "mongodb://app:p%40ss@m.internal:27017/");
+    let bad = load_from(&env(&[("MYSQL_SSL_MODE", "sometimes")]), &CliOverrides::default());
+    assert!(
+        bad.unwrap_err().to_string().contains("tls"),
+        "an unknown TLS mode is refused naming the setting"
+    );
 }

@@ -13,7 +13,7 @@ use std::{
 
 use poem::{
     EndpointExt, Route, Server, handler,
-    listener::{Acceptor, Listener, TcpListener},
+    listener::{Acceptor, AcceptorExt, Listener, TcpListener},
     web::{Data, Json, Query},
 };
 use serde::Deserialize;
@@ -78,6 +78,16 @@ pub struct FakeWeCom {
 impl FakeWeCom {
     /// Starts on a free loopback port.
     pub async fn start() -> Self {
+        Self::start_on(None).await
+    }
+
+    /// Starts on a free loopback port over HTTPS, as the real
+    /// `https://qyapi.weixin.qq.com`, with the server certificate of `ca`.
+    pub async fn start_tls(ca: &crate::test_ca::TestCa) -> Self {
+        Self::start_on(Some(ca.rustls_config())).await
+    }
+
+    async fn start_on(tls: Option<poem::listener::RustlsConfig>) -> Self {
         let secret = format!("fake-secret-{}", hex::encode(rand::random::<[u8; 6]>()));
         let state = Arc::new(Mutex::new(State { secret, ..State::default() }));
         let app = Route::new()
@@ -90,8 +100,18 @@ impl FakeWeCom {
             .data(Arc::clone(&state));
         let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
         let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
-        tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
-        Self { state, url: format!("http://127.0.0.1:{port}") }
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        match tls {
+            Some(config) => tokio::spawn(
+                Server::new_with_acceptor(acceptor.rustls(futures::StreamExt::chain(
+                    futures::stream::iter([config]),
+                    futures::stream::pending(),
+                )))
+                .run(app),
+            ),
+            None => tokio::spawn(Server::new_with_acceptor(acceptor).run(app)),
+        };
+        Self { state, url: format!("{scheme}://127.0.0.1:{port}") }
     }
 
     /// The service environment that sends to this fake.

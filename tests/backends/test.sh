@@ -23,7 +23,18 @@ echo "backends: $(tr '\n' ' ' <"$DIR/env")"
 # The tests read the servers' addresses from this file, and fail (rather than
 # skip) when CI is set and it is missing.
 export PMC_TEST_BACKENDS="$DIR/env" PMC_TEST_BACKENDS_DIR="$DIR"
+# The artifact users build: no dev-dependencies, so no feature a test build
+# unifies in (TLS once came only from a dev-dependency). Copied aside, since
+# `cargo test` later rebuilds target/debug/pmc-webhook with unified features.
+echo "== the artifact: cargo build --bin pmc-webhook (no dev-dependencies)"
+LOCKED=()
+for arg in "$@"; do [ "$arg" = --locked ] && LOCKED=(--locked); done
+cargo build "${LOCKED[@]}" --bin pmc-webhook
+mkdir -p target/artifact
+cp target/debug/pmc-webhook target/artifact/pmc-webhook
 cargo test --workspace "$@"
+echo "== artifact smoke: the smoke_ tests against target/artifact/pmc-webhook"
+PMC_SERVICE_BINARY=$PWD/target/artifact/pmc-webhook cargo test "${LOCKED[@]}" --test api -- smoke_
 echo "== OpenAPI spec validation"
 "$TOOLS_BIN/openapi-spec-validator" openapi/openapi.json openapi/openapi.yaml
 echo "== generated clients (Python, TypeScript): drift and a scenario each"

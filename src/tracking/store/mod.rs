@@ -42,6 +42,9 @@ pub struct SqlTrackingStore {
     /// Told the ids of the messages each committed write changed (the
     /// cache forgets their answers).
     on_write: Option<WriteHook>,
+    /// Where the store is, for errors and the status: the MySQL URL with
+    /// its password redacted, or the SQLite file.
+    endpoint: String,
 }
 
 /// Called after each committed write with the ids of the messages it changed.
@@ -112,6 +115,7 @@ impl SqlTrackingStore {
             scope: format!("sqlite-{instance}"),
             checkpoint_name: "tracking".to_owned(),
             on_write: None,
+            endpoint: data_dir.join("tracking.db").display().to_string(),
         })
     }
 
@@ -143,6 +147,7 @@ impl SqlTrackingStore {
             scope: database_scope(url.expose_secret()),
             checkpoint_name: format!("tracking:{instance}"),
             on_write: None,
+            endpoint: crate::configuration::redact_uri(url.expose_secret()),
         })
     }
 
@@ -169,6 +174,20 @@ impl SqlTrackingStore {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         self.db.ping().await.is_ok()
+    }
+
+    /// Like [`ping`](Self::ping), with the reason when the store does not
+    /// answer, naming the endpoint (a refused certificate, bad credentials).
+    pub async fn check(&self) -> Result<(), String> {
+        self.db
+            .ping()
+            .await
+            .map_err(|error| format!("{}: {}", self.endpoint, crate::telemetry::error_chain(&error)))
+    }
+
+    /// Where the store is (no credentials).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// The connection, for the API's reads.
