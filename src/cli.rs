@@ -66,6 +66,13 @@ pub enum Command {
     /// Create or upgrade the schema of every configured database, then exit
     /// (the service also does this at start).
     Migrate,
+    /// Copy the data directory, consistently, into DIR (a new or empty
+    /// directory) while the service keeps serving. Restore: stop the
+    /// service, put the copy in place of the data directory, start it.
+    Backup {
+        /// Where the copy goes.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// `simulate` flags.

@@ -17,6 +17,7 @@ pub mod events_view;
 pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;
+pub mod retention;
 pub mod security;
 pub mod simulator;
 pub mod sql_chunks;

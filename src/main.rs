@@ -96,6 +96,23 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Backup { dir } => {
+            match pmc_webhook::retention::backup::backup(&settings.storage.data_dir, &dir).await {
+                Ok(copied) => {
+                    println!(
+                        "Backed up {} into {}: {}",
+                        settings.storage.data_dir.display(),
+                        dir.display(),
+                        copied.join(", ")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Migrate => match pmc_webhook::startup::migrate(&settings).await {
             Ok(done) => {
                 for line in done {

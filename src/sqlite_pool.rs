@@ -13,9 +13,12 @@
 //! out). Closing a SQLite connection rolls back whatever it had open; the
 //! pool opens a fresh one, whose state is known.
 
-use sea_orm::sqlx::{
-    Connection,
-    sqlite::{SqliteConnection, SqlitePoolOptions},
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement,
+    sqlx::{
+        Connection,
+        sqlite::{SqliteConnection, SqlitePoolOptions},
+    },
 };
 
 /// `options` with the transaction-state guard on release and on acquire.
@@ -35,4 +38,35 @@ fn reusable(connection: &SqliteConnection, at: &'static str) -> bool {
         );
     }
     clean
+}
+
+/// Makes `db` give deleted pages back to the filesystem on demand
+/// (`auto_vacuum = INCREMENTAL`). A database created before this setting
+/// needs one `VACUUM` to switch (it rewrites the file once, at start).
+pub async fn ensure_incremental_vacuum(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let mode = db
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA auto_vacuum"))
+        .await?
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0);
+    if mode != 2 {
+        db.execute_unprepared("PRAGMA auto_vacuum = INCREMENTAL").await?;
+        db.execute_unprepared("VACUUM").await?;
+        tracing::info!("SQLite database switched to incremental vacuum (one VACUUM).");
+    }
+    Ok(())
+}
+
+/// Returns the pages freed by deletes to the filesystem (SQLite; a no-op
+/// elsewhere). Failures are logged: the space is given back next time.
+pub async fn give_back_space(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    if let Err(error) = db.execute_unprepared("PRAGMA incremental_vacuum").await {
+        tracing::warn!(error = %error, "Giving back freed SQLite pages failed; retried at the next prune.");
+    }
 }

@@ -33,8 +33,9 @@ pub struct HealthBody {
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct BackendHealth {
-    /// `tracking` (the actors' store), `mongodb` (the raw log) or
-    /// `events_view` (the shared events view in MySQL).
+    /// `tracking` (the actors' store), `mongodb` (the raw log),
+    /// `events_view` (the shared events view in MySQL), or `disk` (free
+    /// space of the data directory against `storage.min_free_bytes`).
     pub name: String,
     /// Its last write or check succeeded.
     pub healthy: bool,
@@ -111,8 +112,14 @@ impl HealthApi {
             tokio::time::timeout(Duration::from_secs(2), self.state.event_log.ping()).await,
             Ok(Ok(()))
         );
-        let ready = health.is_ready() && readable;
-        let backends = self.backends().await;
+        // Below half of storage.min_free_bytes callbacks are refused.
+        let ready = health.is_ready() && readable && !self.state.disk.is_critical();
+        let mut backends = self.backends().await;
+        backends.push(BackendHealth {
+            name: "disk".to_owned(),
+            healthy: !self.state.disk.is_low(),
+            backlog: 0,
+        });
         let degraded = backends.iter().any(|backend| !backend.healthy || backend.backlog >= BEHIND);
         let body = HealthBody {
             status: match (ready, degraded) {

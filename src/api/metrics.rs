@@ -146,6 +146,7 @@ async fn render(state: &AppState) -> String {
     );
     let head = state.event_log.head();
     out.single("pmc_event_log_head", "gauge", "The last event id committed.", head as f64);
+    storage(&mut out, state);
 
     let stats = match state.supervisor() {
         Some(supervisor) => supervisor.stats(Duration::from_secs(2)).await.ok(),
@@ -306,4 +307,41 @@ async fn render(state: &AppState) -> String {
         state.started_at.elapsed().as_secs_f64(),
     );
     out.0
+}
+
+/// Disk: file sizes, free space, pruning, the WAL.
+fn storage(out: &mut Exposition, state: &AppState) {
+    out.family("pmc_storage_bytes", "gauge", "Size of each database file in the data directory (bytes).");
+    for (file, bytes) in state.disk.file_sizes() {
+        out.sample("pmc_storage_bytes", &[("file", file)], bytes as f64);
+    }
+    out.single(
+        "pmc_storage_free_bytes",
+        "gauge",
+        "Free space of the data directory's filesystem (bytes, sampled every 2 s).",
+        state.disk.free_bytes() as f64,
+    );
+    out.family("pmc_pruned_rows_total", "counter", "Rows pruned by retention, by table.");
+    for (table, rows) in state.pruned.snapshot() {
+        out.sample("pmc_pruned_rows_total", &[("table", table)], rows as f64);
+    }
+    let (frames, forced, busy) = state.event_log.health().wal();
+    out.single(
+        "pmc_event_log_wal_frames",
+        "gauge",
+        "Pages in the event log's WAL after the last checkpoint (4 KiB each).",
+        frames as f64,
+    );
+    out.single(
+        "pmc_event_log_forced_checkpoints_total",
+        "counter",
+        "Checkpoints forced because the WAL passed its bound.",
+        forced as f64,
+    );
+    out.single(
+        "pmc_event_log_checkpoint_blocked_total",
+        "counter",
+        "Forced checkpoints readers kept from completing (the checkpoint is not keeping up).",
+        busy as f64,
+    );
 }

@@ -49,6 +49,10 @@ pub struct AppState {
     pub events_view: Option<tokio::sync::watch::Receiver<crate::events_view::EventsViewState>>,
     /// Reads the shared events view (every replica's events, MySQL), in external mode.
     pub shared_events: Option<crate::events_view::SharedEvents>,
+    /// Free space of the data directory, sampled in the background.
+    pub disk: Arc<crate::retention::DiskGauge>,
+    /// Rows pruned per table.
+    pub pruned: Arc<crate::retention::PruneCounters>,
     /// This replica's instance id (names its events among all replicas').
     pub instance: String,
     /// Sending through WeCom.

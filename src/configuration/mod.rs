@@ -10,6 +10,7 @@ mod backends;
 mod channels;
 mod interpolate;
 mod load;
+mod retention;
 mod security;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub use self::{
     backends::{MongoSettings, MysqlSettings, MysqlTls, RedisSettings, SecretUri, redact_uri},
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
+    retention::{Period, RetentionSettings},
     security::{SecuritySettings, TlsSettings},
 };
 
@@ -136,6 +138,13 @@ pub struct StorageSettings {
     /// `full` (fsync every commit: survives power loss) or `normal`
     /// (survives a process crash, not a power loss).
     pub sqlite_synchronous: SqliteSynchronous,
+    /// How long stored data is kept.
+    pub retention: RetentionSettings,
+    /// Below this much free space on the data directory's filesystem
+    /// `/health` is `degraded`; below half of it callbacks are answered 503
+    /// (WeCom retries) instead of risking a torn write (bytes, default 1 GiB;
+    /// 0 turns the check off).
+    pub min_free_bytes: u64,
 }
 
 impl Default for StorageSettings {
@@ -147,6 +156,8 @@ impl Default for StorageSettings {
             group_commit_max_batch: 512,
             group_commit_max_wait_micros: 1000,
             sqlite_synchronous: SqliteSynchronous::Full,
+            retention: RetentionSettings::default(),
+            min_free_bytes: 1 << 30,
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct EventLogHealth {
     last_commit_micros: AtomicU64,
     failed_batches: AtomicU64,
     last_error: Mutex<Option<String>>,
+    wal_frames: AtomicI64,
+    forced_checkpoints: AtomicU64,
+    forced_checkpoints_busy: AtomicU64,
 }
 
 /// A snapshot for the API.
@@ -72,6 +75,27 @@ impl EventLogHealth {
     pub(super) fn record_failure(&self, error: &sea_orm::DbErr) {
         self.failed_batches.fetch_add(1, Ordering::Relaxed);
         *self.last_error.lock().expect("health lock") = Some(error.to_string());
+    }
+
+    pub(super) fn set_wal_frames(&self, frames: i64) {
+        self.wal_frames.store(frames, Ordering::Relaxed);
+    }
+
+    pub(super) fn record_forced_checkpoint(&self, completed: bool) {
+        self.forced_checkpoints.fetch_add(1, Ordering::Relaxed);
+        if !completed {
+            self.forced_checkpoints_busy.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// WAL frames after the last checkpoint, forced checkpoints, and how many
+    /// of those readers kept from completing (the checkpoint not keeping up).
+    pub fn wal(&self) -> (i64, u64, u64) {
+        (
+            self.wal_frames.load(Ordering::Relaxed),
+            self.forced_checkpoints.load(Ordering::Relaxed),
+            self.forced_checkpoints_busy.load(Ordering::Relaxed),
+        )
     }
 
     /// Ready to acknowledge callbacks: the committer runs and its last commit succeeded.

@@ -11,6 +11,7 @@ pub mod entity;
 mod health;
 pub mod migration;
 mod query;
+mod retention;
 
 use std::{fs::File, path::PathBuf, sync::Arc, time::Duration};
 
@@ -64,6 +65,10 @@ pub enum EventLogError {
     /// The committer has stopped (shutting down).
     #[error("the event log is closed")]
     Closed,
+    /// The data directory's filesystem is almost full: refused before a
+    /// write could be torn (WeCom retries).
+    #[error("the data directory is almost out of space")]
+    DiskLow,
 }
 
 /// A callback to store.
@@ -231,6 +236,8 @@ pub struct EventLog {
     health: Arc<EventLogHealth>,
     committer: Arc<Mutex<Option<JoinHandle<()>>>>,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Set by the disk sampler below half of `storage.min_free_bytes`.
+    disk_low: Arc<std::sync::atomic::AtomicBool>,
     // Held for the life of the process: a second service on the same data
     // directory would assign colliding ids.
     _lock: Arc<File>,
@@ -275,7 +282,9 @@ impl EventLog {
             })
             .busy_timeout(Duration::from_secs(5))
             // Batch statements come in few shapes (`sql_chunks`): 3 × ~10.
-            .statement_cache_capacity(48);
+            .statement_cache_capacity(48)
+            // After a checkpoint resets it, the WAL file is cut back to 64 MB.
+            .pragma("journal_size_limit", "67108864");
         let connect = |connections: u32, options: SqliteConnectOptions| async move {
             crate::sqlite_pool::guarded(SqlitePoolOptions::new())
                 .max_connections(connections)
@@ -293,6 +302,7 @@ impl EventLog {
         let reader_pool = connect(4, options.clone()).await?;
         let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
+        crate::sqlite_pool::ensure_incremental_vacuum(&writer).await?;
         Migrator::up(&writer, None).await?;
 
         let last_id: Option<i64> = event::Entity::find()
@@ -332,12 +342,16 @@ impl EventLog {
             health,
             committer: Arc::new(Mutex::new(Some(handle))),
             closing: Arc::new(closing),
+            disk_low: Arc::default(),
             _lock: Arc::new(lock),
         })
     }
 
     /// Stores a callback; returns once its batch has committed.
     pub async fn append(&self, mut new_event: NewEvent) -> Result<AppendOutcome, EventLogError> {
+        if self.disk_low.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EventLogError::DiskLow);
+        }
         new_event.dedupe_key = bounded_dedupe_key(new_event.dedupe_key);
         let (reply, outcome) = oneshot::channel();
         self.requests
@@ -349,6 +363,9 @@ impl EventLog {
 
     /// Keeps an authenticated but unparseable callback; returns once committed.
     pub async fn quarantine(&self, item: NewQuarantine) -> Result<(), EventLogError> {
+        if self.disk_low.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EventLogError::DiskLow);
+        }
         let (reply, outcome) = oneshot::channel();
         self.requests
             .send(Request::Quarantine(Box::new(item), reply))

@@ -131,6 +131,16 @@ impl Outbound {
         self.tokens.as_ref().map_or(0, TokenSource::fetched)
     }
 
+    /// The last event id the send queue has taken from the event log.
+    pub async fn cursor(&self) -> Result<i64, sea_orm::DbErr> {
+        self.queue.cursor().await
+    }
+
+    /// Deletes finished jobs of send events below `event_id` (see [`queue::SendQueue::prune_finished_before`]).
+    pub async fn prune_finished_before(&self, event_id: i64) -> Result<u64, sea_orm::DbErr> {
+        self.queue.prune_finished_before(event_id).await
+    }
+
     /// Sends waiting in the queue.
     pub async fn queued(&self) -> Option<u64> {
         self.queue.queued().await.ok()

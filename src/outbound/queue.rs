@@ -77,6 +77,7 @@ impl SendQueue {
             .await
             .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
         let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        crate::sqlite_pool::ensure_incremental_vacuum(&db).await?;
         for statement in SCHEMA {
             db.execute_unprepared(statement).await?;
         }
@@ -157,6 +158,18 @@ impl SendQueue {
             .exec(&self.db)
             .await
             .map(|_| ())
+    }
+
+    /// Deletes finished jobs whose send event is below `event_id` (pruned
+    /// from the event log: nothing can need them again). Returns how many.
+    pub async fn prune_finished_before(&self, event_id: i64) -> Result<u64, sea_orm::DbErr> {
+        let deleted = job::Entity::delete_many()
+            .filter(job::Column::State.eq("done"))
+            .filter(job::Column::EventId.lt(event_id))
+            .exec(&self.db)
+            .await?;
+        crate::sqlite_pool::give_back_space(&self.db).await;
+        Ok(deleted.rows_affected)
     }
 
     /// Marks a job finished (its result is in the event log).

@@ -31,6 +31,7 @@ pub struct Application {
     pub(super) event_log: EventLog,
     pub(super) raw_log: Option<RawLog>,
     pub(super) events_view: Option<crate::events_view::EventsView>,
+    pub(super) retention: crate::retention::Retention,
     pub(super) outbound: OutboundHandle,
     pub(super) forwarding: ForwardingHandle,
     pub(super) pipeline: TrackingPipeline,
@@ -91,6 +92,7 @@ impl Application {
             .await;
         tracing::info!("HTTP server stopped; finishing sends in flight, committing queued callbacks.");
         // Sends in flight store their results in the event log: before it closes.
+        self.retention.stop();
         self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.forwarding.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.event_log.close().await;

@@ -27,6 +27,7 @@ use crate::{
     forwarding::Forwarding,
     outbound::Outbound,
     raw_log::{RawLog, RawLogReader},
+    retention::{Consumers, DiskGauge, PruneCounters, Retention},
     security::{ApiTokens, CallbackGuard, TlsError, TlsFiles},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
     webhooks::{
@@ -266,6 +267,19 @@ impl ApplicationBuilder {
             _ => None,
         };
 
+        let disk = Arc::new(DiskGauge::new(&settings.storage.data_dir, settings.storage.min_free_bytes));
+        let pruned = Arc::new(PruneCounters::default());
+        let retention = {
+            let consumers = Consumers {
+                store: store.clone(),
+                outbound: outbound.outbound(),
+                raw_log: raw_log.as_ref().map(RawLog::watch),
+                events_view: events_view.as_ref().map(EventsView::watch),
+            };
+            let (event_log, disk, pruned) = (event_log.clone(), Arc::clone(&disk), Arc::clone(&pruned));
+            background
+                .enter(|| Retention::start(&settings.storage.retention, event_log, consumers, disk, pruned))
+        };
         let status_verifiers = settings.status_webhook.verifiers()?;
         let replies = ReplyPolicy {
             app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
@@ -300,6 +314,8 @@ impl ApplicationBuilder {
             raw_log_reader,
             events_view: events_view.as_ref().map(EventsView::watch),
             shared_events,
+            disk,
+            pruned,
             instance,
             outbound: outbound.outbound(),
             forwarding: forwarding.forwarding(),
@@ -332,6 +348,7 @@ impl ApplicationBuilder {
             event_log,
             raw_log,
             events_view,
+            retention,
             outbound,
             forwarding,
             pipeline,

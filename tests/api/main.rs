@@ -26,6 +26,7 @@ mod metrics;
 mod openapi_spec;
 mod outbound;
 mod replicas;
+mod retention;
 mod security;
 mod simulator;
 mod smoke;

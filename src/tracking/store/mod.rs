@@ -9,6 +9,7 @@
 //! by the one replica that claims its dedupe key first ([`claims`]).
 
 mod claims;
+mod prune;
 mod write;
 
 use std::{path::Path, time::Duration};
@@ -108,6 +109,7 @@ impl SqlTrackingStore {
             .await
             .map_err(store_error)?;
         let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        crate::sqlite_pool::ensure_incremental_vacuum(&db).await.map_err(store_error)?;
         Migrator::up(&db, None).await.map_err(store_error)?;
         Ok(Self {
             db,
