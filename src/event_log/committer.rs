@@ -36,6 +36,20 @@ pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
 pub(super) enum Request {
     Event(Box<NewEvent>, oneshot::Sender<Result<AppendOutcome, EventLogError>>),
     Quarantine(Box<NewQuarantine>, oneshot::Sender<Result<(), EventLogError>>),
+    /// Retention's deletes, run by the one writer between batches: a second
+    /// writing connection makes the committer's read-then-write transaction
+    /// fail at once (SQLite's stale-snapshot BUSY), i.e. a 503 under load.
+    Maintenance(Maintenance, oneshot::Sender<Result<u64, EventLogError>>),
+}
+
+/// Work on the log other than storing callbacks.
+pub(super) enum Maintenance {
+    /// Delete events before `cutoff_ms` at or below `floor` (never the newest).
+    PruneEvents { cutoff_ms: i64, floor: i64 },
+    /// Delete quarantine before `cutoff_ms`.
+    PruneQuarantine { cutoff_ms: i64 },
+    /// Give freed pages back to the filesystem.
+    Vacuum,
 }
 
 pub(super) struct Committer {
@@ -106,11 +120,19 @@ impl Committer {
         let started = Instant::now();
         let mut events = Vec::new();
         let mut quarantined = Vec::new();
+        let mut maintenance = Vec::new();
         for request in batch {
             match request {
                 Request::Event(new_event, reply) => events.push((*new_event, reply)),
                 Request::Quarantine(item, reply) => quarantined.push((*item, reply)),
+                Request::Maintenance(work, reply) => maintenance.push((work, reply)),
             }
+        }
+        for (work, reply) in maintenance {
+            let _ = reply.send(super::retention::run(&self.db, work).await.map_err(EventLogError::from));
+        }
+        if events.is_empty() && quarantined.is_empty() {
+            return;
         }
         let now_ms = chrono::Utc::now().timestamp_millis();
         let result = match self.resync().await {

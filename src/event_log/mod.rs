@@ -65,10 +65,6 @@ pub enum EventLogError {
     /// The committer has stopped (shutting down).
     #[error("the event log is closed")]
     Closed,
-    /// The data directory's filesystem is almost full: refused before a
-    /// write could be torn (WeCom retries).
-    #[error("the data directory is almost out of space")]
-    DiskLow,
 }
 
 /// A callback to store.
@@ -349,9 +345,6 @@ impl EventLog {
 
     /// Stores a callback; returns once its batch has committed.
     pub async fn append(&self, mut new_event: NewEvent) -> Result<AppendOutcome, EventLogError> {
-        if self.disk_low.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(EventLogError::DiskLow);
-        }
         new_event.dedupe_key = bounded_dedupe_key(new_event.dedupe_key);
         let (reply, outcome) = oneshot::channel();
         self.requests
@@ -363,9 +356,6 @@ impl EventLog {
 
     /// Keeps an authenticated but unparseable callback; returns once committed.
     pub async fn quarantine(&self, item: NewQuarantine) -> Result<(), EventLogError> {
-        if self.disk_low.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(EventLogError::DiskLow);
-        }
         let (reply, outcome) = oneshot::channel();
         self.requests
             .send(Request::Quarantine(Box::new(item), reply))

@@ -171,7 +171,7 @@ impl Pruner {
                 self.counters.add(table, rows);
             }
         }
-        self.event_log.give_back_space().await;
+        self.event_log.give_back_space().await.map_err(|error| error.to_string())?;
         Ok(())
     }
 }

@@ -92,6 +92,12 @@ async fn serve_inner(
 ) -> Result<Served, ServeError> {
     let received_at_ms = chrono::Utc::now().timestamp_millis();
     handler.verify_signature(request)?;
+    // Below half of storage.min_free_bytes: refused before any write (WeCom
+    // retries). Only here, at the edge: the service's own send results must
+    // still be stored, or a send would go out again.
+    if event_log.is_disk_low() {
+        return Err(ServeError::Storage);
+    }
     let handled = match handler.handle_request(request).await {
         Ok(handled) => handled,
         Err(WebhookError::Quarantine { error, record }) => {

@@ -300,7 +300,8 @@ async fn stop_during_a_mysql_outage(graceful: bool, ports: [u16; 3]) {
                 break;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(90),
+                // The whole suite runs beside it on two cores: a deadline, not a speed goal.
+                started.elapsed() < Duration::from_secs(180),
                 "k-{i} never reached read after the restart"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -15,7 +15,7 @@ use crate::{
 /// The real binary serving `data_dir`, with `tokens` as `PMC_API_TOKENS` (none: it generates one).
 async fn serve(env_file: &Path, data_dir: &Path, port: u16, tokens: Option<&str>) -> Child {
     let log = std::fs::File::create(data_dir.with_extension(format!("{port}.log"))).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"));
+    let mut command = Command::new(crate::test_ca::service_binary());
     command
         .args(["--env-file", env_file.to_str().unwrap(), "--host", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--data-dir", data_dir.to_str().unwrap()])
@@ -49,7 +49,7 @@ async fn simulate(
     extra: &[&str],
     token_env: Option<&str>,
 ) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"));
+    let mut command = Command::new(crate::test_ca::service_binary());
     command
         .args([
             "--env-file",
@@ -84,7 +84,7 @@ async fn simulate(
 }
 
 #[tokio::test]
-async fn the_tracking_benchmark_runs_against_a_secured_service_and_fails_fast_without_a_token() {
+async fn smoke_the_tracking_benchmark_runs_against_a_secured_service_and_fails_fast_without_a_token() {
     let temp = tempfile::tempdir().unwrap();
     let env_file = temp.path().join("test.env");
     std::fs::write(&env_file, format!("STATUS_WEBHOOK_SECRET={STATUS_SECRET}\n")).unwrap();

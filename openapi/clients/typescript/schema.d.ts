@@ -701,8 +701,9 @@ export interface components {
          * @description One backend fed from the event log.
          */
         BackendHealth: {
-            /** @description `tracking` (the actors' store), `mongodb` (the raw log) or
-             *     `events_view` (the shared events view in MySQL). */
+            /** @description `tracking` (the actors' store), `mongodb` (the raw log),
+             *     `events_view` (the shared events view in MySQL), or `disk` (free
+             *     space of the data directory against `storage.min_free_bytes`). */
             name: string;
             /** @description Its last write or check succeeded. */
             healthy: boolean;

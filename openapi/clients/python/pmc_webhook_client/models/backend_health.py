@@ -23,8 +23,9 @@ class BackendHealth:
     """ One backend fed from the event log.
 
         Attributes:
-            name (str): `tracking` (the actors' store), `mongodb` (the raw log) or
-                `events_view` (the shared events view in MySQL).
+            name (str): `tracking` (the actors' store), `mongodb` (the raw log),
+                `events_view` (the shared events view in MySQL), or `disk` (free
+                space of the data directory against `storage.min_free_bytes`).
             healthy (bool): Its last write or check succeeded.
             backlog (int): Events committed locally and not yet applied there.
      """
