@@ -112,14 +112,27 @@ impl TokenSource {
             self.shared.wait_connected(Duration::from_secs(3)).await;
         }
         let waited_since = Instant::now();
+        // A Redis command that timed out (500 ms) under load is tried again a
+        // few times before this replica fetches alone: a token per replica is
+        // what the sharing is for avoiding.
+        let mut redis_misses = 0;
+        let gave_up = |misses: &mut u32| {
+            *misses += 1;
+            !self.shared.enabled() || *misses > 3
+        };
         loop {
             match self.shared.shared_get(&self.token_key()).await {
                 Some(Some((token, ttl))) if ttl > Duration::from_secs(1) => return Ok((token, ttl)),
-                None => return self.fetch().await,
+                None if gave_up(&mut redis_misses) => return self.fetch().await,
+                None => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
                 Some(_) => {}
             }
             match self.shared.shared_lease(&lease_key, &owner, LEASE).await {
-                None => return self.fetch().await,
+                None if gave_up(&mut redis_misses) => return self.fetch().await,
+                None => tokio::time::sleep(Duration::from_millis(100)).await,
                 Some(true) => {
                     let fetched = self.fetch().await;
                     if let Ok((token, lifetime)) = &fetched {
