@@ -37,7 +37,10 @@ pub(super) async fn run(
             return;
         }
         let current = health.head();
-        if current != checkpointed {
+        // Also while the WAL still holds frames: a prune writes without
+        // moving the head, and its pages must reach the file (and the WAL be
+        // reset) even when no callback arrives.
+        if current != checkpointed || health.wal().0 > 0 {
             checkpoint(&db, &health).await;
             checkpointed = current;
         }
