@@ -58,31 +58,16 @@ impl SqlTrackingStore {
 
     /// Prunes this replica's rows of the shared events view received before `cutoff_ms`.
     pub async fn prune_shared_events(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        self.delete_in_chunks_keyed("shared_events", "origin = ? AND received_at_ms < ?", || {
+        self.delete_in_chunks("shared_events", "origin = ? AND received_at_ms < ?", || {
             vec![self.origin.clone().into(), cutoff_ms.into()]
         })
         .await
     }
 
-    /// [`Self::delete_in_chunks`] for a table keyed by `(origin, event_id)`.
-    async fn delete_in_chunks_keyed(
-        &self,
-        table: &str,
-        condition: &str,
-        values: impl Fn() -> Vec<Value>,
-    ) -> Result<u64, StoreError> {
-        let backend = self.db.get_database_backend();
-        let sql = match backend {
-            DbBackend::MySql => format!("DELETE FROM {table} WHERE {condition} LIMIT {CHUNK}"),
-            _ => format!(
-                "DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM {table} WHERE {condition} ORDER BY event_id LIMIT {CHUNK})"
-            ),
-        };
-        self.delete_until_done(&sql, values).await
-    }
-
     /// `DELETE … WHERE condition` a chunk at a time (MySQL refuses a
     /// subquery on the table it deletes from; SQLite has no `DELETE … LIMIT`).
+    /// SQLite picks the rows by `rowid`, which every table of ours has, so
+    /// the same statement serves tables keyed by `id` and by `(origin, event_id)`.
     async fn delete_in_chunks(
         &self,
         table: &str,
@@ -93,7 +78,7 @@ impl SqlTrackingStore {
         let sql = match backend {
             DbBackend::MySql => format!("DELETE FROM {table} WHERE {condition} LIMIT {CHUNK}"),
             _ => format!(
-                "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {condition} ORDER BY id LIMIT {CHUNK})"
+                "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {CHUNK})"
             ),
         };
         self.delete_until_done(&sql, values).await
