@@ -7,6 +7,7 @@
 //! the durable store; [`tracking`] feeds it to the actors; [`configuration`]
 //! loads the settings; [`simulator`] plays WeCom for demos and load.
 
+pub mod accounts;
 pub mod api;
 pub mod background;
 pub mod cache;
@@ -23,6 +24,7 @@ pub mod simulator;
 pub mod sql_chunks;
 pub mod sqlite_pool;
 pub mod startup;
+pub mod suite;
 pub mod telemetry;
 pub mod tracking;
 pub mod webhooks;

@@ -41,6 +41,7 @@ pub mod writer;
 pub use handlers::{HandlerError, HandlerRegistry, InteractionHandler, StatusChange, StatusHandler};
 pub use messages::{CommittedEvent, SupervisorMsg, SupervisorStats};
 pub use model::{
+    default_account,
     InteractionRecord, MemberEventRecord, MessageId, MessageState, Observation, Registration, SendReceipt,
     Signal,
 };

@@ -101,6 +101,7 @@ impl MessageActorState {
         }
         state.registered = true;
         state.channel = Some(registration.channel.clone());
+        state.account = Some(registration.account.clone());
         state.wecom_msgid = registration.wecom_msgid.clone().or(state.wecom_msgid.take());
         state.task_id = registration.task_id.clone().or(state.task_id.take());
         let recipients = if registration.recipients.is_empty() {

@@ -80,6 +80,10 @@ pub struct Registration {
     pub message_id: MessageId,
     /// `external`, `wecom_app`, `wecom_bot`.
     pub channel: String,
+    /// The account it is sent through (`default` for the seed's app or
+    /// robot, and for registrations written before accounts existed).
+    #[serde(default = "default_account")]
+    pub account: String,
     /// Recipients (user ids); empty for a message tracked as a whole.
     pub recipients: Vec<String>,
     /// WeCom's `msgid`, if known.
@@ -124,6 +128,9 @@ pub struct InteractionRecord {
     pub callback_type: String,
     /// The channel it came in on.
     pub channel: String,
+    /// The account it came in for.
+    #[serde(default = "default_account")]
+    pub account: String,
     /// The typed callback, as JSON.
     pub payload: serde_json::Value,
     /// When it happened, Unix ms.
@@ -139,6 +146,9 @@ pub struct MemberEventRecord {
     pub user_id: Option<String>,
     /// `subscribe`, `unsubscribe`, `create_user`, `update_user`, `delete_user`, `create_party`, …
     pub kind: String,
+    /// The account it came in for.
+    #[serde(default = "default_account")]
+    pub account: String,
     /// The typed callback, as JSON.
     pub payload: serde_json::Value,
     /// When it happened, Unix ms.
@@ -152,6 +162,9 @@ pub struct MemberEventRecord {
 pub struct MessageState {
     /// `None` until the first signal.
     pub channel: Option<String>,
+    /// The account it was registered for (`None`: `default`).
+    #[serde(default)]
+    pub account: Option<String>,
     /// WeCom's `msgid`.
     pub wecom_msgid: Option<String>,
     /// The card's task id.
@@ -184,4 +197,9 @@ impl MessageState {
     pub fn status(&self) -> Option<Status> {
         self.recipients.values().filter_map(|recipient| recipient.current()).max()
     }
+}
+
+/// The account of records written before accounts existed.
+pub fn default_account() -> String {
+    "default".to_owned()
 }

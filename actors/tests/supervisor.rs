@@ -113,6 +113,7 @@ async fn a_registration_tracks_each_recipient_and_a_card_click_implies_read() {
     let registration = Registration {
         message_id: id("card-1"),
         channel: "external".into(),
+        account: "default".into(),
         recipients: vec!["alice".into(), "bob".into()],
         wecom_msgid: None,
         task_id: Some("task-9".into()),
@@ -125,6 +126,7 @@ async fn a_registration_tracks_each_recipient_and_a_card_click_implies_read() {
         message_id: None,
         callback_type: "event.template_card_event".into(),
         channel: "wechat_api".into(),
+        account: "default".into(),
         payload: serde_json::json!({}),
         occurred_at_ms: Some(20),
         received_at_ms: 20,
@@ -320,6 +322,7 @@ async fn failing_and_panicking_handlers_are_isolated_and_counted() {
         message_id: None,
         callback_type: "event.click".into(),
         channel: "wechat_api".into(),
+        account: "default".into(),
         payload: serde_json::json!({}),
         occurred_at_ms: None,
         received_at_ms: 1,

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use poem::{Body, Request, web::RemoteAddr};
 use poem_openapi::{
     ApiResponse, OpenApi,
-    param::Query,
+    param::{Path, Query},
     payload::{Json, PlainText},
 };
 
@@ -17,6 +17,7 @@ use super::{
     state::AppState,
 };
 use crate::{
+    accounts::Family,
     webhooks::{
         WebhookError, WebhookRequest, serve, serve_url_check,
         wecom::{Channel, WeComSource},
@@ -43,6 +44,9 @@ pub enum CallbackResponse {
     /// Signature mismatch (-40001) or a message for another corp/robot (-40005).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
+    /// No account with this id serves callbacks on this route.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
     /// Body larger than `webhook.max_body_bytes`.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
@@ -69,16 +73,50 @@ impl CallbackApi {
         Self { state }
     }
 
-    fn source(&self, channel: Channel) -> &WeComSource {
-        match channel {
-            Channel::WeChatApi => &self.state.wecom_app,
-            Channel::WeChatBot => &self.state.wecom_bot,
+    /// The source of a route: the seed's fixed one (`account` `None`) or an
+    /// account's. The current routes are taken once per request, so a
+    /// reload (SIGHUP) never changes them under a request in flight.
+    fn source(&self, channel: Channel, account: Option<&str>) -> Result<Arc<WeComSource>, CallbackResponse> {
+        let routes = self.state.routes();
+        let family = match channel {
+            Channel::WeChatApi => Family::Api,
+            Channel::WeChatBot => Family::Bot,
+        };
+        match account {
+            None => Ok(Arc::clone(match channel {
+                Channel::WeChatApi => &routes.default_api,
+                Channel::WeChatBot => &routes.default_bot,
+            })),
+            Some(account) => routes.account(family, account).cloned().ok_or_else(|| {
+                self.state.counters.record(channel.as_str(), "unknown", "unknown", "unknown_account");
+                CallbackResponse::NotFound(ErrorBody::new(
+                    "unknown_account",
+                    format!(
+                        "no {} account {account:?} is configured (GET /api/v1/accounts lists them)",
+                        match family {
+                            Family::Api => "app or suite",
+                            Family::Bot => "robot",
+                        }
+                    ),
+                    None,
+                ))
+            }),
         }
     }
 
-    fn verify(&self, channel: Channel, request: &Request, remote: &RemoteAddr) -> CallbackResponse {
+    fn verify(
+        &self,
+        channel: Channel,
+        account: Option<&str>,
+        request: &Request,
+        remote: &RemoteAddr,
+    ) -> CallbackResponse {
+        let source = match self.source(channel, account) {
+            Ok(source) => source,
+            Err(answer) => return answer,
+        };
         let request = webhook_request(request, remote, Bytes::new());
-        match serve_url_check(self.source(channel), &request, &self.state.counters) {
+        match serve_url_check(source.as_ref(), &request, &self.state.counters) {
             Ok(echo) => CallbackResponse::Ok(PlainText(echo)),
             Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
         }
@@ -87,10 +125,15 @@ impl CallbackApi {
     async fn receive(
         &self,
         channel: Channel,
+        account: Option<&str>,
         request: &Request,
         remote: &RemoteAddr,
         body: Body,
     ) -> CallbackResponse {
+        let source = match self.source(channel, account) {
+            Ok(source) => source,
+            Err(answer) => return answer,
+        };
         // Read the raw body whatever its Content-Type, up to the cap.
         let limit = self.state.max_body_bytes;
         let bytes = match body.into_bytes_limit(limit).await {
@@ -110,12 +153,13 @@ impl CallbackApi {
                         (error.outcome_label(), CallbackFailure::from(&WebhookError::Protocol(error)))
                     }
                 };
-                self.state.counters.record(channel.as_str(), "unknown", &outcome);
+                let account = account.unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
+                self.state.counters.record(channel.as_str(), account, "unknown", &outcome);
                 return CallbackResponse::failure(failure);
             }
         };
         let request = webhook_request(request, remote, bytes);
-        match serve(self.source(channel), &request, &self.state.event_log, &self.state.counters).await {
+        match serve(source.as_ref(), &request, &self.state.event_log, &self.state.counters).await {
             Ok(served) => CallbackResponse::Ok(PlainText(served.reply.unwrap_or_default())),
             Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
         }
@@ -157,7 +201,7 @@ impl CallbackApi {
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatApi, request, remote)
+        self.verify(Channel::WeChatApi, None, request, remote)
     }
 
     /// Verify the app callback URL (seed alias)
@@ -174,7 +218,7 @@ impl CallbackApi {
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatApi, request, remote)
+        self.verify(Channel::WeChatApi, None, request, remote)
     }
 
     /// Receive an app or suite callback
@@ -193,7 +237,7 @@ impl CallbackApi {
         body: Body,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce);
-        self.receive(Channel::WeChatApi, request, remote, body).await
+        self.receive(Channel::WeChatApi, None, request, remote, body).await
     }
 
     /// Verify the robot callback URL
@@ -210,7 +254,7 @@ impl CallbackApi {
         echostr: Query<Option<String>>,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce, echostr);
-        self.verify(Channel::WeChatBot, request, remote)
+        self.verify(Channel::WeChatBot, None, request, remote)
     }
 
     /// Receive a robot callback
@@ -228,6 +272,87 @@ impl CallbackApi {
         body: Body,
     ) -> CallbackResponse {
         let _ = (msg_signature, timestamp, nonce);
-        self.receive(Channel::WeChatBot, request, remote, body).await
+        self.receive(Channel::WeChatBot, None, request, remote, body).await
+    }
+
+    /// Verify an app's or suite's callback URL
+    ///
+    /// The URL check of an account configured under `accounts:` (kind `app`
+    /// or `suite`), with that account's credentials.
+    #[oai(path = "/api/v1/webhooks/wechat/api/:account", method = "get", operation_id = "verifyAccountAppUrl")]
+    async fn verify_account_app(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        /// The account id.
+        account: Path<String>,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        echostr: Query<Option<String>>,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce, echostr);
+        self.verify(Channel::WeChatApi, Some(&account.0), request, remote)
+    }
+
+    /// Receive an app's or suite's callback
+    ///
+    /// Like `POST /api/v1/webhooks/wechat/api`, for one account: verified and
+    /// decrypted with its credentials only; stored with its account. A
+    /// suite accepts data callbacks of the corps that authorised it
+    /// (`create_auth`); another corp's is kept in quarantine and refused
+    /// with -40005.
+    #[oai(path = "/api/v1/webhooks/wechat/api/:account", method = "post", operation_id = "receiveAccountAppCallback")]
+    async fn receive_account_app(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        /// The account id.
+        account: Path<String>,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        body: Body,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce);
+        self.receive(Channel::WeChatApi, Some(&account.0), request, remote, body).await
+    }
+
+    /// Verify a robot's callback URL
+    ///
+    /// The URL check of a robot configured under `accounts:`.
+    #[oai(path = "/api/v1/webhooks/wechat/bot/:account", method = "get", operation_id = "verifyAccountBotUrl")]
+    async fn verify_account_bot(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        /// The account id.
+        account: Path<String>,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        echostr: Query<Option<String>>,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce, echostr);
+        self.verify(Channel::WeChatBot, Some(&account.0), request, remote)
+    }
+
+    /// Receive a robot's callback
+    ///
+    /// Like `POST /api/v1/webhooks/wechat/bot`, for one robot account.
+    #[oai(path = "/api/v1/webhooks/wechat/bot/:account", method = "post", operation_id = "receiveAccountBotCallback")]
+    async fn receive_account_bot(
+        &self,
+        request: &Request,
+        remote: &RemoteAddr,
+        /// The account id.
+        account: Path<String>,
+        msg_signature: Query<Option<String>>,
+        timestamp: Query<Option<String>>,
+        nonce: Query<Option<String>>,
+        body: Body,
+    ) -> CallbackResponse {
+        let _ = (msg_signature, timestamp, nonce);
+        self.receive(Channel::WeChatBot, Some(&account.0), request, remote, body).await
     }
 }

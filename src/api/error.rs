@@ -44,6 +44,17 @@ impl From<&ServeError> for CallbackFailure {
     fn from(error: &ServeError) -> Self {
         match error {
             ServeError::Refused(refusal) => CallbackFailure::from(refusal),
+            // A suite data callback for a corp that has not authorised it: kept, refused as WeCom's SDKs do.
+            ServeError::Quarantined(protocol @ WeComError::ValidateCorpId) => {
+                CallbackFailure::Forbidden(ErrorBody::new(
+                    "receive_id_mismatch",
+                    format!(
+                        "{protocol} ({}): the corp has not authorised this suite; the callback was kept in quarantine",
+                        protocol.name()
+                    ),
+                    Some(protocol.code()),
+                ))
+            }
             ServeError::Quarantined(protocol) => CallbackFailure::BadRequest(ErrorBody::new(
                 "payload_unparseable",
                 format!("{protocol}; the callback was kept in quarantine"),

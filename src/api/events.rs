@@ -42,8 +42,10 @@ pub struct EventSummary {
     pub instance: String,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
-    /// `wechat_api` or `wechat_bot`.
+    /// `wechat_api` or `wechat_bot` (`api`, `status_webhook`, … for events of other sources).
     pub channel: String,
+    /// The account it came in for or was sent through (`GET /api/v1/accounts`).
+    pub account: String,
     /// Type label, e.g. `message.text`, `event.template_card_event`, `robot.event.enter_chat`.
     pub callback_type: String,
     /// The key retries are recognised by.
@@ -184,6 +186,7 @@ fn summary(instance: &str, event: &StoredEvent) -> EventSummary {
         instance: instance.to_owned(),
         received_at: Utc.timestamp_millis_opt(event.received_at_ms).single().unwrap_or_default(),
         channel: event.channel.clone(),
+        account: event.account.clone(),
         callback_type: event.callback_type.clone(),
         dedupe_key: event.dedupe_key.clone(),
         user_id: event.user_id.clone(),
@@ -208,6 +211,8 @@ impl EventsApi {
         user_id: Query<Option<String>>,
         /// `wechat_api` or `wechat_bot`.
         channel: Query<Option<String>>,
+        /// Account id.
+        account: Query<Option<String>>,
         /// Arrived at or after (RFC 3339).
         since: Query<Option<DateTime<Utc>>>,
         /// Arrived before (RFC 3339).
@@ -241,6 +246,7 @@ impl EventsApi {
                 callback_type: callback_type.0,
                 user_id: user_id.0,
                 channel: channel.0,
+                account: account.0,
                 since_ms: since.0.map(|time| time.timestamp_millis()),
                 until_ms: until.0.map(|time| time.timestamp_millis()),
                 before_id: match &cursor {

@@ -23,6 +23,8 @@ impl Example for RegisterMessage {
         RegisterMessage {
             id: Some("order-20261128-0001".to_owned()),
             channel: "wecom_app".to_owned(),
+            account: Some("default".to_owned()),
+            corp_id: None,
             recipients: vec!["zhangsan".to_owned(), "lisi".to_owned()],
             parties: Vec::new(),
             tags: Vec::new(),
@@ -70,6 +72,7 @@ impl Example for MessageBody {
         MessageBody {
             id: "order-20261128-0001".to_owned(),
             channel: "wecom_app".to_owned(),
+            account: "default".to_owned(),
             status: Some("read".to_owned()),
             registered: true,
             wecom_msgid: Some("wmF3kqDwAAgWqBNh3Kx2G0XgA".to_owned()),

@@ -24,6 +24,15 @@ pub struct RegisterMessage {
     /// robot (`webhook/send`).
     #[oai(default = "default_channel")]
     pub channel: String,
+    /// The account to send through (`GET /api/v1/accounts`): an app or
+    /// suite for `wecom_app`, a robot for `wecom_bot`; for `external`, the
+    /// account the message belongs to. Default `default`.
+    #[oai(validator(pattern = "^[a-z0-9_-]{1,40}$"))]
+    pub account: Option<String>,
+    /// Sending through a suite: the authorised corp to send to, on its
+    /// behalf (its corp id, case-sensitive).
+    #[oai(validator(max_length = 64))]
+    pub corp_id: Option<String>,
     /// Recipient user ids (`["@all"]`: everyone in the app's range); for an
     /// external message, empty to track it as a whole. Not for robots.
     #[oai(default)]
@@ -86,6 +95,8 @@ pub struct MessageBody {
     pub id: String,
     /// `external`, `wecom_app`, `wecom_bot`.
     pub channel: String,
+    /// The account it is sent through.
+    pub account: String,
     /// The most advanced recipient's status.
     pub status: Option<String>,
     /// Registered through the API (else created by its first observation).
@@ -198,6 +209,7 @@ pub(super) fn message_body(row: message::Model, recipients: Vec<RecipientBody>) 
         counts: counts(&recipients),
         id: row.id,
         channel: row.channel,
+        account: row.account,
         status: row.status,
         registered: row.registered,
         wecom_msgid: row.wecom_msgid,

@@ -158,9 +158,12 @@ impl MessagesApi {
                     return invalid("recipients: at most 10000 user ids of 1 to 128 characters");
                 }
                 let now = chrono::Utc::now().timestamp_millis();
+                let account =
+                    request.account.clone().unwrap_or_else(|| crate::accounts::DEFAULT_ACCOUNT.to_owned());
                 let registration = Registration {
                     message_id: message_id.clone(),
                     channel: request.channel.clone(),
+                    account: account.clone(),
                     recipients: request.recipients.clone(),
                     wecom_msgid: request.wecom_msgid.clone(),
                     task_id: request.task_id.clone(),
@@ -175,7 +178,8 @@ impl MessagesApi {
                     format!("message:{id}"),
                     source_ip,
                     payload,
-                );
+                )
+                .for_account(&account);
                 event.received_at_ms = now;
                 let appended = self.state.event_log.append(event).await;
                 match appended {
@@ -199,6 +203,7 @@ impl MessagesApi {
                             counts: counts(&recipients),
                             id,
                             channel: request.channel,
+                            account,
                             status: Some(initial_status.as_str().to_owned()),
                             registered: true,
                             wecom_msgid: request.wecom_msgid,

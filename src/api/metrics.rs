@@ -56,11 +56,12 @@ async fn render(state: &AppState) -> String {
     out.family(
         "pmc_callbacks_total",
         "counter",
-        "Callbacks answered, by source, type and outcome (stored, duplicate, a -400xx code, ...).",
+        "Callbacks answered, by source, account, type and outcome (stored, duplicate, a -400xx code, ...).",
     );
     for row in state.counters.snapshot() {
         let labels = [
             ("channel", row.channel.as_str()),
+            ("account", row.account.as_str()),
             ("type", row.callback_type.as_str()),
             ("outcome", row.outcome.as_str()),
         ];

@@ -98,7 +98,7 @@ example!(
 example!(
     EventPageBody,
     json!({"events": [{
-        "id": 4711, "instance": "7bfff4c16f606db3", "received_at": "2026-11-28T09:30:12.180Z", "channel": "wechat_api",
+        "id": 4711, "instance": "7bfff4c16f606db3", "received_at": "2026-11-28T09:30:12.180Z", "channel": "wechat_api", "account": "default",
         "callback_type": "event.template_card_event", "dedupe_key": "event:zhangsan:1764322212:template_card_event:task-0001",
         "user_id": "zhangsan"
     }], "next_cursor": "4711", "source": "local"})
@@ -106,7 +106,7 @@ example!(
 example!(
     EventDetail,
     json!({
-        "id": 4711, "instance": "7bfff4c16f606db3", "received_at": "2026-11-28T09:30:12.180Z", "channel": "wechat_api",
+        "id": 4711, "instance": "7bfff4c16f606db3", "received_at": "2026-11-28T09:30:12.180Z", "channel": "wechat_api", "account": "default",
         "callback_type": "message.text", "dedupe_key": "msgid:1234567890123456", "user_id": "zhangsan",
         "source_ip": "101.226.90.1", "envelope_format": "xml", "msg_signature": "477715d11cdb4164915debcba66cb864d751f3e6",
         "timestamp": "1764322212", "nonce": "1719203847", "ciphertext": "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS",
@@ -152,7 +152,7 @@ example!(
         ], "event_log": {"events_total": 41212, "quarantined_total": 0, "batches": 3120, "requests": 41230,
                          "largest_batch": 64, "last_commit_micros": 1930, "failed_batches": 0}},
         "actors": {"running": true, "events_applied": 41210, "last_applied_id": 41210},
-        "callbacks": [{"channel": "wechat_api", "callback_type": "message.text", "outcome": "stored", "count": 20105}],
+        "callbacks": [{"channel": "wechat_api", "account": "default", "callback_type": "message.text", "outcome": "stored", "count": 20105}],
         "process": {"rss_bytes": 61_865_984, "peak_rss_bytes": 98_304_000}
     })
 );

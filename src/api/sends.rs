@@ -49,6 +49,8 @@ pub async fn send(
     let input = SendInput {
         message_id: id.clone(),
         channel: body.channel.clone(),
+        account: body.account.clone(),
+        corp_id: body.corp_id.clone(),
         msgtype: body.msgtype,
         contents: vec![
             ("text", body.text),
@@ -80,7 +82,8 @@ pub async fn send(
     }
     let payload = serde_json::to_string(&request).expect("requests serialise");
     let now = chrono::Utc::now().timestamp_millis();
-    let mut event = NewEvent::internal(API_CHANNEL, SEND_TYPE, format!("message:{id}"), source_ip, payload);
+    let mut event = NewEvent::internal(API_CHANNEL, SEND_TYPE, format!("message:{id}"), source_ip, payload)
+        .for_account(&request.account);
     event.received_at_ms = now;
     match state.event_log.append(event).await {
         Ok(AppendOutcome::Stored { .. }) => RegisterResponse::Accepted(Json(queued_body(&request, now))),
@@ -142,6 +145,7 @@ fn queued_body(request: &SendRequest, at_ms: i64) -> MessageBody {
         counts: counts(&recipients),
         id: request.message_id.clone(),
         channel: request.channel.as_str().to_owned(),
+        account: request.account.clone(),
         status: Some("queued".to_owned()),
         registered: true,
         wecom_msgid: None,

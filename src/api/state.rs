@@ -8,16 +8,18 @@ use crate::{
     configuration::Settings,
     event_log::EventLog,
     tracking::SqlTrackingStore,
-    webhooks::{CallbackCounters, WebhookHandler, wecom::WeComSource},
+    accounts::AccountRoutes,
+    webhooks::{CallbackCounters, WebhookHandler},
 };
 
 /// Shared, read-only application state (the mutable parts are owned by the
 /// event log's committer and the actors, and reached through handles).
 pub struct AppState {
-    /// The WeCom app (and suite) callback source.
-    pub wecom_app: Arc<WeComSource>,
-    /// The WeCom robot callback source.
-    pub wecom_bot: Arc<WeComSource>,
+    /// Every account and its callback sources; swapped whole when the
+    /// accounts are reloaded (SIGHUP).
+    pub accounts: arc_swap::ArcSwap<AccountRoutes>,
+    /// The corps authorised for each suite account.
+    pub suite_corps: crate::suite::AuthorisedCorps,
     /// Requests answered, by source, type and outcome.
     pub counters: Arc<CallbackCounters>,
     /// The event log (reads).
@@ -83,10 +85,18 @@ impl AppState {
         self.supervisor.borrow().clone()
     }
 
-    /// Every webhook source: the built-in ones first, then the registered ones.
+    /// The current accounts and routes.
+    pub fn routes(&self) -> Arc<AccountRoutes> {
+        self.accounts.load_full()
+    }
+
+    /// Every webhook source: the WeCom routes (the seed's two, then one per
+    /// account), the status webhook, then the registered ones.
     pub fn all_sources(&self) -> Vec<Arc<dyn WebhookHandler>> {
+        let routes = self.routes();
         let mut sources: Vec<Arc<dyn WebhookHandler>> =
-            vec![self.wecom_app.clone(), self.wecom_bot.clone(), Arc::clone(&self.status_source)];
+            routes.sources().map(|source| Arc::clone(source) as Arc<dyn WebhookHandler>).collect();
+        sources.push(Arc::clone(&self.status_source));
         sources.extend(self.webhook_sources.iter().cloned());
         sources
     }

@@ -206,7 +206,7 @@ impl StatusApi {
         let (state, detail) = match source.credentials() {
             ChannelCredentials::Ready(_) => ("ready", None),
             ChannelCredentials::Disabled => ("disabled", None),
-            ChannelCredentials::Unconfigured(reason) => ("unconfigured", Some(reason.clone())),
+            ChannelCredentials::Unconfigured(reason) => ("unconfigured", Some(reason)),
         };
         ChannelStatus { name: source.channel().as_str().to_owned(), state: state.to_owned(), detail }
     }
@@ -287,7 +287,10 @@ impl StatusApi {
                 version: state.service_version.clone(),
                 started_at: state.started_at_utc,
                 uptime_seconds: state.started_at.elapsed().as_secs(),
-                channels: vec![Self::channel(&state.wecom_app), Self::channel(&state.wecom_bot)],
+                channels: {
+                    let routes = state.routes();
+                    vec![Self::channel(&routes.default_api), Self::channel(&routes.default_bot)]
+                },
                 storage: StorageStatus {
                     mode: state.storage_mode.as_str().to_owned(),
                     backends: vec![

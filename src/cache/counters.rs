@@ -1,6 +1,8 @@
 //! Callback counters shared by every replica: each replica adds what it
 //! counted since its last flush to one Redis hash per deployment
-//! (`pmc:counters:{scope}`, field `{channel}|{type}|{outcome}`, `HINCRBY`),
+//! (`pmc:counters:{scope}`, field `{channel}|{type}|{outcome}|{account}`,
+//! `HINCRBY`; fields written before accounts existed lack the account and
+//! count for `default`),
 //! once a second, so `/api/v1/status` can show totals across replicas. A
 //! flush that fails is retried with the next one (the deltas add up), so an
 //! outage delays the totals but does not lose counts.
@@ -15,7 +17,7 @@ use crate::webhooks::{CallbackCounters, CounterRow};
 /// How often a replica adds its counts.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-type Key = (String, String, String);
+type Key = (String, String, String, String);
 
 impl StatusCache {
     /// Adds `counters` to the deployment's shared totals in the background
@@ -34,14 +36,14 @@ impl StatusCache {
                 let now: BTreeMap<Key, u64> = counters
                     .snapshot()
                     .into_iter()
-                    .map(|row| ((row.channel, row.callback_type, row.outcome), row.count))
+                    .map(|row| ((row.channel, row.callback_type, row.outcome, row.account), row.count))
                     .collect();
                 for (counter, count) in now {
                     let delta = count - flushed.get(&counter).copied().unwrap_or(0);
                     if delta == 0 {
                         continue;
                     }
-                    let field = format!("{}|{}|{}", counter.0, counter.1, counter.2);
+                    let field = format!("{}|{}|{}|{}", counter.0, counter.1, counter.2, counter.3);
                     let added = inner.client.hincrby::<i64, _, _>(&key, field, delta as i64).await;
                     match added {
                         Ok(_) => {
@@ -65,17 +67,32 @@ impl StatusCache {
         let mut rows: Vec<CounterRow> = all
             .into_iter()
             .filter_map(|(field, count)| {
-                let mut parts = field.splitn(3, '|');
+                let mut parts = field.splitn(4, '|');
                 Some(CounterRow {
                     channel: parts.next()?.to_owned(),
                     callback_type: parts.next()?.to_owned(),
                     outcome: parts.next()?.to_owned(),
+                    account: parts.next().unwrap_or(crate::accounts::DEFAULT_ACCOUNT).to_owned(),
                     count,
                 })
             })
             .collect();
+        // Old-format fields of `default` and new ones may name the same counter: add them up.
         rows.sort_by(|a, b| {
-            (&a.channel, &a.callback_type, &a.outcome).cmp(&(&b.channel, &b.callback_type, &b.outcome))
+            (&a.channel, &a.account, &a.callback_type, &a.outcome).cmp(&(
+                &b.channel,
+                &b.account,
+                &b.callback_type,
+                &b.outcome,
+            ))
+        });
+        rows.dedup_by(|later, first| {
+            let same = (&later.channel, &later.account, &later.callback_type, &later.outcome)
+                == (&first.channel, &first.account, &first.callback_type, &first.outcome);
+            if same {
+                first.count += later.count;
+            }
+            same
         });
         Some(rows)
     }

@@ -63,6 +63,10 @@ pub struct SuiteSettings {
     pub token: SecretString,
     /// The suite's EncodingAESKey.
     pub encoding_aes_key: SecretString,
+    /// The suite secret, for `get_suite_token` (sending on behalf of the
+    /// corps that authorise it).
+    #[serde(default, deserialize_with = "secret_empty_as_none")]
+    pub suite_secret: Option<SecretString>,
 }
 
 /// `channels.wechat_bot`: robot callbacks (smart robot JSON and legacy

@@ -108,6 +108,14 @@ pub enum ConfigError {
     /// A value has the wrong shape (e.g. a port that is not a number).
     #[error("invalid configuration: {0}")]
     Shape(#[from] config::ConfigError),
+    /// An entry of `accounts:` is unusable.
+    #[error("invalid account {id}: {reason}")]
+    Account {
+        /// The account's id, as written.
+        id: String,
+        /// Why.
+        reason: String,
+    },
     /// A value is well-formed but unusable.
     #[error("invalid {key} (env {env}): {reason}")]
     Invalid {
@@ -211,6 +219,7 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.channels.wechat_api.credentials()?;
         self.channels.wechat_bot.credentials()?;
+        crate::accounts::Accounts::from_settings(self)?;
         if self.storage.group_commit_max_batch == 0 || self.storage.group_commit_max_batch > 2000 {
             return Err(ConfigError::Invalid {
                 key: "storage.group_commit_max_batch",

@@ -6,6 +6,7 @@
 //! CLI flags. See [`load`]. Secrets are [`SecretString`]s: their `Debug`
 //! output is redacted, so printing settings never leaks them.
 
+mod accounts;
 mod backends;
 mod channels;
 mod interpolate;
@@ -19,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 pub use self::{
+    accounts::{AccountKind, AccountSettings, PacingSettings},
     backends::{MongoSettings, MysqlSettings, MysqlTls, RedisSettings, SecretUri, redact_uri},
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
@@ -34,8 +36,11 @@ pub struct Settings {
     pub service: ServiceSettings,
     /// The HTTP listener.
     pub webhook: WebhookSettings,
-    /// WeCom channels (seed layout: `channels.wechat_api`, `channels.wechat_bot`).
+    /// WeCom channels (seed layout: `channels.wechat_api`, `channels.wechat_bot`):
+    /// the `default` app (and suite) and the `default` robot.
     pub channels: ChannelSettings,
+    /// More apps, suites and robots, each with its own routes (see [`crate::accounts`]).
+    pub accounts: Vec<AccountSettings>,
     /// The local event log.
     pub storage: StorageSettings,
     /// The actor system and its writers.

@@ -16,6 +16,9 @@ pub mod event {
         pub received_at_ms: i64,
         /// `wechat_api` or `wechat_bot`.
         pub channel: String,
+        /// The account it came in for (or was sent through): `default` for
+        /// the seed's app and robot, and for sources without accounts.
+        pub account: String,
         /// Dotted type label.
         pub callback_type: String,
         /// The dedupe key.
@@ -89,6 +92,8 @@ pub mod quarantine {
         pub received_at_ms: i64,
         /// `wechat_api` or `wechat_bot`.
         pub channel: String,
+        /// The account whose credentials verified it.
+        pub account: String,
         /// The -400xx code it was refused with.
         pub error_code: i32,
         /// Why.

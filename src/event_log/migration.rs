@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateEventLog)]
+        vec![Box::new(CreateEventLog), Box::new(AddAccounts)]
     }
 }
 
@@ -97,6 +97,50 @@ impl MigrationTrait for CreateEventLog {
                     .col(text("ciphertext"))
                     .col(text("plaintext"))
                     .col(string_len_null("source_ip", 64))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Every event carries its account. Rows written before accounts existed
+/// were the seed's single app and robot: they become `default`, in place.
+struct AddAccounts;
+
+impl MigrationName for AddAccounts {
+    fn name(&self) -> &str {
+        "m0002_add_accounts"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for AddAccounts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("events")
+                    .add_column(string_len("account", 40).default("default"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("quarantine")
+                    .add_column(string_len("account", 40).default("default"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_events_account")
+                    .table("events")
+                    .col("account")
+                    .col("id")
+                    .if_not_exists()
                     .to_owned(),
             )
             .await

@@ -74,6 +74,8 @@ pub struct NewEvent {
     pub received_at_ms: i64,
     /// `wechat_api` or `wechat_bot`.
     pub channel: String,
+    /// The account (`default` unless set).
+    pub account: String,
     /// Dotted type label.
     pub callback_type: String,
     /// Dedupe key.
@@ -100,7 +102,8 @@ pub struct NewEvent {
 
 impl NewEvent {
     /// An event that did not come from WeCom (a registration, a signed
-    /// status callback): no ciphertext and no WeCom signature, JSON payload.
+    /// status callback): no ciphertext and no WeCom signature, JSON payload,
+    /// account `default` (see [`NewEvent::for_account`]).
     pub fn internal(
         channel: &str,
         callback_type: &str,
@@ -111,6 +114,7 @@ impl NewEvent {
         Self {
             received_at_ms: chrono::Utc::now().timestamp_millis(),
             channel: channel.to_owned(),
+            account: crate::accounts::DEFAULT_ACCOUNT.to_owned(),
             callback_type: callback_type.to_owned(),
             dedupe_key,
             user_id: None,
@@ -125,11 +129,18 @@ impl NewEvent {
         }
     }
 
+    /// The same event, carried by `account`.
+    pub fn for_account(mut self, account: &str) -> Self {
+        account.clone_into(&mut self.account);
+        self
+    }
+
     fn into_model(self, id: i64) -> StoredEvent {
         event::Model {
             id,
             received_at_ms: self.received_at_ms,
             channel: self.channel,
+            account: self.account,
             callback_type: self.callback_type,
             dedupe_key: self.dedupe_key,
             user_id: self.user_id,
@@ -152,6 +163,8 @@ pub struct NewQuarantine {
     pub received_at_ms: i64,
     /// `wechat_api` or `wechat_bot`.
     pub channel: String,
+    /// The account whose credentials verified it.
+    pub account: String,
     /// The -400xx code it was refused with.
     pub error_code: i32,
     /// Why.
@@ -170,6 +183,7 @@ impl NewQuarantine {
             id: NotSet,
             received_at_ms: Set(self.received_at_ms),
             channel: Set(self.channel),
+            account: Set(self.account),
             error_code: Set(self.error_code),
             content_hash: Set(hex::encode(Sha1::digest(self.ciphertext.as_bytes()))),
             reason: Set(self.reason.chars().take(255).collect()),

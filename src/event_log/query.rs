@@ -16,6 +16,8 @@ pub struct EventFilter {
     pub user_id: Option<String>,
     /// `wechat_api` or `wechat_bot`.
     pub channel: Option<String>,
+    /// Exact account id.
+    pub account: Option<String>,
     /// Received at or after, Unix milliseconds.
     pub since_ms: Option<i64>,
     /// Received before, Unix milliseconds.
@@ -50,6 +52,9 @@ impl EventLog {
         }
         if let Some(channel) = &filter.channel {
             query = query.filter(event::Column::Channel.eq(channel.as_str()));
+        }
+        if let Some(account) = &filter.account {
+            query = query.filter(event::Column::Account.eq(account.as_str()));
         }
         if let Some(since) = filter.since_ms {
             query = query.filter(event::Column::ReceivedAtMs.gte(since));

@@ -16,6 +16,8 @@ pub mod shared_event {
         pub event_id: i64,
         /// Arrival time, Unix milliseconds.
         pub received_at_ms: i64,
+        /// The account.
+        pub account: String,
         /// `wechat_api`, `wechat_bot`, …
         pub channel: String,
         /// Dotted type label.

@@ -200,6 +200,7 @@ impl Copier {
             event_id: Set(event.id),
             received_at_ms: Set(event.received_at_ms),
             channel: Set(clip(&event.channel, 48)),
+            account: Set(clip(&event.account, 40)),
             callback_type: Set(clip(&event.callback_type, 128)),
             dedupe_key: Set(clip(&event.dedupe_key, 255)),
             user_id: Set(event.user_id.as_deref().map(|user| clip(user, 128))),

@@ -54,6 +54,9 @@ impl SharedEvents {
         if let Some(channel) = &filter.channel {
             query = query.filter(Column::Channel.eq(channel.as_str()));
         }
+        if let Some(account) = &filter.account {
+            query = query.filter(Column::Account.eq(account.as_str()));
+        }
         if let Some(since) = filter.since_ms {
             query = query.filter(Column::ReceivedAtMs.gte(since));
         }
@@ -91,6 +94,7 @@ fn split(row: shared_event::Model) -> (String, StoredEvent) {
         id: row.event_id,
         received_at_ms: row.received_at_ms,
         channel: row.channel,
+        account: row.account,
         callback_type: row.callback_type,
         dedupe_key: row.dedupe_key,
         user_id: row.user_id,

@@ -51,6 +51,10 @@ const APP_CARDS: [&str; 5] =
     ["text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction"];
 const BOT_CARDS: [&str; 2] = ["text_notice", "news_notice"];
 
+fn is_default_account(account: &str) -> bool {
+    account == crate::accounts::DEFAULT_ACCOUNT
+}
+
 /// A validated send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendRequest {
@@ -58,6 +62,14 @@ pub struct SendRequest {
     pub message_id: String,
     /// App or robot.
     pub channel: SendChannel,
+    /// The account sent through. Left out of the stored JSON when it is
+    /// `default`, so requests (and their fingerprints) read as before
+    /// accounts existed.
+    #[serde(default = "pmc_actors::default_account", skip_serializing_if = "is_default_account")]
+    pub account: String,
+    /// Suites: the authorised corp sent to, on its behalf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corp_id: Option<String>,
     /// `text`, `markdown`, `template_card`, …
     pub msgtype: String,
     /// The object named after `msgtype`, as WeCom expects it.
@@ -86,6 +98,10 @@ pub struct SendInput {
     pub message_id: String,
     /// `wecom_app` or `wecom_bot`.
     pub channel: String,
+    /// The account (`default` when not given).
+    pub account: Option<String>,
+    /// Suites: the authorised corp.
+    pub corp_id: Option<String>,
     /// The message type.
     pub msgtype: Option<String>,
     /// The object named after each type (only the one named by `msgtype` may be set).
@@ -154,6 +170,8 @@ impl SendRequest {
         let mut request = SendRequest {
             message_id: input.message_id,
             channel,
+            account: input.account.unwrap_or_else(pmc_actors::default_account),
+            corp_id: input.corp_id,
             msgtype,
             content,
             recipients: input.recipients,

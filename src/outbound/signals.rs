@@ -37,6 +37,7 @@ pub fn signals_of(event: &StoredEvent) -> Option<Result<Vec<Signal>, serde_json:
             vec![Signal::Register(Registration {
                 message_id,
                 channel: request.channel.as_str().to_owned(),
+                account: event.account.clone(),
                 recipients: request.tracked_recipients(),
                 wecom_msgid: None,
                 task_id: request.task_id(),

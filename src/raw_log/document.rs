@@ -18,6 +18,7 @@ pub fn of_event(instance: &str, event: &StoredEvent) -> Document {
         "event_id": event.id,
         "received_at": DateTime::from_millis(event.received_at_ms),
         "channel": &event.channel,
+        "account": &event.account,
         "callback_type": &event.callback_type,
         "dedupe_key": &event.dedupe_key,
         "user_id": optional(&event.user_id),
@@ -51,6 +52,8 @@ pub fn to_event(document: &Document) -> Option<super::reader::RawEvent> {
             id: document.get_i64("event_id").ok()?,
             received_at_ms: document.get_datetime("received_at").ok()?.timestamp_millis(),
             channel: text("channel")?,
+            // Documents written before accounts existed were the seed's single app and robot.
+            account: text("account").unwrap_or_else(|| crate::accounts::DEFAULT_ACCOUNT.to_owned()),
             callback_type: text("callback_type")?,
             dedupe_key: text("dedupe_key")?,
             user_id: optional("user_id"),

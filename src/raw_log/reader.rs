@@ -83,6 +83,14 @@ impl RawLogReader {
         if let Some(channel) = &filter.channel {
             query.insert("channel", channel.as_str());
         }
+        if let Some(account) = &filter.account {
+            if account == crate::accounts::DEFAULT_ACCOUNT {
+                // Documents written before accounts existed have no account: they are `default`'s.
+                query.insert("account", mongodb::bson::doc! {"$in": [account.as_str(), mongodb::bson::Bson::Null]});
+            } else {
+                query.insert("account", account.as_str());
+            }
+        }
         let mut received = Document::new();
         if let Some(since) = filter.since_ms {
             received.insert("$gte", DateTime::from_millis(since));

@@ -21,7 +21,8 @@ use crate::{
     },
     background::Background,
     cache::StatusCache,
-    configuration::{ChannelCredentials, ConfigError, Settings, StorageMode},
+    accounts::{AccountRoutes, Accounts},
+    configuration::{ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     events_view::{EventsView, SharedEvents},
     forwarding::Forwarding,
@@ -33,8 +34,8 @@ use crate::{
     webhooks::{
         self, CallbackCounters, WebhookHandler,
         status::StatusWebhookSource,
-        wecom::{Channel, ReplyPolicy, WeComSource},
     },
+    suite::AuthorisedCorps,
 };
 
 mod application;
@@ -131,10 +132,8 @@ impl ApplicationBuilder {
             }
             None => None,
         };
-        let api_credentials = settings.channels.wechat_api.credentials()?;
-        let bot_credentials = settings.channels.wechat_bot.credentials()?;
-        report_channel("wechat_api", &api_credentials);
-        report_channel("wechat_bot", &bot_credentials);
+        let accounts = Arc::new(Accounts::from_settings(&settings)?);
+        report_accounts(&accounts);
 
         std::fs::create_dir_all(&settings.storage.data_dir).map_err(|error| EventLogError::DataDir {
             path: settings.storage.data_dir.clone(),
@@ -281,21 +280,16 @@ impl ApplicationBuilder {
                 .enter(|| Retention::start(&settings.storage.retention, event_log, consumers, disk, pruned))
         };
         let status_verifiers = settings.status_webhook.verifiers()?;
-        let replies = ReplyPolicy {
-            app_auto_reply_text: settings.channels.wechat_api.auto_reply_text.clone(),
-            bot_welcome_text: settings.channels.wechat_bot.welcome_text.clone(),
-        };
+        let suite_corps = AuthorisedCorps::default();
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
         let state = Arc::new(AppState {
-            wecom_app: Arc::new(
-                WeComSource::new(Channel::WeChatApi, api_credentials, replies.clone())
-                    .with_timestamp_window(settings.security.timestamp_window_secs),
-            ),
-            wecom_bot: Arc::new(
-                WeComSource::new(Channel::WeChatBot, bot_credentials, replies)
-                    .with_timestamp_window(settings.security.timestamp_window_secs),
-            ),
+            accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
+                accounts,
+                &suite_corps,
+                settings.security.timestamp_window_secs,
+            )),
+            suite_corps,
             counters,
             event_log: event_log.clone(),
             tracking: store,
@@ -396,16 +390,20 @@ fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> 
     })
 }
 
-fn report_channel(name: &str, credentials: &ChannelCredentials) {
-    match credentials {
-        ChannelCredentials::Ready(candidates) => {
-            tracing::info!(channel = name, credential_sets = candidates.len(), "Channel ready.")
+fn report_accounts(accounts: &Accounts) {
+    for account in accounts.iter() {
+        let route = account.route();
+        match (&account.callback, account.enabled) {
+            (_, false) => tracing::info!(account = %account.id, kind = account.kind.as_str(), "Account disabled."),
+            (Ok(_), true) => {
+                tracing::info!(account = %account.id, kind = account.kind.as_str(), route, "Account ready.")
+            }
+            (Err(reason), true) => tracing::warn!(
+                account = %account.id,
+                kind = account.kind.as_str(),
+                reason = %reason,
+                "Account has no callback credentials: its routes answer 503 until they are configured."
+            ),
         }
-        ChannelCredentials::Disabled => tracing::info!(channel = name, "Channel disabled."),
-        ChannelCredentials::Unconfigured(reason) => tracing::warn!(
-            channel = name,
-            reason = %reason,
-            "Channel has no credentials: its routes answer 503 until they are configured."
-        ),
     }
 }

@@ -79,6 +79,7 @@ pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
                 message_id: interaction.message_id.and_then(|id| MessageId::parse(&id).ok()),
                 callback_type: INTERACTION_TYPE.to_owned(),
                 channel: channel.to_owned(),
+                account: event.account.clone(),
                 payload: interaction.data,
                 occurred_at_ms: None,
                 received_at_ms: event.received_at_ms,
@@ -114,6 +115,7 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
         message_id: None,
         callback_type: event.callback_type.clone(),
         channel: event.channel.clone(),
+        account: event.account.clone(),
         payload: payload_json.clone(),
         occurred_at_ms,
         received_at_ms: event.received_at_ms,
@@ -122,6 +124,7 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
         Signal::Member(MemberEventRecord {
             user_id: user_id.map(str::to_owned),
             kind: kind.to_owned(),
+            account: event.account.clone(),
             payload: payload_json.clone(),
             occurred_at_ms,
             received_at_ms: event.received_at_ms,

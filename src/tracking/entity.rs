@@ -14,6 +14,8 @@ pub mod message {
         pub id: String,
         /// `external`, `wecom_app`, `wecom_bot`.
         pub channel: String,
+        /// The account it is sent through.
+        pub account: String,
         /// Current status (most advanced recipient).
         pub status: Option<String>,
         /// Registered through the API (else created by its first observation).
@@ -148,6 +150,8 @@ pub mod interaction {
         pub callback_type: String,
         /// Channel.
         pub channel: String,
+        /// The account it came in for.
+        pub account: String,
         /// Typed callback JSON.
         #[sea_orm(column_type = "Text")]
         pub payload: String,
@@ -185,6 +189,8 @@ pub mod member_event {
         pub user_id: Option<String>,
         /// subscribe, unsubscribe, create_user, …
         pub kind: String,
+        /// The account it came in for.
+        pub account: String,
         /// Typed callback JSON.
         #[sea_orm(column_type = "Text")]
         pub payload: String,

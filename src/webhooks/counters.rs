@@ -9,7 +9,7 @@ use serde::Serialize;
 /// `wechat_bot`) or another webhook source (`status_webhook`).
 #[derive(Debug, Default)]
 pub struct CallbackCounters {
-    counts: Mutex<BTreeMap<(String, String, String), u64>>,
+    counts: Mutex<BTreeMap<(String, String, String, String), u64>>,
     latency: Mutex<BTreeMap<String, LatencyHistogram>>,
 }
 
@@ -35,6 +35,8 @@ pub struct LatencyHistogram {
 pub struct CounterRow {
     /// `wechat_api`, `wechat_bot` or `status_webhook`.
     pub channel: String,
+    /// The account (`default` for the seed's app and robot and for sources without accounts).
+    pub account: String,
     /// Type label, `url_verification`, or `unknown` when refused before typing.
     pub callback_type: String,
     /// `stored`, `duplicate`, `verified`, `quarantined`, a -400xx code, …
@@ -45,9 +47,11 @@ pub struct CounterRow {
 
 impl CallbackCounters {
     /// Adds one.
-    pub fn record(&self, source: &str, callback_type: &str, outcome: &str) {
+    pub fn record(&self, source: &str, account: &str, callback_type: &str, outcome: &str) {
         let mut counts = self.counts.lock().expect("counter lock");
-        *counts.entry((source.to_owned(), callback_type.to_owned(), outcome.to_owned())).or_default() += 1;
+        *counts
+            .entry((source.to_owned(), account.to_owned(), callback_type.to_owned(), outcome.to_owned()))
+            .or_default() += 1;
     }
 
     /// Times one answer.
@@ -72,8 +76,9 @@ impl CallbackCounters {
             .lock()
             .expect("counter lock")
             .iter()
-            .map(|((source, callback_type, outcome), count)| CounterRow {
+            .map(|((source, account, callback_type, outcome), count)| CounterRow {
                 channel: source.clone(),
+                account: account.clone(),
                 callback_type: callback_type.clone(),
                 outcome: outcome.clone(),
                 count: *count,

@@ -50,6 +50,8 @@ pub struct IncomingEvent {
     pub dedupe_key: String,
     /// The member it concerns, if any.
     pub user_id: Option<String>,
+    /// The account it came in for (`None`: `default`).
+    pub account: Option<String>,
     /// The content, as JSON.
     pub payload: Box<RawValue>,
     /// The encrypted envelope it came in, for sources that have one (WeCom).
@@ -82,6 +84,7 @@ impl IncomingEvent {
             callback_type: callback_type.to_owned(),
             dedupe_key: dedupe_key.into(),
             user_id: None,
+            account: None,
             payload: serde_json::value::to_raw_value(payload).expect("JSON payloads always serialise"),
             envelope: None,
         }
@@ -187,6 +190,12 @@ pub trait WebhookHandler: Send + Sync + 'static {
     /// `[a-z0-9_-]{1,40}`.
     fn name(&self) -> &str;
 
+    /// The account its route serves, if it serves one (metrics label of
+    /// requests refused before they name one).
+    fn account(&self) -> Option<&str> {
+        None
+    }
+
     /// What it receives, for `GET /api/v1/webhooks/handlers`.
     fn listens_to(&self) -> Vec<String>;
 
@@ -219,8 +228,9 @@ pub trait WebhookHandler: Send + Sync + 'static {
 /// Whether a name may be mounted under `/api/v1/webhooks/`.
 pub fn valid_name(name: &str) -> bool {
     // The built-in sources' names and route segments.
-    const RESERVED: [&str; 6] =
-        ["handlers", "wechat", "status", "status_webhook", "wechat_api", "wechat_bot"];
+    // `account` would collide with the accounts' dedupe namespaces (`account:{id}:…`).
+    const RESERVED: [&str; 8] =
+        ["handlers", "wechat", "status", "status_webhook", "wechat_api", "wechat_bot", "account", "accounts"];
     (1..=40).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         && !RESERVED.contains(&name)

@@ -62,10 +62,13 @@ pub async fn serve(
     counters: &CallbackCounters,
 ) -> Result<Served, ServeError> {
     let started = std::time::Instant::now();
-    let mut callback_type = None;
-    let result = serve_inner(handler, request, event_log, &mut callback_type).await;
+    let mut labels = None;
+    let result = serve_inner(handler, request, event_log, &mut labels).await;
     counters.record_latency(handler.name(), started.elapsed().as_secs_f64());
-    let callback_type = callback_type.as_deref().unwrap_or("unknown");
+    let (callback_type, account) = match &labels {
+        Some((callback_type, account)) => (callback_type.as_str(), account.as_str()),
+        None => ("unknown", handler.account().unwrap_or(crate::accounts::DEFAULT_ACCOUNT)),
+    };
     match &result {
         Ok(served) => {
             let outcome = if served.accepted.stored == 0 && served.accepted.duplicates > 0 {
@@ -73,12 +76,12 @@ pub async fn serve(
             } else {
                 "stored"
             };
-            tracing::debug!(source = handler.name(), callback_type, outcome, "Webhook acknowledged.");
-            counters.record(handler.name(), callback_type, outcome);
+            tracing::debug!(source = handler.name(), account, callback_type, outcome, "Webhook acknowledged.");
+            counters.record(handler.name(), account, callback_type, outcome);
         }
         Err(error) => {
-            tracing::warn!(source = handler.name(), outcome = %error.outcome_label(), error = %error, "Webhook refused.");
-            counters.record(handler.name(), callback_type, &error.outcome_label());
+            tracing::warn!(source = handler.name(), account, outcome = %error.outcome_label(), error = %error, "Webhook refused.");
+            counters.record(handler.name(), account, callback_type, &error.outcome_label());
         }
     }
     result
@@ -88,7 +91,7 @@ async fn serve_inner(
     handler: &dyn WebhookHandler,
     request: &WebhookRequest,
     event_log: &EventLog,
-    callback_type: &mut Option<String>,
+    labels: &mut Option<(String, String)>,
 ) -> Result<Served, ServeError> {
     let received_at_ms = chrono::Utc::now().timestamp_millis();
     handler.verify_signature(request)?;
@@ -111,7 +114,10 @@ async fn serve_inner(
         }
         Err(error) => return Err(error.into()),
     };
-    *callback_type = handled.events.first().map(|event| event.callback_type.clone());
+    *labels = handled.events.first().map(|event| {
+        let account = event.account.as_deref().or(handler.account()).unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
+        (event.callback_type.clone(), account.to_owned())
+    });
     let mut accepted = Accepted { stored: 0, duplicates: 0 };
     for event in handled.events {
         let stored = stored_event(handler, event, received_at_ms, request.source_ip.clone());
@@ -145,7 +151,12 @@ pub fn serve_url_check(
         Ok(_) => "verified".to_owned(),
         Err(error) => error.outcome_label(),
     };
-    counters.record(handler.name(), "url_verification", &outcome);
+    counters.record(
+        handler.name(),
+        handler.account().unwrap_or(crate::accounts::DEFAULT_ACCOUNT),
+        "url_verification",
+        &outcome,
+    );
     result
 }
 
@@ -164,6 +175,7 @@ fn stored_event(
     NewEvent {
         received_at_ms,
         channel: handler.name().to_owned(),
+        account: event.account.unwrap_or_else(|| crate::accounts::DEFAULT_ACCOUNT.to_owned()),
         callback_type: event.callback_type,
         dedupe_key,
         user_id: event.user_id,

@@ -35,6 +35,18 @@ pub fn decrypt_bytes(
     ciphertext_base64: &str,
     expected_receive_id: &str,
 ) -> Result<Vec<u8>, WeComError> {
+    decrypt_for(key, ciphertext_base64, &|receive_id| receive_id == expected_receive_id.as_bytes())
+        .map(|(msg, _)| msg)
+}
+
+/// Decrypts for any receiveid `accepts` (a suite's data callbacks carry
+/// the authorising corp's id); returns the message and the receiveid.
+/// A receiveid it refuses is -40005, as for a fixed one.
+pub fn decrypt_for(
+    key: &EncodingAesKey,
+    ciphertext_base64: &str,
+    accepts: &dyn Fn(&[u8]) -> bool,
+) -> Result<(Vec<u8>, String), WeComError> {
     let mut buffer = STANDARD.decode(ciphertext_base64).map_err(|_| WeComError::DecodeBase64)?;
     if buffer.is_empty() || buffer.len() % 16 != 0 {
         return Err(WeComError::DecryptAes("ciphertext length is not a positive multiple of 16"));
@@ -54,10 +66,11 @@ pub fn decrypt_bytes(
         return Err(WeComError::IllegalBuffer("message length exceeds the buffer"));
     }
     let (msg, receive_id) = rest.split_at(msg_len);
-    if receive_id != expected_receive_id.as_bytes() {
+    if !accepts(receive_id) {
         return Err(WeComError::ValidateCorpId);
     }
-    Ok(msg.to_vec())
+    let receive_id = String::from_utf8(receive_id.to_vec()).map_err(|_| WeComError::ValidateCorpId)?;
+    Ok((msg.to_vec(), receive_id))
 }
 
 /// Encrypts `msg` for `receive_id` with the given 16-byte random prefix

@@ -147,6 +147,38 @@ impl CallbackCrypto {
         Ok(OpenedCallback { envelope, plaintext })
     }
 
+    /// Like [`CallbackCrypto::open`], for a channel whose receiveid is one
+    /// of several (a suite: its own SuiteID for instructions, an authorising
+    /// corp's CorpID for data callbacks). Returns the receiveid found.
+    pub fn open_for(
+        &self,
+        query: &CallbackQuery,
+        body: &[u8],
+        accepts: &dyn Fn(&str) -> bool,
+    ) -> Result<(OpenedCallback, String), WeComError> {
+        let envelope = Envelope::parse(body)?;
+        self.verify(query, &envelope.ciphertext)?;
+        let (msg, receive_id) = cipher::decrypt_for(&self.key, &envelope.ciphertext, &|id| {
+            std::str::from_utf8(id).is_ok_and(|id| id == self.receive_id || accepts(id))
+        })?;
+        let plaintext = String::from_utf8(msg).map_err(|_| WeComError::IllegalBuffer("message is not UTF-8"))?;
+        Ok((OpenedCallback { envelope, plaintext }, receive_id))
+    }
+
+    /// [`CallbackCrypto::verify_url`] for a channel with several receiveids.
+    pub fn verify_url_for(&self, query: &CallbackQuery, accepts: &dyn Fn(&str) -> bool) -> Result<String, WeComError> {
+        let echostr = query
+            .echostr
+            .as_deref()
+            .filter(|echo| !echo.is_empty())
+            .ok_or_else(|| WeComError::ParseXml("missing query parameter echostr".to_owned()))?;
+        self.verify(query, echostr)?;
+        let (msg, _) = cipher::decrypt_for(&self.key, echostr, &|id| {
+            std::str::from_utf8(id).is_ok_and(|id| id == self.receive_id || accepts(id))
+        })?;
+        String::from_utf8(msg).map_err(|_| WeComError::IllegalBuffer("message is not UTF-8"))
+    }
+
     /// Encrypts a reply plaintext and signs it with the given timestamp and
     /// nonce. `random_prefix` must come from a CSPRNG except in tests.
     pub fn seal_reply(

@@ -81,6 +81,7 @@ impl TrackingStore for SqlTrackingStore {
                 message::ActiveModel {
                     id: Set(row.message_id.to_string()),
                     channel: Set(clamp(state.channel.as_deref().unwrap_or("external"), 48)),
+                    account: Set(state.account.clone().unwrap_or_else(pmc_actors::default_account)),
                     status: Set(state.status().map(|status| status.as_str().to_owned())),
                     registered: Set(state.registered),
                     wecom_msgid: Set(state.wecom_msgid.clone()),
@@ -102,6 +103,7 @@ impl TrackingStore for SqlTrackingStore {
             OnConflict::column(message::Column::Id)
                 .update_columns([
                     message::Column::Channel,
+                    message::Column::Account,
                     message::Column::Status,
                     message::Column::Registered,
                     message::Column::WecomMsgid,
@@ -190,6 +192,7 @@ impl TrackingStore for SqlTrackingStore {
                 message_id: Set(row.record.message_id.as_ref().map(ToString::to_string)),
                 callback_type: Set(clamp(&row.record.callback_type, 96)),
                 channel: Set(clamp(&row.record.channel, 48)),
+                account: Set(clamp(&row.record.account, 40)),
                 payload: Set(row.record.payload.to_string()),
                 occurred_at_ms: Set(row.record.occurred_at_ms),
                 received_at_ms: Set(row.record.received_at_ms),
@@ -217,6 +220,7 @@ impl TrackingStore for SqlTrackingStore {
                 seq: Set(i64::from(row.seq)),
                 user_id: Set(row.record.user_id.as_deref().map(|user| clamp(user, 128))),
                 kind: Set(clamp(&row.record.kind, 48)),
+                account: Set(clamp(&row.record.account, 40)),
                 payload: Set(row.record.payload.to_string()),
                 occurred_at_ms: Set(row.record.occurred_at_ms),
                 received_at_ms: Set(row.record.received_at_ms),

@@ -6,14 +6,16 @@
 
 mod replies;
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use async_trait::async_trait;
 
 pub use self::replies::ReplyPolicy;
 use super::{Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, WebhookRequest};
 use crate::{
-    configuration::ChannelCredentials,
+    accounts::Account,
+    configuration::{AccountKind, ChannelCredentials},
+    suite::AuthorisedCorps,
     event_log::NewQuarantine,
     wecom::{
         CallbackCrypto, CallbackQuery, EnvelopeFormat, OpenedCallback, WeComError,
@@ -47,18 +49,31 @@ impl fmt::Display for Channel {
     }
 }
 
-/// One WeCom callback URL with its credentials (app first, then suite).
+/// One WeCom callback URL and the accounts it serves: the seed's fixed
+/// routes serve the default accounts (the default app, then the default
+/// suite, on the app route), `…/{account}` serves one account.
 pub struct WeComSource {
     channel: Channel,
-    credentials: ChannelCredentials,
-    replies: ReplyPolicy,
+    /// `None`: the seed's fixed route; `Some(id)`: `…/{id}`.
+    route_account: Option<String>,
+    accounts: Vec<Arc<Account>>,
+    corps: AuthorisedCorps,
     timestamp_window: Option<u64>,
+    dedupe_namespace: Option<String>,
 }
 
 impl WeComSource {
-    /// A channel over validated credentials.
-    pub fn new(channel: Channel, credentials: ChannelCredentials, replies: ReplyPolicy) -> Self {
-        Self { channel, credentials, replies, timestamp_window: None }
+    /// A route over `accounts`, tried in order (each is verified by its own
+    /// Token; the first whose signature matches decrypts).
+    pub fn new(
+        channel: Channel,
+        route_account: Option<String>,
+        accounts: Vec<Arc<Account>>,
+        corps: AuthorisedCorps,
+    ) -> Self {
+        // Every account on one route is either the seed's (bare keys) or the only one.
+        let dedupe_namespace = accounts.first().and_then(|account| account.dedupe_namespace());
+        Self { channel, route_account, accounts, corps, timestamp_window: None, dedupe_namespace }
     }
 
     /// Refuses authentic callbacks signed more than `seconds` from now
@@ -85,33 +100,69 @@ impl WeComSource {
         Ok(())
     }
 
-    /// Which route this is.
+    /// Which route family this is.
     pub fn channel(&self) -> Channel {
         self.channel
     }
 
-    /// The state of its credentials.
-    pub fn credentials(&self) -> &ChannelCredentials {
-        &self.credentials
+    /// The accounts it serves, in the order they are tried.
+    pub fn accounts(&self) -> &[Arc<Account>] {
+        &self.accounts
     }
 
-    fn candidates(&self) -> Result<&[CallbackCrypto], WebhookError> {
-        match &self.credentials {
-            ChannelCredentials::Ready(candidates) => Ok(candidates),
-            ChannelCredentials::Disabled => Err(WebhookError::Unavailable(format!(
+    /// The state of its credentials, for `/api/v1/status`.
+    pub fn credentials(&self) -> ChannelCredentials {
+        match self.candidates() {
+            Ok(candidates) => ChannelCredentials::Ready(
+                candidates.iter().filter_map(|account| account.callback.as_ref().ok().cloned()).collect(),
+            ),
+            Err(_) if self.accounts.iter().all(|account| !account.enabled) => ChannelCredentials::Disabled,
+            Err(WebhookError::Unavailable(reason)) => ChannelCredentials::Unconfigured(reason),
+            Err(other) => ChannelCredentials::Unconfigured(other.to_string()),
+        }
+    }
+
+    fn label(&self) -> String {
+        match &self.route_account {
+            None => self.channel.to_string(),
+            Some(account) => format!("{} account {account}", self.channel),
+        }
+    }
+
+    /// The enabled accounts with callback credentials.
+    fn candidates(&self) -> Result<Vec<&Arc<Account>>, WebhookError> {
+        let enabled: Vec<&Arc<Account>> = self.accounts.iter().filter(|account| account.enabled).collect();
+        if enabled.is_empty() {
+            return Err(WebhookError::Unavailable(format!(
                 "channel {} is not available: disabled in configuration",
-                self.channel
-            ))),
-            ChannelCredentials::Unconfigured(reason) => {
-                Err(WebhookError::Unavailable(format!("channel {} is not available: {reason}", self.channel)))
-            }
+                self.label()
+            )));
+        }
+        let ready: Vec<&Arc<Account>> = enabled.iter().copied().filter(|account| account.callback.is_ok()).collect();
+        if ready.is_empty() {
+            let reasons: Vec<String> =
+                enabled.iter().filter_map(|account| account.callback.as_ref().err().cloned()).collect();
+            return Err(WebhookError::Unavailable(format!(
+                "channel {} is not available: {}",
+                self.label(),
+                reasons.join("; ")
+            )));
+        }
+        Ok(ready)
+    }
+
+    /// A suite's authorised corps may be the receiveid; nobody else's.
+    fn accepts<'a>(&'a self, account: &'a Account) -> impl Fn(&str) -> bool + 'a {
+        move |receive_id: &str| {
+            account.kind == AccountKind::Suite && self.corps.contains(account.id.as_str(), receive_id)
         }
     }
 
     /// Suite instruction callbacks must be answered `success`; others get a
-    /// passive reply when the policy has one, else an empty body.
+    /// passive reply when the account has one, else an empty body.
     fn answer(
         &self,
+        account: &Account,
         crypto: &CallbackCrypto,
         query: &CallbackQuery,
         opened: &OpenedCallback,
@@ -120,7 +171,11 @@ impl WeComSource {
         if matches!(parsed.callback, Callback::Suite(_)) {
             return "success".to_owned();
         }
-        let Some(plaintext) = self.replies.reply_for(&parsed.callback, crypto.receive_id()) else {
+        let replies = ReplyPolicy {
+            app_auto_reply_text: account.auto_reply_text.clone(),
+            bot_welcome_text: account.welcome_text.clone(),
+        };
+        let Some(plaintext) = replies.reply_for(&parsed.callback, crypto.receive_id()) else {
             return String::new();
         };
         let timestamp = chrono::Utc::now().timestamp().to_string();
@@ -145,36 +200,53 @@ impl WebhookHandler for WeComSource {
         self.channel.as_str()
     }
 
+    fn account(&self) -> Option<&str> {
+        self.route_account.as_deref()
+    }
+
     fn listens_to(&self) -> Vec<String> {
-        let kinds: &[&str] = match self.channel {
-            Channel::WeChatApi => &["app messages", "app events", "suite notices"],
-            Channel::WeChatBot => &["smart-robot callbacks", "group-robot callbacks"],
-        };
-        kinds.iter().map(|kind| (*kind).to_owned()).collect()
+        let mut kinds: Vec<String> = Vec::new();
+        for account in &self.accounts {
+            let of_kind: &[&str] = match account.kind {
+                AccountKind::App => &["app messages", "app events"],
+                AccountKind::Suite => &["suite notices", "suite data callbacks"],
+                AccountKind::Robot => &["smart-robot callbacks", "group-robot callbacks"],
+            };
+            kinds.extend(of_kind.iter().map(|kind| format!("{kind} ({} account {})", account.kind.as_str(), account.id)));
+        }
+        kinds
     }
 
     fn routes(&self) -> Vec<String> {
-        let routes: &[&str] = match self.channel {
-            Channel::WeChatApi => &[
-                "GET /api/v1/webhooks/wechat/api",
-                "GET /api/v1/webhooks/wechat/api/verify",
-                "POST /api/v1/webhooks/wechat/api",
-            ],
-            Channel::WeChatBot => &["GET /api/v1/webhooks/wechat/bot", "POST /api/v1/webhooks/wechat/bot"],
+        let base = match self.channel {
+            Channel::WeChatApi => "/api/v1/webhooks/wechat/api",
+            Channel::WeChatBot => "/api/v1/webhooks/wechat/bot",
         };
-        routes.iter().map(|route| (*route).to_owned()).collect()
+        let path = match &self.route_account {
+            None => base.to_owned(),
+            Some(account) => format!("{base}/{account}"),
+        };
+        let mut routes = vec![format!("GET {path}")];
+        if self.route_account.is_none() && self.channel == Channel::WeChatApi {
+            routes.push(format!("GET {path}/verify"));
+        }
+        routes.push(format!("POST {path}"));
+        routes
     }
 
-    /// WeCom's keys (`msgid:…`, `event:…`) are unique on their own.
+    /// WeCom's keys (`msgid:…`, `evt:…`) are unique on their own for the
+    /// seed's accounts; every other account has its own namespace.
     fn dedupe_namespace(&self) -> Option<&str> {
-        None
+        self.dedupe_namespace.as_deref()
     }
 
     fn verify_url(&self, request: &WebhookRequest) -> Result<String, WebhookError> {
         let candidates = self.candidates()?;
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
-        let (_, echo) =
-            first_verified(candidates, |crypto| crypto.verify_url(&query)).map_err(WebhookError::Protocol)?;
+        let (_, echo) = first_verified(&candidates, |account, crypto| {
+            crypto.verify_url_for(&query, &self.accepts(account))
+        })
+        .map_err(WebhookError::Protocol)?;
         self.check_timestamp(&query)?;
         Ok(echo)
     }
@@ -184,7 +256,7 @@ impl WebhookHandler for WeComSource {
         let candidates = self.candidates()?;
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
         let envelope = Envelope::parse(&request.body).map_err(WebhookError::Protocol)?;
-        first_verified(candidates, |crypto| crypto.check_signature(&query, &envelope.ciphertext))
+        first_verified(&candidates, |_, crypto| crypto.check_signature(&query, &envelope.ciphertext))
             .map_err(WebhookError::Protocol)?;
         self.check_timestamp(&query)
     }
@@ -192,9 +264,30 @@ impl WebhookHandler for WeComSource {
     async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
         let candidates = self.candidates()?;
         let query = CallbackQuery::parse(&request.raw_query).map_err(WebhookError::Protocol)?;
-        let (crypto, opened) = first_verified(candidates, |crypto| crypto.open(&query, &request.body))
-            .map_err(WebhookError::Protocol)?;
+        // A suite decrypts for any receiveid first: one for a corp that has
+        // not authorised it is authentic, so it is kept (quarantine) before
+        // it is refused with -40005.
+        let (account, (opened, receive_id)) = first_verified(&candidates, |account, crypto| match account.kind {
+            AccountKind::Suite => crypto.open_for(&query, &request.body, &|_| true),
+            _ => crypto.open(&query, &request.body).map(|opened| (opened, crypto.receive_id().to_owned())),
+        })
+        .map_err(WebhookError::Protocol)?;
         self.check_timestamp(&query)?;
+        let crypto = account.callback.as_ref().expect("candidates have credentials");
+        if account.kind == AccountKind::Suite && receive_id != crypto.receive_id() && !self.accepts(account)(&receive_id)
+        {
+            let record = NewQuarantine {
+                received_at_ms: chrono::Utc::now().timestamp_millis(),
+                channel: self.channel.as_str().to_owned(),
+                account: account.id.to_string(),
+                error_code: WeComError::ValidateCorpId.code(),
+                reason: format!("receiveid {receive_id} has not authorised suite account {}", account.id),
+                ciphertext: opened.envelope.ciphertext,
+                plaintext: opened.plaintext,
+                source_ip: request.source_ip.clone(),
+            };
+            return Err(WebhookError::Quarantine { error: WeComError::ValidateCorpId, record: Box::new(record) });
+        }
         let parsed = match opened.envelope.format {
             EnvelopeFormat::Xml => payload::parse_xml_payload(&opened.plaintext),
             EnvelopeFormat::Json => payload::parse_json_payload(&opened.plaintext),
@@ -205,6 +298,7 @@ impl WebhookHandler for WeComSource {
                 let record = NewQuarantine {
                     received_at_ms: chrono::Utc::now().timestamp_millis(),
                     channel: self.channel.as_str().to_owned(),
+                    account: account.id.to_string(),
                     error_code: error.code(),
                     reason: error.to_string(),
                     ciphertext: opened.envelope.ciphertext,
@@ -214,9 +308,10 @@ impl WebhookHandler for WeComSource {
                 return Err(WebhookError::Quarantine { error, record: Box::new(record) });
             }
         };
-        let reply = self.answer(crypto, &query, &opened, &parsed);
+        let reply = self.answer(account, crypto, &query, &opened, &parsed);
         let mut event = IncomingEvent::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
         event.user_id = parsed.user_id;
+        event.account = Some(account.id.to_string());
         event.envelope = Some(RawEnvelope {
             format: match opened.envelope.format {
                 EnvelopeFormat::Xml => "xml".to_owned(),
@@ -232,19 +327,19 @@ impl WebhookHandler for WeComSource {
     }
 }
 
-/// Tries each configured credential set (app first, then suite) and uses the
-/// first whose signature verifies; any other error is final.
-fn first_verified<T>(
-    candidates: &[CallbackCrypto],
-    attempt: impl Fn(&CallbackCrypto) -> Result<T, WeComError>,
-) -> Result<(&CallbackCrypto, T), WeComError> {
-    let mut last_error = WeComError::ValidateSignature;
-    for crypto in candidates {
-        match attempt(crypto) {
-            Ok(value) => return Ok((crypto, value)),
-            Err(WeComError::ValidateSignature) => last_error = WeComError::ValidateSignature,
+/// Tries each account's credentials in order and uses the first whose
+/// signature verifies; any other error is final.
+fn first_verified<'a, T>(
+    candidates: &[&'a Arc<Account>],
+    attempt: impl Fn(&Account, &CallbackCrypto) -> Result<T, WeComError>,
+) -> Result<(&'a Arc<Account>, T), WeComError> {
+    for account in candidates {
+        let Ok(crypto) = &account.callback else { continue };
+        match attempt(account, crypto) {
+            Ok(value) => return Ok((account, value)),
+            Err(WeComError::ValidateSignature) => {}
             Err(error) => return Err(error),
         }
     }
-    Err(last_error)
+    Err(WeComError::ValidateSignature)
 }

@@ -1,0 +1,8 @@
+//! Third-party suites serving many corps: which corps have authorised each
+//! suite account (learned from `create_auth` / `change_auth`, forgotten on
+//! `cancel_auth`), so that data callbacks encrypted for an authorising
+//! corp's CorpID are accepted and all others refused with -40005.
+
+mod corps;
+
+pub use self::corps::AuthorisedCorps;
