@@ -47,7 +47,14 @@ async fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => match Application::build(settings).await {
+        Command::Serve => match Application::builder(settings)
+            .reload_accounts_on_sighup({
+                let (overrides, env_file) = (cli.global.overrides(), cli.global.env_file.clone());
+                std::sync::Arc::new(move || configuration::load_with_env_file(&overrides, env_file.as_deref()))
+            })
+            .build()
+            .await
+        {
             Ok(application) => {
                 announce_generated_token(&application);
                 match application.run_until_stopped(shutdown_signal()).await {

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tracking::migration::index;
+use crate::tracking::migration::{add_column_once, index};
 
 /// `t0005_add_accounts`.
 pub struct AddAccounts;
@@ -23,21 +23,11 @@ impl MigrationName for AddAccounts {
 impl MigrationTrait for AddAccounts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["messages", "interactions", "member_events", "shared_events"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(string_len("account", 40).default(super::DEFAULT_ACCOUNT))
-                        .to_owned(),
-                )
+            add_column_once(manager, table, "account", string_len("account", 40).default(super::DEFAULT_ACCOUNT).take())
                 .await?;
         }
         // A JSON list of account ids; NULL: every account.
-        manager
-            .alter_table(
-                Table::alter().table("subscriptions").add_column(text_null("accounts")).to_owned(),
-            )
-            .await?;
+        add_column_once(manager, "subscriptions", "accounts", text_null("accounts")).await?;
         index(manager, "interactions", "idx_interactions_account", &["account", "id"]).await?;
         index(manager, "member_events", "idx_member_events_account", &["account", "id"]).await?;
         index(manager, "messages", "idx_messages_account", &["account", "created_at_ms"]).await?;

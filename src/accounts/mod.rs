@@ -13,6 +13,7 @@
 
 mod id;
 pub mod migration;
+pub mod reload;
 mod routes;
 
 use std::{collections::BTreeMap, sync::Arc};

@@ -56,8 +56,13 @@ impl AccountRoutes {
         self.by_account.get(&(family, account.to_owned()))
     }
 
-    /// Every source: the fixed routes, then one per account.
+    /// Every source: the fixed routes (which also list the seed's
+    /// accounts' own routes), then one per other account.
     pub fn sources(&self) -> impl Iterator<Item = &Arc<WeComSource>> {
-        [&self.default_api, &self.default_bot].into_iter().chain(self.by_account.values())
+        let others = self
+            .by_account
+            .values()
+            .filter(|source| source.accounts().iter().all(|account| !account.legacy));
+        [&self.default_api, &self.default_bot].into_iter().chain(others)
     }
 }

@@ -152,6 +152,7 @@ impl MessageActionsApi {
                     Ok(state) => state,
                     Err(answer) => return answer,
                 };
+                let account = state.account.clone().unwrap_or_else(pmc_actors::default_account);
                 let Some(msgid) = state.wecom_msgid else {
                     return ActionResponse::Conflict(ErrorBody::new(
                         "not_sent_yet",
@@ -159,7 +160,7 @@ impl MessageActionsApi {
                         None,
                     ));
                 };
-                let answer = match self.state.outbound.recall(&msgid).await {
+                let answer = match self.state.outbound.recall(&account, &msgid).await {
                     Ok(answer) => answer,
                     Err(reason) => {
                         return ActionResponse::Unavailable(ErrorBody::new(
@@ -175,7 +176,8 @@ impl MessageActionsApi {
                 let recall = Recall { message_id: id.0.clone(), wecom_msgid: msgid };
                 let payload = serde_json::to_string(&recall).expect("recalls serialise");
                 let event =
-                    NewEvent::internal(API_CHANNEL, RECALL_TYPE, format!("recall:{}", id.0), None, payload);
+                    NewEvent::internal(API_CHANNEL, RECALL_TYPE, format!("recall:{}", id.0), None, payload)
+                        .for_account(&account);
                 if let Err(error) = self.state.event_log.append(event).await {
                     tracing::error!(error = %error, "A recall was done but not stored.");
                     return ActionResponse::Unavailable(storage_unavailable());
@@ -237,7 +239,8 @@ impl MessageActionsApi {
                 if let Some(card) = update.template_card {
                     request["template_card"] = card;
                 }
-                match self.state.outbound.update_card(request).await {
+                let account = state.account.clone().unwrap_or_else(pmc_actors::default_account);
+                match self.state.outbound.update_card(&account, request).await {
                     Ok(answer) if answer.errcode == 0 => {
                         ActionResponse::Ok(Json(answer_body(&id.0, &answer)))
                     }

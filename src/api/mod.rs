@@ -1,6 +1,7 @@
 //! The HTTP front end (poem + poem-openapi): the WeCom callback routes, the
 //! operations routes, the events API, the OpenAPI spec and Swagger UI.
 
+mod accounts;
 mod activity;
 mod actors;
 mod auth;
@@ -29,7 +30,7 @@ use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use self::{
-    activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi,
+    accounts::AccountsApi, activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi,
     forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi, messages::MessagesApi,
     state::AppState, status::StatusApi, subscriptions::SubscriptionsApi, webhook_sources::WebhookSourcesApi,
 };
@@ -66,6 +67,7 @@ pub type ApiService = OpenApiService<
         HealthApi,
         StatusApi,
         ActorsApi,
+        AccountsApi,
     ),
     (),
 >;
@@ -84,7 +86,8 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
             ForwardingApi::new(Arc::clone(&state)),
             HealthApi::new(Arc::clone(&state)),
             StatusApi::new(Arc::clone(&state)),
-            ActorsApi::new(state),
+            ActorsApi::new(Arc::clone(&state)),
+            AccountsApi::new(state),
         ),
         "pmc-webhook",
         version,

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tracking::migration::{index, long_text, table, unique};
+use crate::tracking::migration::{add_column_once, index, long_text, table, unique};
 
 /// `t0002_create_forwarding`.
 pub struct CreateForwarding;
@@ -83,21 +83,13 @@ impl MigrationName for SecretRotation {
 impl MigrationTrait for SecretRotation {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("subscriptions")
-                    .add_column(string_len_null("previous_secret", 256))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("subscriptions")
-                    .add_column(big_integer_null("previous_secret_expires_at_ms"))
-                    .to_owned(),
-            )
-            .await
+        add_column_once(manager, "subscriptions", "previous_secret", string_len_null("previous_secret", 256)).await?;
+        add_column_once(
+            manager,
+            "subscriptions",
+            "previous_secret_expires_at_ms",
+            big_integer_null("previous_secret_expires_at_ms"),
+        )
+        .await
     }
 }

@@ -15,13 +15,13 @@ pub mod pacing;
 pub mod queue;
 pub mod request;
 pub mod result;
+pub mod senders;
 pub mod signals;
 pub mod token;
 mod worker;
 
 use std::{sync::Arc, time::Duration};
 
-use secrecy::SecretString;
 use serde_json::Value;
 use tokio::{
     sync::{Notify, watch},
@@ -33,19 +33,24 @@ pub use self::{
     request::{SendChannel, SendInput, SendRequest},
     result::{RECALL_TYPE, SEND_RESULT_TYPE, SEND_TYPE, SendResult},
 };
-use self::{pacing::Pacer, queue::SendQueue, token::TokenSource};
-use crate::{cache::StatusCache, configuration::Settings, event_log::EventLog, tracking::ReplicaClaims};
+use self::{
+    pacing::Pacer,
+    queue::SendQueue,
+    senders::{Sender, Senders},
+};
+use crate::{
+    accounts::Accounts, cache::StatusCache, configuration::Settings, event_log::EventLog, tracking::ReplicaClaims,
+};
 
 /// The sending side of the service.
 pub struct Outbound {
     queue: SendQueue,
     event_log: EventLog,
+    /// The HTTP client every account's API host shares.
     api: WeComApi,
-    tokens: Option<TokenSource>,
-    agent_id: Option<i64>,
-    robot_key: Option<SecretString>,
-    /// Names the robot in pacing keys without revealing its key.
-    robot_name: String,
+    /// Each account's sending identity; swapped whole on reload.
+    senders: arc_swap::ArcSwap<Senders>,
+    shared: StatusCache,
     pacer: Pacer,
     claims: Option<ReplicaClaims>,
     retries: crate::configuration::SendingSettings,
@@ -69,6 +74,7 @@ impl Outbound {
     /// (a retried POST) goes out once.
     pub async fn start(
         settings: &Settings,
+        accounts: &Accounts,
         event_log: EventLog,
         commits: watch::Receiver<i64>,
         shared: StatusCache,
@@ -76,29 +82,15 @@ impl Outbound {
         claims: Option<ReplicaClaims>,
     ) -> Result<OutboundHandle, OutboundError> {
         let queue = SendQueue::open(&settings.storage.data_dir).await?;
-        let app = &settings.channels.wechat_api;
-        let api = WeComApi::new(&app.base_url);
-        let tokens = match (&app.corp_id, &app.secret) {
-            (Some(corp_id), Some(secret)) => {
-                Some(TokenSource::new(api.clone(), corp_id.clone(), secret.clone(), shared.clone()))
-            }
-            _ => None,
-        };
-        let robot_key = settings.channels.wechat_bot.webhook_url.as_ref().and_then(client::robot_key);
-        let robot_name = robot_key.as_ref().map_or_else(String::new, |key| {
-            use secrecy::ExposeSecret;
-            use sha1::Digest;
-            hex::encode(&sha1::Sha1::digest(key.expose_secret().as_bytes())[..6])
-        });
+        let api = WeComApi::new(&settings.channels.wechat_api.base_url);
+        let senders = Senders::build(accounts, &api, &shared, None);
         let (closing, _) = watch::channel(false);
         let outbound = Arc::new(Outbound {
             queue,
             event_log,
             api,
-            tokens,
-            agent_id: app.agent_id.as_deref().and_then(|id| id.trim().parse().ok()),
-            robot_key,
-            robot_name,
+            senders: arc_swap::ArcSwap::from_pointee(senders),
+            shared: shared.clone(),
             pacer: Pacer::new(shared, scope),
             claims,
             retries: settings.sending.clone(),
@@ -112,23 +104,37 @@ impl Outbound {
         Ok(OutboundHandle { outbound, tasks })
     }
 
-    /// Whether `channel` is configured for sending; else what is missing.
-    pub fn ready(&self, channel: SendChannel) -> Result<(), String> {
-        match channel {
-            SendChannel::WecomApp if self.tokens.is_none() || self.agent_id.is_none() => {
-                Err("sending through wecom_app needs WECHAT_CORP_ID, WECHAT_CORP_SECRET and WECHAT_AGENT_ID"
-                    .to_owned())
-            }
-            SendChannel::WecomBot if self.robot_key.is_none() => {
-                Err("sending through wecom_bot needs WECHAT_BOT_WEBHOOK_URL".to_owned())
-            }
-            _ => Ok(()),
+    /// Whether `account` can send on `channel`; else why not.
+    pub fn ready(&self, channel: SendChannel, account: &str) -> Result<(), String> {
+        let senders = self.senders.load();
+        let sender = senders.get(channel, account).ok_or_else(|| {
+            let kind = match channel {
+                SendChannel::WecomApp => "app or suite",
+                SendChannel::WecomBot => "robot",
+            };
+            format!("no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)", channel.as_str())
+        })?;
+        if !sender.account.enabled {
+            return Err(format!("account {account} is disabled"));
         }
+        sender.account.can_send()
+    }
+
+    /// Takes the accounts of a reload: senders of unchanged accounts (and
+    /// their cached tokens) are kept.
+    pub fn reload(&self, accounts: &Accounts) {
+        let previous = self.senders.load();
+        self.senders.store(Arc::new(Senders::build(accounts, &self.api, &self.shared, Some(&previous))));
+    }
+
+    /// The sender of an account.
+    pub(crate) fn sender(&self, channel: SendChannel, account: &str) -> Option<Arc<Sender>> {
+        self.senders.load().get(channel, account).cloned()
     }
 
     /// `gettoken` calls this process made.
     pub fn token_fetches(&self) -> u64 {
-        self.tokens.as_ref().map_or(0, TokenSource::fetched)
+        self.senders.load().token_fetches()
     }
 
     /// The last event id the send queue has taken from the event log.
@@ -146,16 +152,26 @@ impl Outbound {
         self.queue.queued().await.ok()
     }
 
-    /// `message/recall` of WeCom's `msgid` (synchronous: the caller learns
-    /// at once whether WeCom recalled it).
-    pub async fn recall(&self, wecom_msgid: &str) -> Result<ApiAnswer, String> {
-        self.call_with_token("message/recall", &serde_json::json!({"msgid": wecom_msgid})).await.into_answer()
+    /// `message/recall` of WeCom's `msgid` through the app `account`
+    /// (synchronous: the caller learns at once whether WeCom recalled it).
+    pub async fn recall(&self, account: &str, wecom_msgid: &str) -> Result<ApiAnswer, String> {
+        let sender = self.app_sender(account)?;
+        self.call_with_token(&sender, "message/recall", &serde_json::json!({"msgid": wecom_msgid}))
+            .await
+            .into_answer()
     }
 
-    /// `message/update_template_card` with `body` (the agent id is added).
-    pub async fn update_card(&self, mut body: Value) -> Result<ApiAnswer, String> {
-        body["agentid"] = Value::from(self.agent_id.unwrap_or_default());
-        self.call_with_token("message/update_template_card", &body).await.into_answer()
+    /// `message/update_template_card` with `body` through the app
+    /// `account` (its agent id is added).
+    pub async fn update_card(&self, account: &str, mut body: Value) -> Result<ApiAnswer, String> {
+        let sender = self.app_sender(account)?;
+        body["agentid"] = Value::from(sender.account.agent_id.unwrap_or_default());
+        self.call_with_token(&sender, "message/update_template_card", &body).await.into_answer()
+    }
+
+    fn app_sender(&self, account: &str) -> Result<Arc<Sender>, String> {
+        self.sender(SendChannel::WecomApp, account)
+            .ok_or_else(|| format!("account {account} is no longer configured"))
     }
 }
 

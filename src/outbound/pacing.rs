@@ -29,16 +29,17 @@ pub struct Limit {
 }
 
 impl Limit {
-    /// A robot's: 20 per minute.
-    pub fn robot(robot: &str) -> Vec<Limit> {
-        vec![Limit { name: format!("robot:{robot}"), max: 20, per: Duration::from_secs(60) }]
+    /// A robot's: `per_minute` (WeCom: 20) per minute.
+    pub fn robot(robot: &str, per_minute: u32) -> Vec<Limit> {
+        vec![Limit { name: format!("robot:{robot}"), max: per_minute, per: Duration::from_secs(60) }]
     }
 
-    /// An app member's: 30 per minute and 1000 per hour.
-    pub fn member(user_id: &str) -> Vec<Limit> {
+    /// An app member's: `per_minute` per minute and `per_hour` per hour
+    /// (WeCom: 30 and 1000).
+    pub fn member(user_id: &str, per_minute: u32, per_hour: u32) -> Vec<Limit> {
         vec![
-            Limit { name: format!("member:{user_id}"), max: 30, per: Duration::from_secs(60) },
-            Limit { name: format!("member:{user_id}"), max: 1000, per: Duration::from_secs(3600) },
+            Limit { name: format!("member:{user_id}"), max: per_minute, per: Duration::from_secs(60) },
+            Limit { name: format!("member:{user_id}"), max: per_hour, per: Duration::from_secs(3600) },
         ]
     }
 }
@@ -139,7 +140,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_robot_sends_twenty_a_minute_and_then_waits() {
         let pacer = Pacer::new(StatusCache::disabled(), "test");
-        let robot = Limit::robot("r1");
+        let robot = Limit::robot("r1", 20);
         for _ in 0..20 {
             pacer.take(&robot).await.unwrap();
         }
@@ -150,7 +151,7 @@ mod tests {
         tokio::time::advance(Duration::from_secs(30)).await;
         pacer.take(&robot).await.unwrap();
         // Another robot has its own window.
-        pacer.take(&Limit::robot("r2")).await.unwrap();
+        pacer.take(&Limit::robot("r2", 20)).await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]
@@ -159,7 +160,7 @@ mod tests {
         let mut sent = 0;
         let started = Instant::now();
         while sent < 1000 {
-            match pacer.take(&Limit::member("zhangsan")).await {
+            match pacer.take(&Limit::member("zhangsan", 30, 1000)).await {
                 Ok(()) => sent += 1,
                 Err(wait) => tokio::time::advance(wait).await,
             }
@@ -170,7 +171,7 @@ mod tests {
             elapsed >= Duration::from_secs(33 * 60) && elapsed < Duration::from_secs(34 * 60),
             "{elapsed:?}"
         );
-        let wait = pacer.take(&Limit::member("zhangsan")).await.unwrap_err();
+        let wait = pacer.take(&Limit::member("zhangsan", 30, 1000)).await.unwrap_err();
         assert!(wait > Duration::from_secs(20 * 60), "then the hourly limit holds: {wait:?}");
     }
 
@@ -178,12 +179,12 @@ mod tests {
     async fn a_refused_take_takes_no_slot_anywhere() {
         let pacer = Pacer::new(StatusCache::disabled(), "test");
         for _ in 0..30 {
-            pacer.take(&Limit::member("busy")).await.unwrap();
+            pacer.take(&Limit::member("busy", 30, 1000)).await.unwrap();
         }
-        let both: Vec<Limit> = Limit::member("busy").into_iter().chain(Limit::member("idle")).collect();
+        let both: Vec<Limit> = Limit::member("busy", 30, 1000).into_iter().chain(Limit::member("idle", 30, 1000)).collect();
         assert!(pacer.take(&both).await.is_err());
         for _ in 0..30 {
-            pacer.take(&Limit::member("idle")).await.unwrap();
+            pacer.take(&Limit::member("idle", 30, 1000)).await.unwrap();
         }
     }
 }

@@ -11,8 +11,8 @@ use tokio::sync::{Notify, watch};
 use super::{
     Outbound,
     client::{ApiAnswer, CallError, RETRY_LATER, TOKEN_ERRORS},
-    pacing::Limit,
     queue::{self, job},
+    senders::Sender,
     request::{SendChannel, SendRequest},
     result::{SEND_RESULT_TYPE, SEND_TYPE, SendResult},
     token::TokenError,
@@ -138,14 +138,20 @@ impl Outbound {
             let _ = self.queue.finish(job.event_id).await;
             return;
         }
-        if let Err(wait) = self.pacer.take(&self.limits(&request)).await {
+        let Some(sender) = self.sender(request.channel, &request.account) else {
+            // The account was removed from the configuration after the send was accepted.
+            let reason = format!("account {} is no longer configured", request.account);
+            self.store_result(&job, SendResult::failed(&request, -3, reason, attempts)).await;
+            return;
+        };
+        if let Err(wait) = self.pacer.take(&sender.limits(request.channel, &request.tracked_recipients())).await {
             let _ =
                 self.queue.defer(job.event_id, now_ms() + wait.as_millis() as i64, job.attempts, None).await;
             return;
         }
         tracing::debug!(message_id = %request.message_id, event_id = job.event_id, attempts, "Sending.");
         let max_attempts = self.retries.max_attempts;
-        let result = match self.attempt(&request).await {
+        let result = match self.attempt(&sender, &request).await {
             Attempt::Answered(answer) if answer.errcode == 0 => {
                 SendResult::accepted(&request, &answer, attempts)
             }
@@ -193,7 +199,9 @@ impl Outbound {
     async fn store_result(&self, job: &job::Model, result: SendResult) {
         let key = SendResult::dedupe_key(&result.message_id);
         let payload = serde_json::to_string(&result).expect("results serialise");
-        let event = NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload);
+        let request: Option<SendRequest> = serde_json::from_str(&job.request).ok();
+        let account = request.as_ref().map_or(crate::accounts::DEFAULT_ACCOUNT, |request| request.account.as_str());
+        let event = NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload).for_account(account);
         match self.event_log.append(event).await {
             Ok(_) => {
                 let _ = self.queue.finish(job.event_id).await;
@@ -209,66 +217,58 @@ impl Outbound {
         }
     }
 
-    fn limits(&self, request: &SendRequest) -> Vec<Limit> {
+    async fn attempt(&self, sender: &Sender, request: &SendRequest) -> Attempt {
         match request.channel {
-            SendChannel::WecomBot => Limit::robot(&self.robot_name),
-            SendChannel::WecomApp => {
-                request.tracked_recipients().iter().flat_map(|user| Limit::member(user)).collect()
-            }
-        }
-    }
-
-    async fn attempt(&self, request: &SendRequest) -> Attempt {
-        match request.channel {
-            SendChannel::WecomBot => match &self.robot_key {
+            SendChannel::WecomBot => match sender.robot_key() {
                 Some(key) => {
                     // A file or voice given as content is uploaded first (its media_id lasts 3 days).
                     let media_id = match request.upload() {
                         None => None,
                         Some((kind, filename, bytes)) => {
-                            match self.api.robot_upload(key, kind, &filename, bytes).await {
+                            match sender.api.robot_upload(key, kind, &filename, bytes).await {
                                 Ok(answer) if answer.errcode == 0 => answer.text("media_id"),
                                 Ok(answer) => return Attempt::Answered(answer),
                                 Err(error) => return Attempt::NoAnswer(error),
                             }
                         }
                     };
-                    match self.api.robot_send(key, &request.bot_body(media_id.as_deref())).await {
+                    match sender.api.robot_send(key, &request.bot_body(media_id.as_deref())).await {
                         Ok(answer) => Attempt::Answered(answer),
                         Err(error) => Attempt::NoAnswer(error),
                     }
                 }
                 None => Attempt::NoToken(TokenError::Refused {
                     errcode: -3,
-                    errmsg: "WECHAT_BOT_WEBHOOK_URL is not configured".to_owned(),
+                    errmsg: format!("robot account {} has no webhook_url", sender.account.id),
                 }),
             },
             SendChannel::WecomApp => {
-                let body = request.app_body(self.agent_id.unwrap_or_default());
-                self.call_with_token("message/send", &body).await
+                let body = request.app_body(sender.account.agent_id.unwrap_or_default());
+                self.call_with_token(sender, "message/send", &body).await
             }
         }
     }
 
-    /// Calls an app API with the token; on 40014/42001 refreshes it once and retries once.
-    pub(super) async fn call_with_token(&self, path: &str, body: &serde_json::Value) -> Attempt {
-        let Some(tokens) = &self.tokens else {
+    /// Calls an app API with the account's token; on 40014/42001 refreshes
+    /// it once and retries once.
+    pub(super) async fn call_with_token(&self, sender: &Sender, path: &str, body: &serde_json::Value) -> Attempt {
+        let Some(tokens) = &sender.tokens else {
             return Attempt::NoToken(TokenError::Refused {
                 errcode: -3,
-                errmsg: "WECHAT_CORP_SECRET is not configured".to_owned(),
+                errmsg: sender.account.can_send().err().unwrap_or_else(|| "no access token".to_owned()),
             });
         };
         let token = match tokens.token().await {
             Ok(token) => token,
             Err(error) => return Attempt::NoToken(error),
         };
-        match self.api.post_with_token(path, &token, body).await {
+        match sender.api.post_with_token(path, &token, body).await {
             Ok(answer) if TOKEN_ERRORS.contains(&answer.errcode) => {
                 let fresh = match tokens.replace(&token).await {
                     Ok(fresh) => fresh,
                     Err(error) => return Attempt::NoToken(error),
                 };
-                match self.api.post_with_token(path, &fresh, body).await {
+                match sender.api.post_with_token(path, &fresh, body).await {
                     Ok(answer) => Attempt::Answered(answer),
                     Err(error) => Attempt::NoAnswer(error),
                 }

@@ -43,7 +43,7 @@ pub struct Application {
 impl Application {
     /// A builder, to register handlers before building.
     pub fn builder(settings: Settings) -> ApplicationBuilder {
-        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new() }
+        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new(), reload: None }
     }
 
     /// Builds with no custom handlers.

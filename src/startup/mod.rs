@@ -21,7 +21,7 @@ use crate::{
     },
     background::Background,
     cache::StatusCache,
-    accounts::{AccountRoutes, Accounts},
+    accounts::{AccountRoutes, Accounts, reload::SettingsSource},
     configuration::{ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     events_view::{EventsView, SharedEvents},
@@ -82,6 +82,7 @@ pub struct ApplicationBuilder {
     settings: Settings,
     handlers: HandlerRegistry,
     sources: Vec<Arc<dyn WebhookHandler>>,
+    reload: Option<SettingsSource>,
 }
 
 impl ApplicationBuilder {
@@ -102,6 +103,14 @@ impl ApplicationBuilder {
     /// `tracker.add_interaction_callback(f)`).
     pub fn on_interaction(mut self, name: &str, handler: impl InteractionHandler) -> Self {
         self.handlers.on_interaction(name, Arc::new(handler));
+        self
+    }
+
+    /// On SIGHUP, loads the settings with `source` and takes their
+    /// `accounts:` (see [`crate::accounts::reload`]). `pmc-webhook serve`
+    /// reloads the way it loaded at start.
+    pub fn reload_accounts_on_sighup(mut self, source: SettingsSource) -> Self {
+        self.reload = Some(source);
         self
     }
 
@@ -196,15 +205,18 @@ impl ApplicationBuilder {
             window: Duration::from_secs(settings.storage.dedupe_window_secs),
         });
         let outbound = {
-            let (settings, event_log, commits, cache, scope) = (
+            let (settings, accounts, event_log, commits, cache, scope) = (
                 settings.clone(),
+                Arc::clone(&accounts),
                 event_log.clone(),
                 head_notifications.clone(),
                 cache.clone(),
                 store.scope().to_owned(),
             );
             background
-                .run(async move { Outbound::start(&settings, event_log, commits, cache, &scope, claims).await })
+                .run(async move {
+                    Outbound::start(&settings, &accounts, event_log, commits, cache, &scope, claims).await
+                })
                 .await?
         };
         let forwarding = background.enter(|| {
@@ -330,6 +342,9 @@ impl ApplicationBuilder {
             Some((files, config)) => plain.rustls(files.watch(config)).boxed(),
             None => plain.boxed(),
         };
+        if let Some(source) = self.reload {
+            crate::accounts::reload::watch_sighup(Arc::clone(&state), source);
+        }
         let endpoint = api::routes(state, &settings.service.version).map_to_response().boxed();
         Ok(Application {
             data_dir: settings.storage.data_dir.clone(),

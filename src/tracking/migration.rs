@@ -57,6 +57,12 @@ async fn create_index(
     columns: &[&'static str],
     unique: bool,
 ) -> Result<(), DbErr> {
+    // MySQL has no `CREATE INDEX IF NOT EXISTS`, and its DDL is not
+    // transactional: a migration cut off by an outage leaves some indexes
+    // behind and is run again whole, so look first.
+    if manager.has_index(table, name).await? {
+        return Ok(());
+    }
     let mut index = Index::create();
     index.name(name).table(table.to_owned()).if_not_exists();
     if unique {
@@ -66,6 +72,21 @@ async fn create_index(
         index.col(*column);
     }
     manager.create_index(index.to_owned()).await
+}
+
+/// `ALTER TABLE table ADD COLUMN`, unless a run of the same migration cut
+/// off by an outage (MySQL DDL is not transactional) already added it.
+pub(crate) async fn add_column_once(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    definition: ColumnDef,
+) -> Result<(), DbErr> {
+    if manager.has_column(table, column).await? {
+        return Ok(());
+    }
+    let mut definition = definition;
+    manager.alter_table(Table::alter().table(table.to_owned()).add_column(&mut definition).to_owned()).await
 }
 
 /// `CREATE TABLE`, in MySQL with utf8mb4 whatever the database's default

@@ -32,8 +32,8 @@ async fn a_live_scrape_passes_promtool_and_counts_what_happened() {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     let text = response.text().await.unwrap();
     for expected in [
-        r#"pmc_callbacks_total{channel="wechat_api",type="message.text",outcome="stored"} 1"#,
-        r#"pmc_callbacks_total{channel="wechat_api",type="message.text",outcome="duplicate"} 1"#,
+        r#"pmc_callbacks_total{channel="wechat_api",account="default",type="message.text",outcome="stored"} 1"#,
+        r#"pmc_callbacks_total{channel="wechat_api",account="default",type="message.text",outcome="duplicate"} 1"#,
         r#"pmc_callback_ack_seconds_count{channel="wechat_api"} 3"#,
         r#"pmc_callback_ack_seconds_bucket{channel="wechat_api",le="+Inf"} 3"#,
         "pmc_tracking_running 1",

@@ -231,6 +231,13 @@ impl WebhookHandler for WeComSource {
             routes.push(format!("GET {path}/verify"));
         }
         routes.push(format!("POST {path}"));
+        if self.route_account.is_none() {
+            // The seed's accounts also have their own routes, served alike.
+            for account in &self.accounts {
+                routes.push(format!("GET {base}/{}", account.id));
+                routes.push(format!("POST {base}/{}", account.id));
+            }
+        }
         routes
     }
 
