@@ -44,6 +44,9 @@ pub struct Call {
     pub body: Value,
     /// What the fake answered: WeCom's errcode (`None`: an HTTP error).
     pub errcode: Option<i64>,
+    /// Whose credentials it came with: `corp_id/agent_id` of the access
+    /// token's app, or the robot key.
+    pub via: Option<String>,
 }
 
 impl Call {
@@ -65,6 +68,14 @@ struct State {
     invalid_users: HashSet<String>,
     messages: u64,
     response_codes: HashSet<String>,
+    /// More apps (corp id, secret) → agent id, besides the default one.
+    apps: std::collections::HashMap<(String, String), i64>,
+    /// Which app each token was issued to.
+    token_apps: std::collections::HashMap<String, (String, String)>,
+    /// Tokens issued per app.
+    issued_for: std::collections::HashMap<(String, String), u64>,
+    /// More robot keys, besides [`ROBOT_KEY`].
+    robot_keys: HashSet<String>,
 }
 
 /// The running fake.
@@ -129,6 +140,24 @@ impl FakeWeCom {
         self.state.lock().unwrap().faults.push_back((api.to_owned(), fault));
     }
 
+    /// Another app this fake knows: `gettoken` with its corp id and secret
+    /// issues tokens for it, and `message/send` with them must name its
+    /// agent id (else 301002, as WeCom answers for another app's agent).
+    pub fn add_app(&self, corp_id: &str, secret: &str, agent_id: i64) {
+        self.state.lock().unwrap().apps.insert((corp_id.to_owned(), secret.to_owned()), agent_id);
+    }
+
+    /// Another robot key this fake accepts.
+    pub fn add_robot_key(&self, key: &str) {
+        self.state.lock().unwrap().robot_keys.insert(key.to_owned());
+    }
+
+    /// Tokens `gettoken` issued for one app.
+    pub fn tokens_issued_for(&self, corp_id: &str, secret: &str) -> u64 {
+        let state = self.state.lock().unwrap();
+        state.issued_for.get(&(corp_id.to_owned(), secret.to_owned())).copied().unwrap_or_default()
+    }
+
     /// Every token issued so far becomes invalid (WeCom answers 42001).
     pub fn expire_tokens(&self) {
         self.state.lock().unwrap().valid_tokens.clear();
@@ -185,7 +214,7 @@ impl FakeWeCom {
 async fn enter(state: &Arc<Mutex<State>>, api: &str, body: Value) -> Option<poem::Response> {
     let fault = {
         let mut state = state.lock().unwrap();
-        state.calls.push(Call { api: api.to_owned(), body, errcode: None });
+        state.calls.push(Call { api: api.to_owned(), body, errcode: None, via: None });
         let position = state.faults.iter().position(|(name, _)| name == api);
         position.and_then(|index| state.faults.remove(index)).map(|(_, fault)| fault)
     };
@@ -230,8 +259,12 @@ async fn get_token(state: Data<&Arc<Mutex<State>>>, Query(query): Query<TokenQue
     if let Some(faulted) = enter(state.0, "gettoken", Value::Null).await {
         return faulted;
     }
-    let secret = state.0.lock().unwrap().secret.clone();
-    if query.corpid != CORP_ID || query.corpsecret != secret {
+    let app = (query.corpid.clone(), query.corpsecret.clone());
+    let known = {
+        let state = state.0.lock().unwrap();
+        (query.corpid == CORP_ID && query.corpsecret == state.secret) || state.apps.contains_key(&app)
+    };
+    if !known {
         return answer(state.0, "gettoken", json!({"errcode": 40001, "errmsg": "invalid credential"}));
     }
     let token = {
@@ -239,6 +272,8 @@ async fn get_token(state: Data<&Arc<Mutex<State>>>, Query(query): Query<TokenQue
         state.tokens_issued += 1;
         let token = format!("token-{}", state.tokens_issued);
         state.valid_tokens.insert(token.clone());
+        state.token_apps.insert(token.clone(), app.clone());
+        *state.issued_for.entry(app).or_default() += 1;
         token
     };
     answer(
@@ -272,6 +307,20 @@ async fn message_send(
     }
     let shared = state.0;
     let mut state = state.0.lock().unwrap();
+    let app = state.token_apps.get(&query.access_token).cloned();
+    let expected_agent = app.as_ref().and_then(|app| state.apps.get(app).copied());
+    let agent = body["agentid"].as_i64();
+    if let Some(call) = state.calls.iter_mut().rev().find(|call| call.api == "message/send") {
+        call.via = app.as_ref().map(|(corp, _)| format!("{corp}/{}", agent.unwrap_or_default()));
+    }
+    if expected_agent.is_some_and(|expected| Some(expected) != agent) {
+        drop(state);
+        return answer(
+            shared,
+            "message/send",
+            json!({"errcode": 301002, "errmsg": "not allow operate another agent with this accesstoken"}),
+        );
+    }
     state.messages += 1;
     let users: Vec<&str> =
         body["touser"].as_str().unwrap_or_default().split('|').filter(|u| !u.is_empty()).collect();
@@ -356,7 +405,14 @@ async fn webhook_send(
     if let Some(faulted) = enter(state.0, "webhook/send", body).await {
         return faulted;
     }
-    if query.key != ROBOT_KEY {
+    let known = {
+        let mut state = state.0.lock().unwrap();
+        if let Some(call) = state.calls.iter_mut().rev().find(|call| call.api == "webhook/send") {
+            call.via = Some(query.key.clone());
+        }
+        query.key == ROBOT_KEY || state.robot_keys.contains(&query.key)
+    };
+    if !known {
         return answer(state.0, "webhook/send", json!({"errcode": 93000, "errmsg": "invalid webhook url"}));
     }
     answer(state.0, "webhook/send", json!({"errcode": 0, "errmsg": "ok"}))

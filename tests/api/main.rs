@@ -4,6 +4,9 @@
 // The service's futures (poem + sea-orm + fred + mongodb) nest deeper than the default.
 #![recursion_limit = "256"]
 
+mod accounts;
+mod accounts_migration;
+mod accounts_reload;
 mod api_surface;
 mod backends;
 mod background;
