@@ -7,6 +7,7 @@
 mod accounts;
 mod accounts_migration;
 mod accounts_reload;
+mod accounts_replicas;
 mod api_surface;
 mod backends;
 mod background;
