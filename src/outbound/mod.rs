@@ -39,7 +39,8 @@ use self::{
     senders::{Sender, Senders},
 };
 use crate::{
-    accounts::Accounts, cache::StatusCache, configuration::Settings, event_log::EventLog, tracking::ReplicaClaims,
+    accounts::Accounts, cache::StatusCache, configuration::Settings, event_log::EventLog,
+    tracking::ReplicaClaims,
 };
 
 /// The sending side of the service.
@@ -112,7 +113,10 @@ impl Outbound {
                 SendChannel::WecomApp => "app or suite",
                 SendChannel::WecomBot => "robot",
             };
-            format!("no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)", channel.as_str())
+            format!(
+                "no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)",
+                channel.as_str()
+            )
         })?;
         if !sender.account.enabled {
             return Err(format!("account {account} is disabled"));

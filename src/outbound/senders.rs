@@ -57,7 +57,11 @@ impl Sender {
                 recipients
                     .iter()
                     .flat_map(|user| {
-                        Limit::member(&format!("{scope}{user}"), pacing.member_per_minute, pacing.member_per_hour)
+                        Limit::member(
+                            &format!("{scope}{user}"),
+                            pacing.member_per_minute,
+                            pacing.member_per_hour,
+                        )
                     })
                     .collect()
             }
@@ -79,7 +83,12 @@ pub struct Senders {
 impl Senders {
     /// Senders for `accounts`, reusing those of `previous` whose account's
     /// sending credentials are unchanged.
-    pub fn build(accounts: &Accounts, api: &WeComApi, shared: &StatusCache, previous: Option<&Senders>) -> Self {
+    pub fn build(
+        accounts: &Accounts,
+        api: &WeComApi,
+        shared: &StatusCache,
+        previous: Option<&Senders>,
+    ) -> Self {
         let by_key = accounts
             .iter()
             .map(|account| {

@@ -12,9 +12,9 @@ use super::{
     Outbound,
     client::{ApiAnswer, CallError, RETRY_LATER, TOKEN_ERRORS},
     queue::{self, job},
-    senders::Sender,
     request::{SendChannel, SendRequest},
     result::{SEND_RESULT_TYPE, SEND_TYPE, SendResult},
+    senders::Sender,
     token::TokenError,
 };
 use crate::{event_log::NewEvent, tracking::derive::API_CHANNEL};
@@ -144,7 +144,9 @@ impl Outbound {
             self.store_result(&job, SendResult::failed(&request, -3, reason, attempts)).await;
             return;
         };
-        if let Err(wait) = self.pacer.take(&sender.limits(request.channel, &request.tracked_recipients())).await {
+        if let Err(wait) =
+            self.pacer.take(&sender.limits(request.channel, &request.tracked_recipients())).await
+        {
             let _ =
                 self.queue.defer(job.event_id, now_ms() + wait.as_millis() as i64, job.attempts, None).await;
             return;
@@ -200,8 +202,10 @@ impl Outbound {
         let key = SendResult::dedupe_key(&result.message_id);
         let payload = serde_json::to_string(&result).expect("results serialise");
         let request: Option<SendRequest> = serde_json::from_str(&job.request).ok();
-        let account = request.as_ref().map_or(crate::accounts::DEFAULT_ACCOUNT, |request| request.account.as_str());
-        let event = NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload).for_account(account);
+        let account =
+            request.as_ref().map_or(crate::accounts::DEFAULT_ACCOUNT, |request| request.account.as_str());
+        let event =
+            NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload).for_account(account);
         match self.event_log.append(event).await {
             Ok(_) => {
                 let _ = self.queue.finish(job.event_id).await;
@@ -251,7 +255,12 @@ impl Outbound {
 
     /// Calls an app API with the account's token; on 40014/42001 refreshes
     /// it once and retries once.
-    pub(super) async fn call_with_token(&self, sender: &Sender, path: &str, body: &serde_json::Value) -> Attempt {
+    pub(super) async fn call_with_token(
+        &self,
+        sender: &Sender,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Attempt {
         let Some(tokens) = &sender.tokens else {
             return Attempt::NoToken(TokenError::Refused {
                 errcode: -3,

@@ -43,7 +43,12 @@ pub struct Application {
 impl Application {
     /// A builder, to register handlers before building.
     pub fn builder(settings: Settings) -> ApplicationBuilder {
-        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new(), reload: None }
+        ApplicationBuilder {
+            settings,
+            handlers: HandlerRegistry::default(),
+            sources: Vec::new(),
+            reload: None,
+        }
     }
 
     /// Builds with no custom handlers.
