@@ -34,9 +34,7 @@ impl MigrationTrait for AddAccounts {
         }
         // A JSON list of account ids; NULL: every account.
         manager
-            .alter_table(
-                Table::alter().table("subscriptions").add_column(text_null("accounts")).to_owned(),
-            )
+            .alter_table(Table::alter().table("subscriptions").add_column(text_null("accounts")).to_owned())
             .await?;
         index(manager, "interactions", "idx_interactions_account", &["account", "id"]).await?;
         index(manager, "member_events", "idx_member_events_account", &["account", "id"]).await?;

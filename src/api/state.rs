@@ -5,10 +5,10 @@ use std::{path::PathBuf, sync::Arc, time::Instant};
 use pmc_actors::SupervisorHandle;
 
 use crate::{
+    accounts::AccountRoutes,
     configuration::Settings,
     event_log::EventLog,
     tracking::SqlTrackingStore,
-    accounts::AccountRoutes,
     webhooks::{CallbackCounters, WebhookHandler},
 };
 

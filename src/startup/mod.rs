@@ -15,13 +15,13 @@ use poem::{
 };
 
 use crate::{
+    accounts::{AccountRoutes, Accounts},
     api::{
         self,
         state::{AppState, ExternalBackends},
     },
     background::Background,
     cache::StatusCache,
-    accounts::{AccountRoutes, Accounts},
     configuration::{ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     events_view::{EventsView, SharedEvents},
@@ -30,12 +30,9 @@ use crate::{
     raw_log::{RawLog, RawLogReader},
     retention::{Consumers, DiskGauge, PruneCounters, Retention},
     security::{ApiTokens, CallbackGuard, TlsError, TlsFiles},
-    tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
-    webhooks::{
-        self, CallbackCounters, WebhookHandler,
-        status::StatusWebhookSource,
-    },
     suite::AuthorisedCorps,
+    tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
+    webhooks::{self, CallbackCounters, WebhookHandler, status::StatusWebhookSource},
 };
 
 mod application;
@@ -394,7 +391,9 @@ fn report_accounts(accounts: &Accounts) {
     for account in accounts.iter() {
         let route = account.route();
         match (&account.callback, account.enabled) {
-            (_, false) => tracing::info!(account = %account.id, kind = account.kind.as_str(), "Account disabled."),
+            (_, false) => {
+                tracing::info!(account = %account.id, kind = account.kind.as_str(), "Account disabled.")
+            }
             (Ok(_), true) => {
                 tracing::info!(account = %account.id, kind = account.kind.as_str(), route, "Account ready.")
             }
