@@ -35,7 +35,7 @@ macro_rules! example {
 fn interaction() -> Value {
     json!({
         "event_id": 4711, "user_id": "zhangsan", "kind": "card_click", "message_id": "order-20261128-0001",
-        "callback_type": "event.template_card_event", "channel": "wechat_api",
+        "callback_type": "event.template_card_event", "channel": "wechat_api", "account": "default",
         "payload": {"task_id": "task-0001", "event_key": "confirm", "card_type": "button_interaction"},
         "occurred_at": "2026-11-28T09:30:12Z", "received_at": "2026-11-28T09:30:12.180Z"
     })
@@ -70,7 +70,7 @@ example!(InteractionPage, json!({"interactions": [interaction()], "next_cursor":
 example!(
     MemberEventPage,
     json!({"events": [{
-        "event_id": 4712, "user_id": "lisi", "kind": "subscribe",
+        "event_id": 4712, "user_id": "lisi", "kind": "subscribe", "account": "hr",
         "payload": {"agent_id": 1000002}, "occurred_at": "2026-11-28T09:31:00Z", "received_at": "2026-11-28T09:31:00.050Z"
     }]})
 );
