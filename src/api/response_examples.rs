@@ -46,14 +46,14 @@ fn delivery() -> Value {
         "id": 812, "subscription_id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b", "event_type": "message.status",
         "state": "delivered", "attempts": 1, "last_status": 204,
         "created_at": "2026-11-28T09:30:12.300Z", "delivered_at": "2026-11-28T09:30:12.410Z",
-        "payload": {"type": "message.status", "data": {"message_id": "order-20261128-0001", "recipient": "zhangsan", "status": "read"}}
+        "payload": {"type": "message.status", "data": {"message_id": "order-20261128-0001", "account": "default", "recipient": "zhangsan", "status": "read"}}
     })
 }
 
 fn subscription(with_secret: bool) -> Value {
     let mut body = json!({
         "id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b", "url": "https://erp.example.com/wecom-events",
-        "kinds": ["interaction", "status"], "source": "api", "created_at": "2026-11-28T08:00:00Z"
+        "kinds": ["interaction", "status"], "accounts": ["hr"], "source": "api", "created_at": "2026-11-28T08:00:00Z"
     });
     if with_secret {
         body["secret"] = json!("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");

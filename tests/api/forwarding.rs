@@ -312,6 +312,7 @@ async fn a_subscription_in_the_configuration_is_delivered_and_read_only() {
         id: "erp".to_owned(),
         url: receiver.url.clone(),
         kinds: vec!["member".to_owned(), "status".to_owned()],
+        accounts: Vec::new(),
         secret: SECRET.to_owned().into(),
     });
     let app = crate::helpers::spawn_with_settings(settings).await;
