@@ -132,8 +132,9 @@ example!(
 example!(
     HandlerBody,
     json!({
-        "name": "wechat_api", "kind": "source", "listens_to": ["app messages", "app events", "suite notices"],
-        "routes": ["GET /api/v1/webhooks/wechat/api", "POST /api/v1/webhooks/wechat/api"],
+        "name": "wechat_api", "kind": "webhook", "account": "hr",
+        "listens_to": ["app messages (app account hr)", "app events (app account hr)"],
+        "routes": ["GET /api/v1/webhooks/wechat/api/hr", "POST /api/v1/webhooks/wechat/api/hr"],
         "invocations": 41210, "failures": 0
     })
 );
