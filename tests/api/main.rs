@@ -4,6 +4,7 @@
 // The service's futures (poem + sea-orm + fred + mongodb) nest deeper than the default.
 #![recursion_limit = "256"]
 
+mod accounts_views;
 mod api_surface;
 mod backends;
 mod background;
