@@ -284,6 +284,8 @@ impl CallbackApi {
         method = "get",
         operation_id = "verifyAccountAppUrl"
     )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_account_app(
         &self,
         request: &Request,
@@ -311,6 +313,8 @@ impl CallbackApi {
         method = "post",
         operation_id = "receiveAccountAppCallback"
     )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn receive_account_app(
         &self,
         request: &Request,
@@ -334,6 +338,8 @@ impl CallbackApi {
         method = "get",
         operation_id = "verifyAccountBotUrl"
     )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_account_bot(
         &self,
         request: &Request,
@@ -357,6 +363,8 @@ impl CallbackApi {
         method = "post",
         operation_id = "receiveAccountBotCallback"
     )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn receive_account_bot(
         &self,
         request: &Request,

@@ -8,6 +8,7 @@ mod accounts;
 mod accounts_migration;
 mod accounts_reload;
 mod accounts_replicas;
+mod accounts_views;
 mod api_surface;
 mod backends;
 mod background;

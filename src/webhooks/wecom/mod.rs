@@ -205,6 +205,10 @@ impl WebhookHandler for WeComSource {
         self.route_account.as_deref()
     }
 
+    fn served_accounts(&self) -> Vec<String> {
+        self.accounts.iter().map(|account| account.id.to_string()).collect()
+    }
+
     fn listens_to(&self) -> Vec<String> {
         let mut kinds: Vec<String> = Vec::new();
         for account in &self.accounts {
