@@ -131,8 +131,23 @@ fn accounts_of(rows: &[Value]) -> Vec<&str> {
 
 #[tokio::test]
 async fn events_interactions_member_events_and_messages_filter_by_account() {
+    filters_by_account(tracking_env()).await;
+}
+
+#[tokio::test]
+async fn the_account_filters_work_in_external_mode_too() {
+    let Some(backends) = crate::backends::shared() else { return };
+    let (mysql_env, _db) = backends.fresh_mysql("pmc_accounts").await;
+    let mut env = tracking_env();
+    env.extend(mysql_env);
+    filters_by_account(env).await;
+}
+
+/// Callbacks of two accounts, then every list by account (embedded, or
+/// with tracking in MySQL).
+async fn filters_by_account(env: Vec<(&'static str, String)>) {
     let config = config_file("");
-    let app = spawn_app_with(&env_with(&config, tracking_env())).await;
+    let app = spawn_app_with(&env_with(&config, env)).await;
     send_callbacks(&app).await;
     register(&app, "hr-msg", Some("hr")).await;
     register(&app, "default-msg", None).await;
@@ -161,7 +176,8 @@ async fn events_interactions_member_events_and_messages_filter_by_account() {
     );
 
     // hr's two callbacks and its registration; none of the default app's.
-    let events = app.get_json("/api/v1/events?account=hr").await;
+    // In external mode the default source is MySQL's shared view, which follows the event log.
+    let events = eventually(&app, "/api/v1/events?account=hr", |page| list(page, "events").len() == 3).await;
     let events = list(&events, "events");
     assert_eq!(accounts_of(events), ["hr", "hr", "hr"]);
     let users: Vec<&Value> =
@@ -265,6 +281,21 @@ fn forwarded(account: &str, message: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn subscriptions_limited_to_an_account_receive_only_its_events() {
+    limited_subscriptions(crate::forwarding::env()).await;
+}
+
+#[tokio::test]
+async fn subscriptions_limited_to_an_account_work_in_external_mode_too() {
+    let Some(backends) = crate::backends::shared() else { return };
+    let (mysql_env, _db) = backends.fresh_mysql("pmc_accounts_fw").await;
+    let mut env = crate::forwarding::env();
+    env.extend(mysql_env);
+    limited_subscriptions(env).await;
+}
+
+/// Three subscribers — hr only (configured), every account, hr's
+/// interactions only — and both accounts' callbacks and messages.
+async fn limited_subscriptions(env: Vec<(&'static str, String)>) {
     let (configured, every, api_hr) =
         (Receiver::start().await, Receiver::start().await, Receiver::start().await);
     // In the configuration: every kind, hr only.
@@ -272,7 +303,10 @@ async fn subscriptions_limited_to_an_account_receive_only_its_events() {
         "    - {{id: hr-erp, url: '{}', kinds: [status, interaction, member, callback], accounts: [hr], secret: {SECRET}}}\n",
         configured.url
     ));
-    let app = spawn_app_with(&env_with(&config, crate::forwarding::env())).await;
+    let app = spawn_app_with(&env_with(&config, env)).await;
+    // The configured subscription is stored once the store answers (in
+    // external mode, once MySQL is migrated, shortly after the start).
+    eventually(&app, "/api/v1/subscriptions", |page| !list(page, "subscriptions").is_empty()).await;
     let subscribe = |url: &str, kinds: Value, accounts: Option<Value>| {
         let mut body = json!({"url": url, "kinds": kinds, "secret": SECRET});
         if let Some(accounts) = accounts {
@@ -297,10 +331,17 @@ async fn subscriptions_limited_to_an_account_receive_only_its_events() {
     let later = subscribe(&api_hr.url, json!(["member"]), Some(json!(["added-later"]))).await.unwrap();
     assert_eq!(later.status(), 201);
     let listed = app.get_json("/api/v1/subscriptions").await;
-    let listed: Vec<(&Value, &Value)> =
-        list(&listed, "subscriptions").iter().map(|s| (&s["id"], &s["accounts"])).collect();
-    assert_eq!(listed[0], (&json!("hr-erp"), &json!(["hr"])));
-    assert_eq!(listed[1].1, &Value::Null);
+    let mut listed: Vec<(&str, &Value)> =
+        list(&listed, "subscriptions").iter().map(|s| (s["url"].as_str().unwrap(), &s["accounts"])).collect();
+    listed.sort_unstable_by_key(|(url, accounts)| (*url, accounts.to_string()));
+    let mut expected = [
+        (configured.url.as_str(), json!(["hr"])),
+        (every.url.as_str(), Value::Null),
+        (api_hr.url.as_str(), json!(["added-later"])),
+        (api_hr.url.as_str(), json!(["hr"])),
+    ];
+    expected.sort_unstable_by_key(|(url, accounts)| (*url, accounts.to_string()));
+    assert_eq!(listed, expected.iter().map(|(url, accounts)| (*url, accounts)).collect::<Vec<_>>());
 
     send_callbacks(&app).await;
     register(&app, "hr-order", Some("hr")).await;
