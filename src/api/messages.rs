@@ -160,6 +160,10 @@ impl MessagesApi {
                 let now = chrono::Utc::now().timestamp_millis();
                 let account =
                     request.account.clone().unwrap_or_else(|| crate::accounts::DEFAULT_ACCOUNT.to_owned());
+                // A typo would file the message under an account nobody queries.
+                if !self.state.routes().accounts.iter().any(|known| known.id.as_str() == account) {
+                    return invalid(format!("account {account} is not configured (GET /api/v1/accounts)"));
+                }
                 let registration = Registration {
                     message_id: message_id.clone(),
                     channel: request.channel.clone(),

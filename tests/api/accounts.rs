@@ -292,6 +292,14 @@ async fn every_account_sends_with_its_own_token_and_agent_id() {
     let sent_events = events_of(&app, "hr").await;
     assert!(sent_events.iter().any(|e| e["callback_type"] == "message.send_result"), "{sent_events:?}");
 
+    // An external message is filed under a configured account, or refused.
+    let external = json!({"id": "ext-hr", "channel": "external", "account": "hr", "recipients": ["u"]});
+    let filed = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&external).send().await;
+    assert_eq!(filed.unwrap().status(), 201);
+    let typo = json!({"id": "ext-typo", "channel": "external", "account": "hrr", "recipients": ["u"]});
+    let refused = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&typo).send().await;
+    assert_eq!(refused.unwrap().status(), 422);
+
     // An account that does not exist or cannot send is refused up front.
     for (account, channel) in [("nope", "wecom_app"), ("ops", "wecom_app"), ("hr", "wecom_bot")] {
         let mut body =
