@@ -2,7 +2,13 @@
 //! suite account (learned from `create_auth` / `change_auth`, forgotten on
 //! `cancel_auth`), so that data callbacks encrypted for an authorising
 //! corp's CorpID are accepted and all others refused with -40005.
+//!
+//! Their tickets and authorised corps are kept in the tracking store
+//! ([`store`], migration [`migration`]).
 
 mod corps;
+pub mod entity;
+pub mod migration;
+pub mod store;
 
-pub use self::corps::AuthorisedCorps;
+pub use self::{corps::AuthorisedCorps, store::SuiteStore};
