@@ -4,11 +4,19 @@
 //! corp's CorpID are accepted and all others refused with -40005.
 //!
 //! Their tickets and authorised corps are kept in the tracking store
-//! ([`store`], migration [`migration`]).
+//! ([`store`], migration [`migration`]); [`SuiteDirectory`] hands out the
+//! suite's and each corp's access tokens.
 
 mod corps;
+mod directory;
 pub mod entity;
+mod error;
 pub mod migration;
 pub mod store;
 
-pub use self::{corps::AuthorisedCorps, store::SuiteStore};
+pub use self::{
+    corps::AuthorisedCorps,
+    directory::{CorpSender, SUITE_TOKEN_ERRORS, SuiteDirectory},
+    error::SuiteError,
+    store::SuiteStore,
+};
