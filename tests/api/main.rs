@@ -30,6 +30,7 @@ mod retention;
 mod security;
 mod simulator;
 mod smoke;
+mod suites;
 mod test_ca;
 mod tls;
 mod tls_backends;
