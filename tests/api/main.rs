@@ -31,6 +31,7 @@ mod security;
 mod simulator;
 mod smoke;
 mod suites;
+mod suites_external;
 mod test_ca;
 mod tls;
 mod tls_backends;
