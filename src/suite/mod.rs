@@ -30,3 +30,6 @@ pub use self::{
     keeper::SuiteKeeper,
     store::SuiteStore,
 };
+
+#[cfg(test)]
+mod tests;
