@@ -148,11 +148,11 @@ impl Keeper {
             let result = self.step().await;
             blocked = result.is_err();
             let wait = match result {
-                Ok(true) => {
+                Ok(true) if !*closing.borrow() => {
                     retry = FIRST_RETRY;
                     continue;
                 }
-                Ok(false) => {
+                Ok(_) => {
                     retry = FIRST_RETRY;
                     None
                 }
@@ -183,7 +183,10 @@ impl Keeper {
         }
     }
 
-    /// Applies the next notices; `true` if it got anywhere.
+    /// Applies the next notices; `true` if there may be more right away (a
+    /// full batch). Moving past other callbacks is not "more": under load
+    /// the head moves all the time, and the keeper waits for the next
+    /// commit rather than spin.
     async fn step(&mut self) -> Result<bool, String> {
         let store = self.directory.store().clone();
         let from = match self.cursor {
@@ -220,7 +223,7 @@ impl Keeper {
             }
             self.advance(looked_at, save);
         }
-        Ok(looked_at > from)
+        Ok(events.len() as u64 == BATCH)
     }
 
     fn advance(&mut self, to: i64, saved: bool) {
