@@ -3,7 +3,9 @@
 //! `message/update_template_card`, `message/recall`, `webhook/send`,
 //! `webhook/upload_media`), records what it received, injects faults, and
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
-//! click on a sent card produces.
+//! click on a sent card produces. The suite's service APIs are in [`suite`].
+
+mod suite;
 
 use std::{
     collections::{HashSet, VecDeque},
@@ -76,6 +78,7 @@ struct State {
     issued_for: std::collections::HashMap<(String, String), u64>,
     /// More robot keys, besides [`ROBOT_KEY`].
     robot_keys: HashSet<String>,
+    suite: suite::SuiteState,
 }
 
 /// The running fake.
@@ -108,6 +111,10 @@ impl FakeWeCom {
             .at("/cgi-bin/message/recall", poem::post(recall))
             .at("/cgi-bin/webhook/send", poem::post(webhook_send))
             .at("/cgi-bin/webhook/upload_media", poem::post(upload_media))
+            .at("/cgi-bin/service/get_suite_token", poem::post(suite::get_suite_token))
+            .at("/cgi-bin/service/get_permanent_code", poem::post(suite::get_permanent_code))
+            .at("/cgi-bin/service/get_corp_token", poem::post(suite::get_corp_token))
+            .at("/cgi-bin/service/get_auth_info", poem::post(suite::get_auth_info))
             .data(Arc::clone(&state));
         let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
         let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();

@@ -35,6 +35,8 @@ mod retention;
 mod security;
 mod simulator;
 mod smoke;
+mod suites;
+mod suites_external;
 mod test_ca;
 mod tls;
 mod tls_backends;
