@@ -46,14 +46,19 @@ impl Sender {
         Self { fingerprint: fingerprint(account), account: Arc::clone(account), api, tokens, robot_name }
     }
 
-    /// The pacing windows a send to `recipients` takes. The seed's accounts
-    /// keep their window names, so windows shared in Redis carry over.
-    pub fn limits(&self, channel: SendChannel, recipients: &[String]) -> Vec<Limit> {
+    /// The pacing windows a send to `recipients` takes (a suite's members
+    /// are paced per corp, `corp_id`). The seed's accounts keep their window
+    /// names, so windows shared in Redis carry over.
+    pub fn limits(&self, channel: SendChannel, corp_id: Option<&str>, recipients: &[String]) -> Vec<Limit> {
         let pacing = self.account.pacing;
         match channel {
             SendChannel::WecomBot => Limit::robot(&self.robot_name, pacing.robot_per_minute),
             SendChannel::WecomApp => {
-                let scope = if self.account.legacy { String::new() } else { format!("{}:", self.account.id) };
+                let scope = match (self.account.legacy, corp_id) {
+                    (_, Some(corp)) => format!("{}:{corp}:", self.account.id),
+                    (true, None) => String::new(),
+                    (false, None) => format!("{}:", self.account.id),
+                };
                 recipients
                     .iter()
                     .flat_map(|user| {

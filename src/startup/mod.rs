@@ -220,17 +220,19 @@ impl ApplicationBuilder {
             SuiteKeeper::start(Arc::clone(&suites), event_log.clone(), head_notifications.clone(), &instance)
         });
         let outbound = {
-            let (settings, accounts, event_log, commits, cache, scope) = (
+            let (settings, accounts, event_log, commits, cache, scope, suites) = (
                 settings.clone(),
                 Arc::clone(&accounts),
                 event_log.clone(),
                 head_notifications.clone(),
                 cache.clone(),
                 store.scope().to_owned(),
+                Arc::clone(&suites),
             );
             background
                 .run(async move {
-                    Outbound::start(&settings, &accounts, event_log, commits, cache, &scope, claims).await
+                    Outbound::start(&settings, &accounts, event_log, commits, cache, &scope, claims, suites)
+                        .await
                 })
                 .await?
         };

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     forwarding::{Receiver, SECRET},
-    helpers::{CORP_ID, TestApp, app_crypto, settings_for, spawn_app_with},
+    helpers::{CORP_ID, TestApp, app_crypto, settings_for, shipped_config_without_accounts, spawn_app_with},
     tracking::{eventually, post_status, tracking_env},
 };
 
@@ -26,17 +26,13 @@ const HR_AGENT_ID: &str = "1000005";
 /// usual) with `accounts:` and, optionally, configured subscriptions; written
 /// to a temporary file for `PMC_CONFIG`.
 fn config_file(subscriptions: &str) -> tempfile::NamedTempFile {
-    let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/notification.yaml")).unwrap();
+    let shipped = shipped_config_without_accounts();
     let mut text = if subscriptions.is_empty() {
         shipped
     } else {
         assert!(shipped.contains("\n  subscriptions: []"), "the shipped file lists no subscriptions");
         shipped.replacen("\n  subscriptions: []", &format!("\n  subscriptions:\n{subscriptions}"), 1)
     };
-    // The shipped file's (empty) list is replaced by the test's accounts.
-    assert!(text.contains("\naccounts: []"), "the shipped file lists no accounts");
-    text = text.replacen("\naccounts: []", "", 1);
     text.push_str(&format!(
         "\naccounts:\n  \
          - {{id: hr, kind: app, corp_id: {HR_CORP_ID}, agent_id: '{HR_AGENT_ID}', token: {HR_TOKEN}, \

@@ -37,6 +37,7 @@ mod simulator;
 mod smoke;
 mod suites;
 mod suites_external;
+mod suites_sending;
 mod test_ca;
 mod tls;
 mod tls_backends;

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::{
     fake_wecom::{FakeWeCom, Fault},
-    helpers::{TestApp, demo_env, settings_for, spawn_built},
+    helpers::{TestApp, demo_env, settings_for, shipped_config_without_accounts, spawn_built},
 };
 
 /// The suite account's id, route segment and stored `account`.
@@ -44,9 +44,7 @@ impl SuiteSetup {
         let fake = FakeWeCom::start().await;
         let secret = fake.set_suite(SUITE_ID);
         let config = tempfile::tempdir().unwrap();
-        let shipped =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/notification.yaml"))
-                .unwrap();
+        let shipped = shipped_config_without_accounts();
         let accounts = format!(
             "\naccounts:\n  - id: {SUITE}\n    kind: suite\n    suite_id: {SUITE_ID}\n    suite_secret: {secret}\n    \
              token: {SUITE_TOKEN}\n    encoding_aes_key: {SUITE_KEY}\n    base_url: {}\n",

@@ -78,6 +78,9 @@ impl FakeWeCom {
 
 type Shared = Arc<Mutex<State>>;
 
+/// Stands for the suite's app in `apps` (never a `gettoken` secret).
+const SUITE_APP: &str = "\u{0}suite-app";
+
 #[derive(Deserialize)]
 pub(super) struct SuiteTokenParam {
     suite_access_token: String,
@@ -230,8 +233,12 @@ pub(super) async fn get_corp_token(
         let mut state = state.0.lock().unwrap();
         state.suite.corp_tokens_issued += 1;
         let token = format!("corp-token-{}-{}", corp.corp_id, state.suite.corp_tokens_issued);
-        // Valid for the app APIs (message/send, …) like gettoken's.
+        // Valid for the app APIs (message/send, …) like gettoken's, for the
+        // suite's app in that corp only (message/send checks the agent).
         state.valid_tokens.insert(token.clone());
+        let app = (corp.corp_id.clone(), SUITE_APP.to_owned());
+        state.apps.insert(app.clone(), corp.agent_id);
+        state.token_apps.insert(token.clone(), app);
         token
     };
     answer(state.0, API, json!({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}))
