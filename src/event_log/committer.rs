@@ -213,7 +213,12 @@ impl Committer {
         quarantined: &[(NewQuarantine, oneshot::Sender<Result<(), EventLogError>>)],
         now_ms: i64,
     ) -> Result<(Vec<AppendOutcome>, Vec<StoredEvent>), sea_orm::DbErr> {
-        let transaction = self.db.begin().await?;
+        // The keys are read before the transaction begins: the committer is
+        // the log's only writer, so nothing can change them meanwhile, and a
+        // transaction whose first statement is a write waits for the write
+        // lock (busy timeout). One that read first and then writes is refused
+        // at once (SQLITE_BUSY, no busy handler: it could deadlock) whenever
+        // another connection holds the lock, as a forced WAL checkpoint does.
         let mut keys: Vec<&str> = events.iter().map(|(event, _)| event.dedupe_key.as_str()).collect();
         // Repeating a key changes nothing but the statement's shape.
         if let Some(&last) = keys.last() {
@@ -224,7 +229,7 @@ impl Committer {
         } else {
             dedupe_key::Entity::find()
                 .filter(dedupe_key::Column::DedupeKey.is_in(keys))
-                .all(&transaction)
+                .all(&self.db)
                 .await?
                 .into_iter()
                 .map(|row| (row.dedupe_key.clone(), row))
@@ -251,6 +256,7 @@ impl Committer {
             outcomes.push(AppendOutcome::Stored { id });
             stored.push(new_event.clone().into_model(id));
         }
+        let transaction = self.db.begin().await?;
         if !stored.is_empty() {
             let dedupe_rows = stored.iter().map(|row| dedupe_key::ActiveModel {
                 dedupe_key: Set(row.dedupe_key.clone()),
@@ -300,5 +306,53 @@ impl Committer {
             Ok(_) => {}
             Err(error) => tracing::warn!(error = %error, "Pruning expired dedupe keys failed; will retry."),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::Arc, time::Duration};
+
+    use sqlx::{Connection, Executor, sqlite::SqliteConnectOptions};
+
+    use crate::{
+        configuration::StorageSettings,
+        event_log::{AppendOutcome, EventLog, NewEvent, StoredEvent},
+    };
+
+    /// Another connection holding the write lock (as a forced WAL
+    /// checkpoint does) and writing meanwhile: the batch waits for the lock
+    /// and is stored, instead of being refused with SQLITE_BUSY.
+    #[tokio::test]
+    async fn a_batch_waits_for_a_write_lock_held_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = StorageSettings { data_dir: dir.path().to_owned(), ..StorageSettings::default() };
+        let log = EventLog::open(&settings, Arc::new(|_: &[StoredEvent]| {})).await.unwrap();
+        let first = NewEvent::internal("status", "status.sent", "before".to_owned(), None, "x".to_owned());
+        log.append(first).await.unwrap();
+
+        let options = SqliteConnectOptions::new().filename(dir.path().join("events.db"));
+        let mut other = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+        let append = {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let event =
+                    NewEvent::internal("status", "status.sent", "during".to_owned(), None, "x".to_owned());
+                log.append(event).await
+            })
+        };
+        // The batch has read its keys and reached the write by now.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        other
+            .execute(
+                "INSERT INTO dedupe_keys (dedupe_key, first_seen_ms, event_id) VALUES ('elsewhere', 0, 0)",
+            )
+            .await
+            .unwrap();
+        other.execute("COMMIT").await.unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(10), append).await.unwrap().unwrap();
+        assert!(matches!(outcome, Ok(AppendOutcome::Stored { .. })), "{outcome:?}");
+        log.close().await;
     }
 }
