@@ -7,7 +7,12 @@ mod app_event;
 mod app_message;
 mod approval;
 mod contact;
+mod event_fields;
+mod external_contact;
 mod group_robot;
+mod kf;
+mod notices;
+mod schedule;
 mod smart_robot;
 mod suite;
 
@@ -15,7 +20,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use self::{
-    app_event::*, app_message::*, approval::*, contact::*, group_robot::*, smart_robot::*, suite::SuiteNotice,
+    app_event::*, app_message::*, approval::*, contact::*, event_fields::*, external_contact::*,
+    group_robot::*, kf::*, notices::*, schedule::*, smart_robot::*, suite::*,
 };
 use super::{
     WeComError,
@@ -95,7 +101,9 @@ pub struct ParsedCallback {
     /// The typed callback.
     pub callback: Callback,
     /// A dotted label such as `message.text`, `event.click`,
-    /// `event.change_contact.create_user`, `robot.event.enter_chat`.
+    /// `event.change_contact.create_user`,
+    /// `event.change_external_contact.add_external_contact`,
+    /// `suite.change_external_chat.update`, `robot.event.enter_chat`.
     pub callback_type: String,
     /// The key WeCom retries are recognised by (PROTOCOL.md §4.3).
     pub dedupe_key: String,
@@ -169,16 +177,24 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
         agent_id: root.child_text("AgentID").and_then(|t| t.trim().parse().ok()),
     };
     let msg_type = text("MsgType");
+    // The member a `sys` event is about, where the event names one.
+    let mut subject = None;
     let (content, callback_type) = if msg_type == "event" {
         let event = text("Event");
         match AppEvent::from_fields(&event, &fields).and_then(Result::ok) {
             Some(typed) => {
                 let label = match &typed {
-                    AppEvent::ChangeContact(_) => {
-                        format!("event.change_contact.{}", label_part(&text("ChangeType")))
+                    AppEvent::ChangeContact(_)
+                    | AppEvent::ChangeExternalContact(_)
+                    | AppEvent::ChangeExternalChat(_)
+                    | AppEvent::ChangeExternalTag(_) => {
+                        format!("event.{}.{}", label_part(&event), label_part(&text("ChangeType")))
                     }
                     _ => format!("event.{}", label_part(&event)),
                 };
+                if let AppEvent::ChangeExternalContact(change) = &typed {
+                    subject = change.user_id().map(str::to_owned);
+                }
                 (AppContent::Event { event: Box::new(typed) }, label)
             }
             None => (
@@ -197,7 +213,7 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
     };
     ParsedCallback {
         dedupe_key: app_dedupe_key(root, plaintext),
-        user_id: non_empty(&header.from_user_name).filter(|user| user != "sys"),
+        user_id: non_empty(&header.from_user_name).filter(|user| user != "sys").or(subject),
         callback: Callback::App { header, content },
         callback_type,
     }
@@ -206,19 +222,34 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
 fn parse_suite(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
     let text = |name: &str| root.child_text(name).unwrap_or("").to_owned();
     let info_type = text("InfoType");
+    let mut user_id = None;
+    let mut callback_type = format!("suite.{}", label_part(&info_type));
     let notice = serde_json::from_value::<SuiteNotice>(fields.clone())
         .map(|mut notice| {
+            notice.detail = SuiteDetail::from_fields(&info_type, &fields);
+            if notice.suite_id.is_empty() {
+                // Licence notices name the provider instead of the suite.
+                notice.suite_id = text("ServiceCorpId");
+            }
+            match &notice.detail {
+                SuiteDetail::ChangeContact(_)
+                | SuiteDetail::ChangeExternalContact(_)
+                | SuiteDetail::ChangeExternalChat(_)
+                | SuiteDetail::ChangeExternalTag(_) => {
+                    callback_type.push('.');
+                    callback_type.push_str(&label_part(&text("ChangeType")));
+                }
+                _ => {}
+            }
+            if let SuiteDetail::ChangeExternalContact(change) = &notice.detail {
+                user_id = change.user_id().map(str::to_owned);
+            }
             notice.fields = fields.clone();
             Callback::Suite(notice)
         })
         .unwrap_or(Callback::Unknown { fields });
     let dedupe_key = suite_dedupe_key(root, plaintext);
-    ParsedCallback {
-        callback: notice,
-        callback_type: format!("suite.{}", label_part(&info_type)),
-        dedupe_key,
-        user_id: None,
-    }
+    ParsedCallback { callback: notice, callback_type, dedupe_key, user_id }
 }
 
 fn parse_group_robot(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
@@ -374,6 +405,41 @@ mod tests {
         assert!(
             matches!(parsed.callback, Callback::App { content: AppContent::UnknownEvent { ref fields, .. }, .. } if fields["Extra"] == "x")
         );
+    }
+
+    #[test]
+    fn untyped_documented_lists_keep_their_shape_with_one_or_two_items() {
+        for items in ["<Item>a</Item>", "<Item>a</Item><Item>b</Item>"] {
+            let parsed = parse_xml_payload(&format!(
+                "<xml><ToUserName>ww</ToUserName><FromUserName>sys</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>future_chat_event</Event><MemChangeList>{items}</MemChangeList></xml>"
+            ))
+            .unwrap();
+            let Callback::App { content: AppContent::UnknownEvent { fields, .. }, .. } = parsed.callback
+            else {
+                panic!("expected an unknown event");
+            };
+            assert!(fields["MemChangeList"]["Item"].is_array(), "{fields}");
+        }
+    }
+
+    #[test]
+    fn customer_changes_are_labelled_by_change_type_and_name_the_member() {
+        let parsed = parse_xml_payload(
+            "<xml><ToUserName>ww</ToUserName><FromUserName>sys</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>add_external_contact</ChangeType><UserID>zhangsan</UserID><ExternalUserID>wmX</ExternalUserID><State>s1</State><WelcomeCode>W</WelcomeCode></xml>",
+        )
+        .unwrap();
+        assert_eq!(parsed.callback_type, "event.change_external_contact.add_external_contact");
+        assert_eq!(parsed.user_id.as_deref(), Some("zhangsan"));
+        let relayed = parse_xml_payload(
+            "<xml><SuiteId>ww5f</SuiteId><AuthCorpId>wwC</AuthCorpId><InfoType>change_external_chat</InfoType><TimeStamp>2</TimeStamp><ChangeType>update</ChangeType><ChatId>wr1</ChatId><UpdateDetail>del_member</UpdateDetail><QuitScene>0</QuitScene><MemChangeCnt>1</MemChangeCnt><MemChangeList><Item>wmX</Item></MemChangeList></xml>",
+        )
+        .unwrap();
+        assert_eq!(relayed.callback_type, "suite.change_external_chat.update");
+        let Callback::Suite(notice) = relayed.callback else { panic!("not a suite notice") };
+        let SuiteDetail::ChangeExternalChat(ExternalChatChange::Update(update)) = notice.detail else {
+            panic!("not typed: {:?}", notice.detail);
+        };
+        assert_eq!((update.quit_scene, update.mem_change_list), (Some(0), vec!["wmX".to_owned()]));
     }
 
     #[test]
