@@ -50,7 +50,9 @@ async fn main() -> ExitCode {
         Command::Serve => match Application::builder(settings)
             .reload_accounts_on_sighup({
                 let (overrides, env_file) = (cli.global.overrides(), cli.global.env_file.clone());
-                std::sync::Arc::new(move || configuration::load_with_env_file(&overrides, env_file.as_deref()))
+                std::sync::Arc::new(move || {
+                    configuration::load_with_env_file(&overrides, env_file.as_deref())
+                })
             })
             .build()
             .await

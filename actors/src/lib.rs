@@ -41,9 +41,8 @@ pub mod writer;
 pub use handlers::{HandlerError, HandlerRegistry, InteractionHandler, StatusChange, StatusHandler};
 pub use messages::{CommittedEvent, SupervisorMsg, SupervisorStats};
 pub use model::{
-    default_account,
     InteractionRecord, MemberEventRecord, MessageId, MessageState, Observation, Registration, SendReceipt,
-    Signal,
+    Signal, default_account,
 };
 pub use status::{Outcome, Status};
 pub use store::{Failure, StoreError, TrackingStore};

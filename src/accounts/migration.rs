@@ -23,8 +23,13 @@ impl MigrationName for AddAccounts {
 impl MigrationTrait for AddAccounts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["messages", "interactions", "member_events", "shared_events"] {
-            add_column_once(manager, table, "account", string_len("account", 40).default(super::DEFAULT_ACCOUNT).take())
-                .await?;
+            add_column_once(
+                manager,
+                table,
+                "account",
+                string_len("account", 40).default(super::DEFAULT_ACCOUNT).take(),
+            )
+            .await?;
         }
         // A JSON list of account ids; NULL: every account.
         add_column_once(manager, "subscriptions", "accounts", text_null("accounts")).await?;

@@ -149,10 +149,12 @@ impl Account {
             .into_iter()
             .filter_map(|(absent, name)| absent.then_some(name))
             .collect(),
-            AccountKind::Suite => [(self.suite_id.is_none(), "suite_id"), (self.suite_secret.is_none(), "suite_secret")]
-                .into_iter()
-                .filter_map(|(absent, name)| absent.then_some(name))
-                .collect(),
+            AccountKind::Suite => {
+                [(self.suite_id.is_none(), "suite_id"), (self.suite_secret.is_none(), "suite_secret")]
+                    .into_iter()
+                    .filter_map(|(absent, name)| absent.then_some(name))
+                    .collect()
+            }
             AccountKind::Robot => {
                 if self.robot_key.is_none() {
                     vec!["webhook_url"]
@@ -209,7 +211,8 @@ impl Accounts {
     fn insert(&mut self, account: Account) -> Result<(), ConfigError> {
         let key = (account.family(), account.id.clone());
         if self.by_key.contains_key(&key) {
-            let reason = if account.id.as_str() == DEFAULT_ACCOUNT || account.id.as_str() == DEFAULT_SUITE_ACCOUNT
+            let reason = if account.id.as_str() == DEFAULT_ACCOUNT
+                || account.id.as_str() == DEFAULT_SUITE_ACCOUNT
             {
                 "defined twice (the seed's channels settings already define it: leave them empty or pick another id)"
             } else {
@@ -327,9 +330,10 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
                 parse_key(key, "channels.wechat_bot.encoding_aes_key", "WECHAT_BOT_ENCODING_AES_KEY")?,
                 "",
             )),
-            (token, key) => {
-                Err(missing(&[(token.is_none(), "WECHAT_BOT_TOKEN"), (key.is_none(), "WECHAT_BOT_ENCODING_AES_KEY")]))
-            }
+            (token, key) => Err(missing(&[
+                (token.is_none(), "WECHAT_BOT_TOKEN"),
+                (key.is_none(), "WECHAT_BOT_ENCODING_AES_KEY"),
+            ])),
         },
         corp_id: None,
         agent_id: None,

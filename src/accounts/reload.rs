@@ -43,6 +43,7 @@ pub fn apply(state: &AppState, settings: &Settings) -> Result<Reloaded, ConfigEr
         removed: old.iter().filter(|id| !new.contains(id)).cloned().collect(),
     };
     state.outbound.reload(&accounts);
+    state.suites.set_accounts(Arc::clone(&accounts));
     state.accounts.store(Arc::new(AccountRoutes::new(
         accounts,
         &state.suite_corps,

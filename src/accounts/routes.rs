@@ -59,10 +59,8 @@ impl AccountRoutes {
     /// Every source: the fixed routes (which also list the seed's
     /// accounts' own routes), then one per other account.
     pub fn sources(&self) -> impl Iterator<Item = &Arc<WeComSource>> {
-        let others = self
-            .by_account
-            .values()
-            .filter(|source| source.accounts().iter().all(|account| !account.legacy));
+        let others =
+            self.by_account.values().filter(|source| source.accounts().iter().all(|account| !account.legacy));
         [&self.default_api, &self.default_bot].into_iter().chain(others)
     }
 }

@@ -113,11 +113,13 @@ impl AccountsApi {
     /// start or SIGHUP. Secrets are never shown, only which are set.
     #[oai(path = "/api/v1/accounts", method = "get", operation_id = "listAccounts")]
     async fn list(&self, _access: ReadAccess) -> Guarded<AccountsResponse> {
-        Guarded::Allowed(async move {
-            let routes = self.state.routes();
-            let accounts = routes.accounts.iter().map(|account| self.body(account)).collect();
-            AccountsResponse::Ok(Json(AccountsBody { accounts }))
-        }
-        .await)
+        Guarded::Allowed(
+            async move {
+                let routes = self.state.routes();
+                let accounts = routes.accounts.iter().map(|account| self.body(account)).collect();
+                AccountsResponse::Ok(Json(AccountsBody { accounts }))
+            }
+            .await,
+        )
     }
 }

@@ -35,6 +35,8 @@ pub struct InteractionBody {
     pub callback_type: String,
     /// The channel.
     pub channel: String,
+    /// The account it came in for.
+    pub account: String,
     /// The typed callback.
     pub payload: serde_json::Value,
     /// When it happened.
@@ -53,6 +55,8 @@ pub struct MemberEventBody {
     pub user_id: Option<String>,
     /// `subscribe`, `unsubscribe`, `create_user`, `update_user`, `delete_user`, `create_party`, …
     pub kind: String,
+    /// The account it came in for.
+    pub account: String,
     /// The typed callback.
     pub payload: serde_json::Value,
     /// When it happened.
@@ -113,6 +117,7 @@ fn filter(
         user_id,
         kind,
         message_id,
+        account: None,
         since_ms: since.map(|t| t.timestamp_millis()),
         until_ms: until.map(|t| t.timestamp_millis()),
         after: parse_activity_cursor(cursor.as_deref())?,
@@ -132,7 +137,8 @@ impl ActivityApi {
     /// List user interactions
     ///
     /// Card clicks and selections, menu clicks and views, replies to the
-    /// app, app entries, locations, scans, robot chats and feedback; newest first.
+    /// app, app entries, locations, scans, robot chats and feedback; newest
+    /// first. Filter by member, kind, message, account and arrival time.
     #[oai(path = "/api/v1/interactions", method = "get", operation_id = "listInteractions")]
     #[allow(clippy::too_many_arguments)]
     async fn interactions(
@@ -145,6 +151,8 @@ impl ActivityApi {
         kind: Query<Option<String>>,
         /// Linked message id.
         message_id: Query<Option<String>>,
+        /// Account id.
+        account: Query<Option<String>>,
         /// Arrived at or after (RFC 3339).
         since: Query<Option<DateTime<Utc>>>,
         /// Arrived before (RFC 3339).
@@ -158,7 +166,7 @@ impl ActivityApi {
             async move {
                 let filter =
                     match filter(user_id.0, kind.0, message_id.0, since.0, until.0, cursor.0, limit.0) {
-                        Ok(filter) => filter,
+                        Ok(filter) => ActivityFilter { account: account.0, ..filter },
                         Err(message) => {
                             return ActivityResponse::BadRequest(ErrorBody::new(
                                 "invalid_parameter",
@@ -179,6 +187,7 @@ impl ActivityApi {
                                 message_id: row.message_id,
                                 callback_type: row.callback_type,
                                 channel: row.channel,
+                                account: row.account,
                                 payload: serde_json::from_str(&row.payload).unwrap_or_default(),
                                 occurred_at: row.occurred_at_ms.map(time_from_ms),
                                 received_at: time_from_ms(row.received_at_ms),
@@ -195,7 +204,8 @@ impl ActivityApi {
     /// List member events
     ///
     /// Members subscribing to or leaving the app, and directory changes
-    /// (users, departments, tags); newest first.
+    /// (users, departments, tags); newest first. Filter by member, kind,
+    /// account and arrival time.
     #[oai(path = "/api/v1/members/events", method = "get", operation_id = "listMemberEvents")]
     #[allow(clippy::too_many_arguments)]
     async fn member_events(
@@ -206,6 +216,8 @@ impl ActivityApi {
         /// Event kind.
         #[oai(name = "type")]
         kind: Query<Option<String>>,
+        /// Account id.
+        account: Query<Option<String>>,
         /// Arrived at or after (RFC 3339).
         since: Query<Option<DateTime<Utc>>>,
         /// Arrived before (RFC 3339).
@@ -218,7 +230,7 @@ impl ActivityApi {
         Guarded::Allowed(
             async move {
                 let filter = match filter(user_id.0, kind.0, None, since.0, until.0, cursor.0, limit.0) {
-                    Ok(filter) => filter,
+                    Ok(filter) => ActivityFilter { account: account.0, ..filter },
                     Err(message) => {
                         return ActivityResponse::BadRequest(ErrorBody::new(
                             "invalid_parameter",
@@ -236,6 +248,7 @@ impl ActivityApi {
                                 event_id: row.event_id,
                                 user_id: row.user_id,
                                 kind: row.kind,
+                                account: row.account,
                                 payload: serde_json::from_str(&row.payload).unwrap_or_default(),
                                 occurred_at: row.occurred_at_ms.map(time_from_ms),
                                 received_at: time_from_ms(row.received_at_ms),

@@ -62,11 +62,17 @@ pub struct HandlerBody {
     pub name: String,
     /// `webhook` (a source mounted under /api/v1/webhooks), `status` or `interaction` (user handlers).
     pub kind: String,
+    /// The account a WeCom route serves: its own for
+    /// `…/wechat/{api,bot}/{account}`, `default` for the seed's fixed routes
+    /// (whose `listens_to` names every account they serve, such as the
+    /// default suite); absent for other sources and for handlers.
+    pub account: Option<String>,
     /// What it listens to.
     pub listens_to: Vec<String>,
     /// Its routes (webhook sources).
     pub routes: Vec<String>,
-    /// Calls.
+    /// Calls (for a WeCom route: requests of the accounts it serves, so the
+    /// seed's fixed route and `…/default` count the default account's together).
     pub invocations: u64,
     /// Calls that failed (refused requests for sources; errors, panics and timeouts for handlers).
     pub failures: u64,
@@ -92,9 +98,11 @@ impl ActorsApi {
     }
 
     fn source(&self, source: &dyn WebhookHandler) -> HandlerBody {
+        let served = source.served_accounts();
         let (mut invocations, mut failures) = (0, 0);
         for row in self.state.counters.snapshot() {
-            if row.channel == source.name() {
+            // Both WeCom channels have a source per account: each counts its own.
+            if row.channel == source.name() && (served.is_empty() || served.contains(&row.account)) {
                 invocations += row.count;
                 if !matches!(row.outcome.as_str(), "stored" | "duplicate" | "verified") {
                     failures += row.count;
@@ -104,6 +112,7 @@ impl ActorsApi {
         HandlerBody {
             name: source.name().to_owned(),
             kind: "webhook".to_owned(),
+            account: served.into_iter().next(),
             listens_to: source.listens_to(),
             routes: source.routes(),
             invocations,
@@ -174,6 +183,7 @@ impl ActorsApi {
                         kind: if stat.listens_to.starts_with("status") { "status" } else { "interaction" }
                             .to_owned(),
                         listens_to: vec![stat.listens_to],
+                        account: None,
                         routes: Vec::new(),
                         invocations: stat.invocations,
                         failures: stat.failures,

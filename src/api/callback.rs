@@ -279,7 +279,13 @@ impl CallbackApi {
     ///
     /// The URL check of an account configured under `accounts:` (kind `app`
     /// or `suite`), with that account's credentials.
-    #[oai(path = "/api/v1/webhooks/wechat/api/:account", method = "get", operation_id = "verifyAccountAppUrl")]
+    #[oai(
+        path = "/api/v1/webhooks/wechat/api/:account",
+        method = "get",
+        operation_id = "verifyAccountAppUrl"
+    )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_account_app(
         &self,
         request: &Request,
@@ -302,7 +308,13 @@ impl CallbackApi {
     /// suite accepts data callbacks of the corps that authorised it
     /// (`create_auth`); another corp's is kept in quarantine and refused
     /// with -40005.
-    #[oai(path = "/api/v1/webhooks/wechat/api/:account", method = "post", operation_id = "receiveAccountAppCallback")]
+    #[oai(
+        path = "/api/v1/webhooks/wechat/api/:account",
+        method = "post",
+        operation_id = "receiveAccountAppCallback"
+    )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn receive_account_app(
         &self,
         request: &Request,
@@ -321,7 +333,13 @@ impl CallbackApi {
     /// Verify a robot's callback URL
     ///
     /// The URL check of a robot configured under `accounts:`.
-    #[oai(path = "/api/v1/webhooks/wechat/bot/:account", method = "get", operation_id = "verifyAccountBotUrl")]
+    #[oai(
+        path = "/api/v1/webhooks/wechat/bot/:account",
+        method = "get",
+        operation_id = "verifyAccountBotUrl"
+    )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_account_bot(
         &self,
         request: &Request,
@@ -340,7 +358,13 @@ impl CallbackApi {
     /// Receive a robot's callback
     ///
     /// Like `POST /api/v1/webhooks/wechat/bot`, for one robot account.
-    #[oai(path = "/api/v1/webhooks/wechat/bot/:account", method = "post", operation_id = "receiveAccountBotCallback")]
+    #[oai(
+        path = "/api/v1/webhooks/wechat/bot/:account",
+        method = "post",
+        operation_id = "receiveAccountBotCallback"
+    )]
+    // The route's query parameters are arguments, for the spec.
+    #[allow(clippy::too_many_arguments)]
     async fn receive_account_bot(
         &self,
         request: &Request,

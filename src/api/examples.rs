@@ -112,6 +112,7 @@ impl Example for NewSubscription {
         NewSubscription {
             url: "https://erp.example.com/wecom-events".to_owned(),
             kinds: vec!["status".to_owned(), "interaction".to_owned()],
+            accounts: vec!["hr".to_owned()],
             secret: None,
         }
     }

@@ -126,7 +126,7 @@ pub enum ForwardingResponse<T: poem_openapi::types::ToJSON + Send + Sync> {
     /// A configured subscription cannot be deleted here.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
-    /// Invalid URL, kinds or secret.
+    /// Invalid URL, kinds, accounts or secret.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),
     /// The store does not answer.

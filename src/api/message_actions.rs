@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     event_log::NewEvent,
-    outbound::{RECALL_TYPE, signals::Recall},
+    outbound::{RECALL_TYPE, SEND_TYPE, SendRequest, signals::Recall},
     tracking::derive::API_CHANNEL,
 };
 
@@ -136,6 +136,16 @@ impl MessageActionsApi {
         serde_json::from_str(&found.message.state)
             .map_err(|_| ActionResponse::Unavailable(storage_unavailable()))
     }
+
+    /// The corp a suite account sent message `id` to, from its stored
+    /// `message.send` event (apps send in their own corp: `None`).
+    async fn corp_of(&self, id: &str) -> Option<String> {
+        let event_id = self.state.event_log.event_for_dedupe_key(&format!("message:{id}")).await.ok()??;
+        let event = self.state.event_log.get(event_id).await.ok()??;
+        (event.callback_type == SEND_TYPE)
+            .then(|| serde_json::from_str::<SendRequest>(&event.payload).ok()?.corp_id)
+            .flatten()
+    }
 }
 
 #[OpenApi(tag = "ApiTags::Messages")]
@@ -160,7 +170,8 @@ impl MessageActionsApi {
                         None,
                     ));
                 };
-                let answer = match self.state.outbound.recall(&account, &msgid).await {
+                let corp_id = self.corp_of(&id.0).await;
+                let answer = match self.state.outbound.recall(&account, corp_id.as_deref(), &msgid).await {
                     Ok(answer) => answer,
                     Err(reason) => {
                         return ActionResponse::Unavailable(ErrorBody::new(
@@ -240,7 +251,8 @@ impl MessageActionsApi {
                     request["template_card"] = card;
                 }
                 let account = state.account.clone().unwrap_or_else(pmc_actors::default_account);
-                match self.state.outbound.update_card(&account, request).await {
+                let corp_id = self.corp_of(&id.0).await;
+                match self.state.outbound.update_card(&account, corp_id.as_deref(), request).await {
                     Ok(answer) if answer.errcode == 0 => {
                         ActionResponse::Ok(Json(answer_body(&id.0, &answer)))
                     }

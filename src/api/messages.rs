@@ -160,6 +160,10 @@ impl MessagesApi {
                 let now = chrono::Utc::now().timestamp_millis();
                 let account =
                     request.account.clone().unwrap_or_else(|| crate::accounts::DEFAULT_ACCOUNT.to_owned());
+                // A typo would file the message under an account nobody queries.
+                if !self.state.routes().accounts.iter().any(|known| known.id.as_str() == account) {
+                    return invalid(format!("account {account} is not configured (GET /api/v1/accounts)"));
+                }
                 let registration = Registration {
                     message_id: message_id.clone(),
                     channel: request.channel.clone(),
@@ -230,8 +234,8 @@ impl MessagesApi {
 
     /// List tracked messages
     ///
-    /// Newest first; filter by current status, recipient, channel and
-    /// creation time.
+    /// Newest first; filter by current status, recipient, channel, account
+    /// and creation time.
     #[oai(path = "/api/v1/messages", method = "get", operation_id = "listMessages")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -243,6 +247,8 @@ impl MessagesApi {
         recipient: Query<Option<String>>,
         /// `external`, `wecom_app`, `wecom_bot`.
         channel: Query<Option<String>>,
+        /// Account id (`GET /api/v1/accounts`).
+        account: Query<Option<String>>,
         /// Created at or after (RFC 3339).
         since: Query<Option<DateTime<Utc>>>,
         /// Created before (RFC 3339).
@@ -279,6 +285,7 @@ impl MessagesApi {
                     status: status.0,
                     recipient: recipient.0,
                     channel: channel.0,
+                    account: account.0,
                     since_ms: since.0.map(|t| t.timestamp_millis()),
                     until_ms: until.0.map(|t| t.timestamp_millis()),
                     after,

@@ -30,9 +30,10 @@ use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use self::{
-    accounts::AccountsApi, activity::ActivityApi, actors::ActorsApi, callback::CallbackApi, events::EventsApi,
-    forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi, messages::MessagesApi,
-    state::AppState, status::StatusApi, subscriptions::SubscriptionsApi, webhook_sources::WebhookSourcesApi,
+    accounts::AccountsApi, activity::ActivityApi, actors::ActorsApi, callback::CallbackApi,
+    events::EventsApi, forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi,
+    messages::MessagesApi, state::AppState, status::StatusApi, subscriptions::SubscriptionsApi,
+    webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.

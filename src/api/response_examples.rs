@@ -35,7 +35,7 @@ macro_rules! example {
 fn interaction() -> Value {
     json!({
         "event_id": 4711, "user_id": "zhangsan", "kind": "card_click", "message_id": "order-20261128-0001",
-        "callback_type": "event.template_card_event", "channel": "wechat_api",
+        "callback_type": "event.template_card_event", "channel": "wechat_api", "account": "default",
         "payload": {"task_id": "task-0001", "event_key": "confirm", "card_type": "button_interaction"},
         "occurred_at": "2026-11-28T09:30:12Z", "received_at": "2026-11-28T09:30:12.180Z"
     })
@@ -46,14 +46,14 @@ fn delivery() -> Value {
         "id": 812, "subscription_id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b", "event_type": "message.status",
         "state": "delivered", "attempts": 1, "last_status": 204,
         "created_at": "2026-11-28T09:30:12.300Z", "delivered_at": "2026-11-28T09:30:12.410Z",
-        "payload": {"type": "message.status", "data": {"message_id": "order-20261128-0001", "recipient": "zhangsan", "status": "read"}}
+        "payload": {"type": "message.status", "data": {"message_id": "order-20261128-0001", "account": "default", "recipient": "zhangsan", "status": "read"}}
     })
 }
 
 fn subscription(with_secret: bool) -> Value {
     let mut body = json!({
         "id": "sub_4f2a9c0e1b7d3a5c6e8f0a1b", "url": "https://erp.example.com/wecom-events",
-        "kinds": ["interaction", "status"], "source": "api", "created_at": "2026-11-28T08:00:00Z"
+        "kinds": ["interaction", "status"], "accounts": ["hr"], "source": "api", "created_at": "2026-11-28T08:00:00Z"
     });
     if with_secret {
         body["secret"] = json!("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
@@ -70,7 +70,7 @@ example!(InteractionPage, json!({"interactions": [interaction()], "next_cursor":
 example!(
     MemberEventPage,
     json!({"events": [{
-        "event_id": 4712, "user_id": "lisi", "kind": "subscribe",
+        "event_id": 4712, "user_id": "lisi", "kind": "subscribe", "account": "hr",
         "payload": {"agent_id": 1000002}, "occurred_at": "2026-11-28T09:31:00Z", "received_at": "2026-11-28T09:31:00.050Z"
     }]})
 );
@@ -132,8 +132,9 @@ example!(
 example!(
     HandlerBody,
     json!({
-        "name": "wechat_api", "kind": "source", "listens_to": ["app messages", "app events", "suite notices"],
-        "routes": ["GET /api/v1/webhooks/wechat/api", "POST /api/v1/webhooks/wechat/api"],
+        "name": "wechat_api", "kind": "webhook", "account": "hr",
+        "listens_to": ["app messages (app account hr)", "app events (app account hr)"],
+        "routes": ["GET /api/v1/webhooks/wechat/api/hr", "POST /api/v1/webhooks/wechat/api/hr"],
         "invocations": 41210, "failures": 0
     })
 );

@@ -77,7 +77,7 @@ pub async fn send(
     if body.status.is_some() || body.wecom_msgid.is_some() || body.task_id.is_some() {
         return invalid("status, wecom_msgid and task_id are for external messages; a send starts queued");
     }
-    if let Err(reason) = state.outbound.ready(request.channel, &request.account) {
+    if let Err(reason) = state.outbound.ready(request.channel, &request.account, request.corp_id.as_deref()) {
         return RegisterResponse::Invalid(ErrorBody::new("channel_not_configured", reason, None));
     }
     let payload = serde_json::to_string(&request).expect("requests serialise");

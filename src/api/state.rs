@@ -5,10 +5,10 @@ use std::{path::PathBuf, sync::Arc, time::Instant};
 use pmc_actors::SupervisorHandle;
 
 use crate::{
+    accounts::AccountRoutes,
     configuration::Settings,
     event_log::EventLog,
     tracking::SqlTrackingStore,
-    accounts::AccountRoutes,
     webhooks::{CallbackCounters, WebhookHandler},
 };
 
@@ -20,6 +20,8 @@ pub struct AppState {
     pub accounts: arc_swap::ArcSwap<AccountRoutes>,
     /// The corps authorised for each suite account.
     pub suite_corps: crate::suite::AuthorisedCorps,
+    /// The suites' and their corps' tokens.
+    pub suites: Arc<crate::suite::SuiteDirectory>,
     /// Requests answered, by source, type and outcome.
     pub counters: Arc<CallbackCounters>,
     /// The event log (reads).

@@ -14,7 +14,12 @@ use super::{
     forwarding::{ForwardingResponse, invalid, unavailable},
     state::AppState,
 };
-use crate::forwarding::{entity::subscription, events::KINDS, store};
+use crate::forwarding::{
+    accounts::{self, AccountFilter},
+    entity::subscription,
+    events::KINDS,
+    store,
+};
 
 /// Subscription routes.
 pub struct SubscriptionsApi {
@@ -38,6 +43,12 @@ pub struct NewSubscription {
     /// What to receive: `status` (status changes), `interaction`, `member`,
     /// `callback` (raw WeCom callbacks).
     pub kinds: Vec<String>,
+    /// Only these accounts' events (`default` is the seed's app and robot);
+    /// absent or empty: every account's. Ids not configured yet are allowed
+    /// (their events arrive once the account is added); each must be
+    /// `[a-z0-9_-]{1,40}`.
+    #[oai(default)]
+    pub accounts: Vec<String>,
     /// The Standard Webhooks secret (`whsec_…` + base64) deliveries are
     /// signed with; generated when absent.
     pub secret: Option<String>,
@@ -53,6 +64,8 @@ pub struct SubscriptionBody {
     pub url: String,
     /// What it receives.
     pub kinds: Vec<String>,
+    /// The accounts whose events it receives; absent: every account's.
+    pub accounts: Option<Vec<String>>,
     /// The signing secret: only in the answer that created it.
     pub secret: Option<String>,
     /// While a rotation overlaps: when the previous secret stops signing.
@@ -66,6 +79,7 @@ pub struct SubscriptionBody {
 fn subscription_body(row: subscription::Model, with_secret: bool) -> SubscriptionBody {
     SubscriptionBody {
         kinds: row.kinds.split(',').filter(|kind| !kind.is_empty()).map(str::to_owned).collect(),
+        accounts: AccountFilter::of(&row).ids(),
         secret: with_secret.then_some(row.secret),
         id: row.id,
         url: row.url,
@@ -120,7 +134,9 @@ impl SubscriptionsApi {
     ///
     /// Each event of the kinds asked for is POSTed to `url` as JSON, signed
     /// per Standard Webhooks with the secret, retried with backoff over
-    /// hours, in order per message. The secret is shown once, here.
+    /// hours, in order per message. The secret is shown once, here. With
+    /// `accounts`, only those accounts' events are sent (a status change
+    /// belongs to its message's account).
     #[oai(path = "/api/v1/subscriptions", method = "post", operation_id = "createSubscription")]
     async fn create(
         &self,
@@ -139,6 +155,10 @@ impl SubscriptionsApi {
                 {
                     return invalid(format!("kinds: one or more of {}", KINDS.join(", ")));
                 }
+                let accounts = match accounts::checked(&request.accounts) {
+                    Ok(accounts) => accounts,
+                    Err(reason) => return invalid(reason),
+                };
                 let secret = match checked_secret(request.secret) {
                     Ok(secret) => secret,
                     Err(response) => return response,
@@ -150,6 +170,7 @@ impl SubscriptionsApi {
                     id: format!("sub_{:024x}", rand::random::<u128>() >> 32),
                     url: request.url,
                     kinds: kinds.join(","),
+                    accounts: accounts::encode(&accounts),
                     secret,
                     previous_secret: None,
                     previous_secret_expires_at_ms: None,

@@ -74,7 +74,12 @@ impl WebhookSourcesApi {
         body: Body,
     ) -> SourceResponse {
         let Ok(body) = body.into_bytes_limit(MAX_BODY).await else {
-            self.state.counters.record(source.name(), crate::accounts::DEFAULT_ACCOUNT, "unknown", "body_too_large");
+            self.state.counters.record(
+                source.name(),
+                crate::accounts::DEFAULT_ACCOUNT,
+                "unknown",
+                "body_too_large",
+            );
             return SourceResponse::TooLarge(ErrorBody::new("body_too_large", "at most 1 MiB", None));
         };
         let request = webhook_request(request, remote, body);

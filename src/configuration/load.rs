@@ -220,6 +220,15 @@ impl Settings {
         self.channels.wechat_api.credentials()?;
         self.channels.wechat_bot.credentials()?;
         crate::accounts::Accounts::from_settings(self)?;
+        for subscription in &self.forwarding.subscriptions {
+            crate::forwarding::accounts::checked(&subscription.accounts).map_err(|reason| {
+                ConfigError::Invalid {
+                    key: "forwarding.subscriptions",
+                    env: "-",
+                    reason: format!("subscription {}: {reason}", subscription.id),
+                }
+            })?;
+        }
         if self.storage.group_commit_max_batch == 0 || self.storage.group_commit_max_batch > 2000 {
             return Err(ConfigError::Invalid {
                 key: "storage.group_commit_max_batch",

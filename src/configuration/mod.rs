@@ -267,6 +267,10 @@ pub struct ConfiguredSubscription {
     pub url: String,
     /// `status`, `interaction`, `member`, `callback`.
     pub kinds: Vec<String>,
+    /// Only these accounts' events (ids as in `accounts:`, `default` for the
+    /// seed's app and robot); absent or empty: every account's.
+    #[serde(default)]
+    pub accounts: Vec<String>,
     /// Standard Webhooks secret (`whsec_…`).
     pub secret: SecretString,
 }

@@ -15,6 +15,10 @@ pub mod subscription {
         pub url: String,
         /// Comma-separated kinds: `status`, `interaction`, `member`, `callback`.
         pub kinds: String,
+        /// The accounts whose events it receives, a JSON list of ids; `None`:
+        /// every account ([`crate::forwarding::accounts`]).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub accounts: Option<String>,
         /// Standard Webhooks secret (`whsec_…`).
         pub secret: String,
         /// The secret being rotated out: deliveries carry its signature too

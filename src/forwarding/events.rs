@@ -22,6 +22,9 @@ pub struct Outgoing {
     pub source_key: String,
     /// Deliveries with one key go out in order.
     pub order_key: String,
+    /// The account it belongs to (`None`: not known, see [`status`]), for
+    /// subscriptions limited to some accounts.
+    pub account: Option<String>,
     /// The JSON event.
     pub payload: Value,
 }
@@ -40,19 +43,23 @@ fn parsed(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-/// A status change (an applied or implied history row).
-pub fn status(row: &history::Model, prefix: &str) -> Outgoing {
+/// A status change (an applied or implied history row). History rows do
+/// not carry an account: it is their message's (`messages.account`), `None`
+/// when the message is no longer stored.
+pub fn status(row: &history::Model, account: Option<&str>, prefix: &str) -> Outgoing {
     let source_key = format!("{prefix}history:{}:{}", row.origin, row.id);
     Outgoing {
         kind: "status",
         event_type: "message.status",
         order_key: format!("message:{}", row.message_id),
+        account: account.map(str::to_owned),
         payload: json!({
             "type": "message.status",
             "id": source_key,
             "timestamp": time(row.received_at_ms),
             "data": {
                 "message_id": row.message_id,
+                "account": account,
                 "recipient": row.recipient,
                 "status": row.status,
                 "from_status": row.from_status,
@@ -77,6 +84,7 @@ pub fn interaction(row: &interaction::Model, prefix: &str) -> Outgoing {
         kind: "interaction",
         event_type: "interaction",
         order_key,
+        account: Some(row.account.clone()),
         payload: json!({
             "type": "interaction",
             "id": source_key,
@@ -87,6 +95,7 @@ pub fn interaction(row: &interaction::Model, prefix: &str) -> Outgoing {
                 "message_id": row.message_id,
                 "callback_type": row.callback_type,
                 "channel": row.channel,
+                "account": row.account,
                 "occurred_at": optional_time(row.occurred_at_ms),
                 "payload": parsed(&row.payload),
             },
@@ -102,6 +111,7 @@ pub fn member(row: &member_event::Model, prefix: &str) -> Outgoing {
         kind: "member",
         event_type: "member",
         order_key: format!("user:{}", row.user_id.as_deref().unwrap_or("")),
+        account: Some(row.account.clone()),
         payload: json!({
             "type": "member",
             "id": source_key,
@@ -109,6 +119,7 @@ pub fn member(row: &member_event::Model, prefix: &str) -> Outgoing {
             "data": {
                 "user_id": row.user_id,
                 "kind": row.kind,
+                "account": row.account,
                 "occurred_at": optional_time(row.occurred_at_ms),
                 "payload": parsed(&row.payload),
             },
@@ -124,6 +135,7 @@ pub fn callback(event: &StoredEvent, instance: &str, prefix: &str) -> Outgoing {
         kind: "callback",
         event_type: "callback",
         order_key: format!("user:{}", event.user_id.as_deref().unwrap_or("")),
+        account: Some(event.account.clone()),
         payload: json!({
             "type": "callback",
             "id": source_key,
@@ -132,6 +144,7 @@ pub fn callback(event: &StoredEvent, instance: &str, prefix: &str) -> Outgoing {
                 "instance": instance,
                 "event_id": event.id,
                 "channel": event.channel,
+                "account": event.account,
                 "callback_type": event.callback_type,
                 "dedupe_key": event.dedupe_key,
                 "user_id": event.user_id,

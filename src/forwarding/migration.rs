@@ -83,7 +83,8 @@ impl MigrationName for SecretRotation {
 impl MigrationTrait for SecretRotation {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
-        add_column_once(manager, "subscriptions", "previous_secret", string_len_null("previous_secret", 256)).await?;
+        add_column_once(manager, "subscriptions", "previous_secret", string_len_null("previous_secret", 256))
+            .await?;
         add_column_once(
             manager,
             "subscriptions",

@@ -9,6 +9,7 @@
 //! with backoff and jitter, dead-lettered after the last try, listable and
 //! retryable through the API, and replayable by time range.
 
+pub mod accounts;
 mod deliverer;
 pub mod entity;
 pub mod events;
@@ -91,6 +92,7 @@ impl Forwarding {
                 id: configured.id.clone(),
                 url: configured.url.clone(),
                 kinds: configured.kinds.join(","),
+                accounts: accounts::encode(&configured.accounts),
                 secret: configured.secret.expose_secret().to_owned(),
                 previous_secret: None,
                 previous_secret_expires_at_ms: None,

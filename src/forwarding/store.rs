@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::{
+    accounts::AccountFilter,
     entity::{delivery, subscription},
     events::Outgoing,
 };
@@ -40,6 +41,7 @@ pub async fn put_subscription(db: &DatabaseConnection, row: subscription::Model)
                 .update_columns([
                     subscription::Column::Url,
                     subscription::Column::Kinds,
+                    subscription::Column::Accounts,
                     subscription::Column::Secret,
                     subscription::Column::Source,
                 ])
@@ -91,8 +93,8 @@ pub async fn cursor(db: &DatabaseConnection, name: &str) -> Result<i64, DbErr> {
 }
 
 /// Inserts a delivery of each event to each subscription that wants its
-/// kind (once per subscription and source), and moves `cursor`, in one
-/// transaction.
+/// kind and account (once per subscription and source), and moves `cursor`,
+/// in one transaction.
 pub async fn enqueue(
     db: &DatabaseConnection,
     origin: &str,
@@ -101,13 +103,19 @@ pub async fn enqueue(
     cursor: Option<(&str, i64)>,
 ) -> Result<usize, DbErr> {
     let now = chrono::Utc::now().timestamp_millis();
+    // Parsed once per pass, not once per event.
+    let filters: Vec<(&subscription::Model, AccountFilter)> =
+        subscriptions.iter().map(|subscription| (subscription, AccountFilter::of(subscription))).collect();
     let rows: Vec<delivery::ActiveModel> = events
         .iter()
         .flat_map(|event| {
-            subscriptions
+            filters
                 .iter()
-                .filter(|subscription| subscription.kinds.split(',').any(|kind| kind == event.kind))
-                .map(move |subscription| delivery::ActiveModel {
+                .filter(|(subscription, accounts)| {
+                    subscription.kinds.split(',').any(|kind| kind == event.kind)
+                        && accounts.admits(event.account.as_deref())
+                })
+                .map(move |(subscription, _)| delivery::ActiveModel {
                     id: NotSet,
                     subscription_id: Set(subscription.id.clone()),
                     origin: Set(origin.to_owned()),

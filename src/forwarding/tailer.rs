@@ -5,10 +5,12 @@
 //! checkpoint moves in the transaction that inserts the deliveries, so a
 //! crash never loses or doubles one.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use super::{Forwarding, events, store};
-use crate::tracking::entity::{history, interaction, member_event};
+use crate::tracking::entity::{history, interaction, member_event, message};
 
 /// Rows read per table per pass.
 const PAGE: u64 = 500;
@@ -34,12 +36,12 @@ impl Forwarding {
             .limit(PAGE);
         let (last, outgoing) = if wanted("status") {
             let rows = query.all(db).await?;
-            let outgoing = rows
+            let changes: Vec<_> = rows
                 .iter()
                 .filter(|row| matches!(row.outcome.as_str(), "applied" | "implied"))
-                .map(|row| events::status(row, ""))
+                .cloned()
                 .collect();
-            (rows.last().map(|row| row.id), outgoing)
+            (rows.last().map(|row| row.id), statuses(db, &changes, "").await?)
         } else {
             (last_id(query.select_only().column(history::Column::Id), db).await?, Vec::new())
         };
@@ -140,7 +142,7 @@ impl Forwarding {
                 .limit(MAX)
                 .all(db)
                 .await?;
-            outgoing.extend(rows.iter().map(|row| events::status(row, &prefix)));
+            outgoing.extend(statuses(db, &rows, &prefix).await?);
         }
         if wants("interaction") {
             let rows = interaction::Entity::find()
@@ -191,4 +193,34 @@ async fn last_id<E: EntityTrait>(
     db: &DatabaseConnection,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     Ok(query.into_tuple::<i64>().all(db).await?.last().copied())
+}
+
+/// The events of status changes, each with its message's account: history
+/// rows do not carry one, and the message row is written in the same
+/// transaction as its history, so it is there to be read.
+async fn statuses(
+    db: &DatabaseConnection,
+    rows: &[history::Model],
+    prefix: &str,
+) -> Result<Vec<events::Outgoing>, sea_orm::DbErr> {
+    let mut ids: Vec<&str> = rows.iter().map(|row| row.message_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts: HashMap<String, String> = HashMap::with_capacity(ids.len());
+    // In chunks of few sizes (a bound on variables, and few statement shapes).
+    for chunk in crate::sql_chunks::chunks(&ids) {
+        let found: Vec<(String, String)> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::Account)
+            .filter(message::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        accounts.extend(found);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| events::status(row, accounts.get(&row.message_id).map(String::as_str), prefix))
+        .collect())
 }

@@ -109,6 +109,18 @@ impl WeComApi {
         self.answer(request).await
     }
 
+    /// `POST /cgi-bin/{path}` with these query parameters and a JSON body
+    /// (the suite service APIs take `suite_access_token`, or nothing).
+    pub async fn post_with_query(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &Value,
+    ) -> Result<ApiAnswer, CallError> {
+        let request = self.http.post(format!("{}/cgi-bin/{path}", self.base_url)).query(query).json(body);
+        self.answer(request).await
+    }
+
     /// `POST /cgi-bin/webhook/send?key=…`.
     pub async fn robot_send(&self, key: &SecretString, body: &Value) -> Result<ApiAnswer, CallError> {
         let request = self

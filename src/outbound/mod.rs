@@ -39,7 +39,12 @@ use self::{
     senders::{Sender, Senders},
 };
 use crate::{
-    accounts::Accounts, cache::StatusCache, configuration::Settings, event_log::EventLog, tracking::ReplicaClaims,
+    accounts::Accounts,
+    cache::StatusCache,
+    configuration::{AccountKind, Settings},
+    event_log::EventLog,
+    suite::SuiteDirectory,
+    tracking::ReplicaClaims,
 };
 
 /// The sending side of the service.
@@ -51,6 +56,8 @@ pub struct Outbound {
     /// Each account's sending identity; swapped whole on reload.
     senders: arc_swap::ArcSwap<Senders>,
     shared: StatusCache,
+    /// Suite accounts send with the token of the corp sent to.
+    suites: Arc<SuiteDirectory>,
     pacer: Pacer,
     claims: Option<ReplicaClaims>,
     retries: crate::configuration::SendingSettings,
@@ -71,7 +78,9 @@ pub struct OutboundError(#[from] sea_orm::DbErr);
 impl Outbound {
     /// Opens the queue and starts tailing and sending. `claims`: the
     /// replicas' claims (a shared MySQL), so a send accepted by two replicas
-    /// (a retried POST) goes out once.
+    /// (a retried POST) goes out once. `suites` hands out the corp tokens
+    /// suite accounts send with.
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         settings: &Settings,
         accounts: &Accounts,
@@ -80,6 +89,7 @@ impl Outbound {
         shared: StatusCache,
         scope: &str,
         claims: Option<ReplicaClaims>,
+        suites: Arc<SuiteDirectory>,
     ) -> Result<OutboundHandle, OutboundError> {
         let queue = SendQueue::open(&settings.storage.data_dir).await?;
         let api = WeComApi::new(&settings.channels.wechat_api.base_url);
@@ -91,6 +101,7 @@ impl Outbound {
             api,
             senders: arc_swap::ArcSwap::from_pointee(senders),
             shared: shared.clone(),
+            suites,
             pacer: Pacer::new(shared, scope),
             claims,
             retries: settings.sending.clone(),
@@ -104,20 +115,34 @@ impl Outbound {
         Ok(OutboundHandle { outbound, tasks })
     }
 
-    /// Whether `account` can send on `channel`; else why not.
-    pub fn ready(&self, channel: SendChannel, account: &str) -> Result<(), String> {
+    /// Whether `account` can send on `channel` (suites: to `corp_id`, which
+    /// must have authorised it); else why not.
+    pub fn ready(&self, channel: SendChannel, account: &str, corp_id: Option<&str>) -> Result<(), String> {
         let senders = self.senders.load();
         let sender = senders.get(channel, account).ok_or_else(|| {
             let kind = match channel {
                 SendChannel::WecomApp => "app or suite",
                 SendChannel::WecomBot => "robot",
             };
-            format!("no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)", channel.as_str())
+            format!(
+                "no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)",
+                channel.as_str()
+            )
         })?;
         if !sender.account.enabled {
             return Err(format!("account {account} is disabled"));
         }
-        sender.account.can_send()
+        sender.account.can_send()?;
+        match (sender.account.kind, corp_id) {
+            (AccountKind::Suite, None) => Err(format!(
+                "suite account {account} sends on behalf of a corp: give corp_id (one that authorised it)"
+            )),
+            (AccountKind::Suite, Some(corp)) if !self.suites.authorised().contains(account, corp) => {
+                Err(format!("corp {corp} has not authorised suite account {account}"))
+            }
+            (AccountKind::Suite, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => Err(format!("corp_id is for suite accounts; {account} is not one")),
+        }
     }
 
     /// Takes the accounts of a reload: senders of unchanged accounts (and
@@ -152,21 +177,35 @@ impl Outbound {
         self.queue.queued().await.ok()
     }
 
-    /// `message/recall` of WeCom's `msgid` through the app `account`
-    /// (synchronous: the caller learns at once whether WeCom recalled it).
-    pub async fn recall(&self, account: &str, wecom_msgid: &str) -> Result<ApiAnswer, String> {
+    /// `message/recall` of WeCom's `msgid` through the app `account` (a
+    /// suite: in `corp_id`), synchronous: the caller learns at once whether
+    /// WeCom recalled it.
+    pub async fn recall(
+        &self,
+        account: &str,
+        corp_id: Option<&str>,
+        wecom_msgid: &str,
+    ) -> Result<ApiAnswer, String> {
         let sender = self.app_sender(account)?;
-        self.call_with_token(&sender, "message/recall", &serde_json::json!({"msgid": wecom_msgid}))
-            .await
-            .into_answer()
+        let body = serde_json::json!({"msgid": wecom_msgid});
+        self.call_as_app(&sender, corp_id, "message/recall", |_| body.clone()).await.into_answer()
     }
 
     /// `message/update_template_card` with `body` through the app
-    /// `account` (its agent id is added).
-    pub async fn update_card(&self, account: &str, mut body: Value) -> Result<ApiAnswer, String> {
+    /// `account` (a suite: in `corp_id`); its agent id is added.
+    pub async fn update_card(
+        &self,
+        account: &str,
+        corp_id: Option<&str>,
+        body: Value,
+    ) -> Result<ApiAnswer, String> {
         let sender = self.app_sender(account)?;
-        body["agentid"] = Value::from(sender.account.agent_id.unwrap_or_default());
-        self.call_with_token(&sender, "message/update_template_card", &body).await.into_answer()
+        let with_agent = |agent: i64| {
+            let mut body = body.clone();
+            body["agentid"] = Value::from(agent);
+            body
+        };
+        self.call_as_app(&sender, corp_id, "message/update_template_card", with_agent).await.into_answer()
     }
 
     fn app_sender(&self, account: &str) -> Result<Arc<Sender>, String> {

@@ -181,7 +181,8 @@ mod tests {
         for _ in 0..30 {
             pacer.take(&Limit::member("busy", 30, 1000)).await.unwrap();
         }
-        let both: Vec<Limit> = Limit::member("busy", 30, 1000).into_iter().chain(Limit::member("idle", 30, 1000)).collect();
+        let both: Vec<Limit> =
+            Limit::member("busy", 30, 1000).into_iter().chain(Limit::member("idle", 30, 1000)).collect();
         assert!(pacer.take(&both).await.is_err());
         for _ in 0..30 {
             pacer.take(&Limit::member("idle", 30, 1000)).await.unwrap();

@@ -46,18 +46,27 @@ impl Sender {
         Self { fingerprint: fingerprint(account), account: Arc::clone(account), api, tokens, robot_name }
     }
 
-    /// The pacing windows a send to `recipients` takes. The seed's accounts
-    /// keep their window names, so windows shared in Redis carry over.
-    pub fn limits(&self, channel: SendChannel, recipients: &[String]) -> Vec<Limit> {
+    /// The pacing windows a send to `recipients` takes (a suite's members
+    /// are paced per corp, `corp_id`). The seed's accounts keep their window
+    /// names, so windows shared in Redis carry over.
+    pub fn limits(&self, channel: SendChannel, corp_id: Option<&str>, recipients: &[String]) -> Vec<Limit> {
         let pacing = self.account.pacing;
         match channel {
             SendChannel::WecomBot => Limit::robot(&self.robot_name, pacing.robot_per_minute),
             SendChannel::WecomApp => {
-                let scope = if self.account.legacy { String::new() } else { format!("{}:", self.account.id) };
+                let scope = match (self.account.legacy, corp_id) {
+                    (_, Some(corp)) => format!("{}:{corp}:", self.account.id),
+                    (true, None) => String::new(),
+                    (false, None) => format!("{}:", self.account.id),
+                };
                 recipients
                     .iter()
                     .flat_map(|user| {
-                        Limit::member(&format!("{scope}{user}"), pacing.member_per_minute, pacing.member_per_hour)
+                        Limit::member(
+                            &format!("{scope}{user}"),
+                            pacing.member_per_minute,
+                            pacing.member_per_hour,
+                        )
                     })
                     .collect()
             }
@@ -79,7 +88,12 @@ pub struct Senders {
 impl Senders {
     /// Senders for `accounts`, reusing those of `previous` whose account's
     /// sending credentials are unchanged.
-    pub fn build(accounts: &Accounts, api: &WeComApi, shared: &StatusCache, previous: Option<&Senders>) -> Self {
+    pub fn build(
+        accounts: &Accounts,
+        api: &WeComApi,
+        shared: &StatusCache,
+        previous: Option<&Senders>,
+    ) -> Self {
         let by_key = accounts
             .iter()
             .map(|account| {
@@ -133,4 +147,56 @@ fn digest(parts: &[&str]) -> String {
         hasher.update([0]);
     }
     hex::encode(&hasher.finalize()[..6])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::configuration::{CliOverrides, load_from};
+
+    const KEY: &str = "pTD5bzLbh2r9V223o61L16+lc3GdqxJZejprMkkVZio";
+
+    fn senders(yaml: &str) -> Senders {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notification.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let env: HashMap<String, String> =
+            [("WECHAT_CORP_ID", "ww1"), ("WECHAT_CORP_SECRET", "s"), ("WECHAT_AGENT_ID", "1")]
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+        let settings =
+            load_from(&env, &CliOverrides { config_file: Some(file), ..Default::default() }).unwrap();
+        let accounts = Accounts::from_settings(&settings).unwrap();
+        Senders::build(&accounts, &WeComApi::new("http://127.0.0.1:9"), &StatusCache::disabled(), None)
+    }
+
+    fn names(limits: &[Limit]) -> Vec<&str> {
+        let mut names: Vec<&str> = limits.iter().map(|limit| limit.name.as_str()).collect();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn members_are_paced_per_account_and_a_suites_per_corp() {
+        let senders = senders(&format!(
+            "accounts:\n  - {{id: hr, kind: app, corp_id: ww1, agent_id: '2', secret: s2, token: t, \
+             encoding_aes_key: '{KEY}'}}\n  - {{id: isv, kind: suite, suite_id: wws, suite_secret: ss, \
+             token: t, encoding_aes_key: '{KEY}'}}\n"
+        ));
+        let users = vec!["lisi".to_owned()];
+        let limits = |account: &str, corp: Option<&str>| {
+            senders.get(SendChannel::WecomApp, account).unwrap().limits(SendChannel::WecomApp, corp, &users)
+        };
+        // The seed's app keeps its window names (shared in Redis across an upgrade).
+        assert_eq!(names(&limits("default", None)), ["member:lisi"]);
+        assert_eq!(names(&limits("hr", None)), ["member:hr:lisi"]);
+        // The same user id in two corps of a suite is two people, two windows.
+        assert_eq!(names(&limits("isv", Some("wwA"))), ["member:isv:wwA:lisi"]);
+        assert_eq!(names(&limits("isv", Some("wwa"))), ["member:isv:wwa:lisi"]);
+        // Per minute and per hour, each.
+        assert_eq!(limits("isv", Some("wwA")).len(), 2);
+    }
 }

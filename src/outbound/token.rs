@@ -1,14 +1,20 @@
-//! The app's access token: fetched with `gettoken`, kept until shortly
-//! before it expires, refreshed by exactly one caller at a time.
+//! Access tokens: fetched from WeCom, kept until shortly before they
+//! expire, refreshed by exactly one caller at a time.
+//!
+//! [`SharedToken`] is the caching and sharing, whatever the token: the
+//! app's (`gettoken`, [`TokenSource`]), a suite's `suite_access_token` or
+//! an authorised corp's token (see `crate::suite`). Each kind only says how
+//! to fetch one ([`Fetch`]).
 //!
 //! In one process a mutex makes the refresh single-flight. With Redis, the
-//! token is shared (`pmc:token:{app}`) and a lease (`pmc:token-lease:{app}`,
+//! token is shared (`pmc:token:{name}`) and a lease (`pmc:token-lease:{name}`,
 //! `SET NX PX`) lets one replica refresh while the others wait for its
-//! result, so N replicas make one `gettoken` per expiry, not N. If Redis
-//! does not answer, each process falls back to its own cached token — never
-//! to one request per message (that would burn WeCom's daily quota).
+//! result, so N replicas make one fetch per expiry, not N. If Redis does not
+//! answer, each process falls back to its own cached token — never to one
+//! request per message (that would burn WeCom's daily quota).
 
 use std::{
+    future::Future,
     sync::atomic::{AtomicU64, Ordering},
     time::Duration,
 };
@@ -41,39 +47,92 @@ pub enum TokenError {
     Call(#[from] CallError),
 }
 
-struct Cached {
-    token: String,
-    fresh_until: Instant,
+/// How one kind of token is fetched: a single WeCom call, no caching.
+pub trait Fetch: Send + Sync {
+    /// Why a fetch failed.
+    type Error: Send;
+
+    /// A fresh token and WeCom's `expires_in` (seconds).
+    fn fetch(&self) -> impl Future<Output = Result<(String, u64), Self::Error>> + Send;
 }
 
-/// The token source of one app (corp id + secret).
-pub struct TokenSource {
+/// The app's credentials: `gettoken` with corp id and secret.
+pub struct AppToken {
     api: WeComApi,
     corp_id: String,
     secret: SecretString,
-    /// Names the app in shared keys without revealing the secret.
-    app: String,
-    cached: Mutex<Option<Cached>>,
-    shared: StatusCache,
-    fetched: AtomicU64,
 }
+
+impl Fetch for AppToken {
+    type Error = TokenError;
+
+    async fn fetch(&self) -> Result<(String, u64), TokenError> {
+        let answer = self.api.get_token(&self.corp_id, &self.secret).await?;
+        match (answer.errcode, answer.text("access_token")) {
+            (0, Some(token)) => {
+                let expires_in =
+                    answer.body.get("expires_in").and_then(serde_json::Value::as_u64).unwrap_or(7200);
+                tracing::info!(expires_in, "Fetched a WeCom access token.");
+                Ok((token, expires_in))
+            }
+            (errcode, _) => Err(TokenError::Refused { errcode, errmsg: answer.errmsg }),
+        }
+    }
+}
+
+/// The app's token source (corp id + secret).
+pub type TokenSource = SharedToken<AppToken>;
 
 impl TokenSource {
     /// A source for `corp_id`/`secret`, sharing through `shared` when Redis is on.
     pub fn new(api: WeComApi, corp_id: String, secret: SecretString, shared: StatusCache) -> Self {
         use secrecy::ExposeSecret;
-        let digest = Sha1::digest(format!("{corp_id}\n{}", secret.expose_secret()).as_bytes());
-        let app = hex::encode(&digest[..8]);
-        Self { api, corp_id, secret, app, cached: Mutex::new(None), shared, fetched: AtomicU64::new(0) }
+        // The same name as before tokens were generalised: replicas of the
+        // previous build keep sharing during a rolling upgrade.
+        let name = key_name(&[&corp_id, secret.expose_secret()]);
+        SharedToken::with_fetcher(AppToken { api, corp_id, secret }, name, shared)
+    }
+}
+
+/// Names credentials in shared keys without revealing them: 16 hex
+/// characters of a SHA-1 of the parts, one per line.
+pub fn key_name(parts: &[&str]) -> String {
+    hex::encode(&Sha1::digest(parts.join("\n").as_bytes())[..8])
+}
+
+struct Cached {
+    token: String,
+    fresh_until: Instant,
+}
+
+/// One token, cached in process and shared through Redis.
+pub struct SharedToken<F> {
+    fetcher: F,
+    /// Names the token in shared keys (never a credential).
+    name: String,
+    cached: Mutex<Option<Cached>>,
+    shared: StatusCache,
+    fetched: AtomicU64,
+}
+
+impl<F: Fetch> SharedToken<F> {
+    /// A token fetched by `fetcher`, shared under `pmc:token:{name}`.
+    pub fn with_fetcher(fetcher: F, name: String, shared: StatusCache) -> Self {
+        Self { fetcher, name, cached: Mutex::new(None), shared, fetched: AtomicU64::new(0) }
     }
 
-    /// How many times this process called `gettoken`.
+    /// The name the token is shared under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many times this process fetched the token from WeCom.
     pub fn fetched(&self) -> u64 {
         self.fetched.load(Ordering::Relaxed)
     }
 
     /// A valid token.
-    pub async fn token(&self) -> Result<String, TokenError> {
+    pub async fn token(&self) -> Result<String, F::Error> {
         let mut cached = self.cached.lock().await;
         if let Some(current) = cached.as_ref().filter(|current| current.fresh_until > Instant::now()) {
             return Ok(current.token.clone());
@@ -85,7 +144,7 @@ impl TokenSource {
 
     /// WeCom rejected `rejected` (40014/42001): a fresh token, fetched once
     /// however many callers saw the rejection.
-    pub async fn replace(&self, rejected: &str) -> Result<String, TokenError> {
+    pub async fn replace(&self, rejected: &str) -> Result<String, F::Error> {
         {
             let mut cached = self.cached.lock().await;
             match cached.as_ref() {
@@ -98,14 +157,14 @@ impl TokenSource {
     }
 
     fn token_key(&self) -> String {
-        format!("pmc:token:{}", self.app)
+        format!("pmc:token:{}", self.name)
     }
 
     /// A token from the replicas' shared copy, or fetched under the lease,
     /// or (Redis unavailable) fetched by this process alone; with how long
     /// to keep it.
-    async fn obtain(&self) -> Result<(String, Duration), TokenError> {
-        let lease_key = format!("pmc:token-lease:{}", self.app);
+    async fn obtain(&self) -> Result<(String, Duration), F::Error> {
+        let lease_key = format!("pmc:token-lease:{}", self.name);
         let owner = hex::encode(rand::random::<[u8; 8]>());
         // A refresh is rare: worth a short wait for Redis rather than a token per replica.
         if self.shared.enabled() {
@@ -152,20 +211,15 @@ impl TokenSource {
         }
     }
 
-    async fn fetch(&self) -> Result<(String, Duration), TokenError> {
+    async fn fetch(&self) -> Result<(String, Duration), F::Error> {
         self.fetched.fetch_add(1, Ordering::Relaxed);
-        let answer = self.api.get_token(&self.corp_id, &self.secret).await?;
-        let token = answer.text("access_token");
-        match (answer.errcode, token) {
-            (0, Some(token)) => {
-                let expires_in =
-                    answer.body.get("expires_in").and_then(serde_json::Value::as_u64).unwrap_or(7200);
-                let lifetime =
-                    Duration::from_secs(expires_in).saturating_sub(EARLY).max(Duration::from_secs(30));
-                tracing::info!(expires_in, "Fetched a WeCom access token.");
-                Ok((token, lifetime))
-            }
-            (errcode, _) => Err(TokenError::Refused { errcode, errmsg: answer.errmsg }),
-        }
+        let (token, expires_in) = self.fetcher.fetch().await?;
+        Ok((token, lifetime(expires_in)))
     }
+}
+
+/// How long a token WeCom gave for `expires_in` seconds is kept: until
+/// [`EARLY`] before it expires, at least 30 s.
+fn lifetime(expires_in: u64) -> Duration {
+    Duration::from_secs(expires_in).saturating_sub(EARLY).max(Duration::from_secs(30))
 }

@@ -12,12 +12,14 @@ use super::{
     Outbound,
     client::{ApiAnswer, CallError, RETRY_LATER, TOKEN_ERRORS},
     queue::{self, job},
-    senders::Sender,
     request::{SendChannel, SendRequest},
     result::{SEND_RESULT_TYPE, SEND_TYPE, SendResult},
+    senders::Sender,
     token::TokenError,
 };
-use crate::{event_log::NewEvent, tracking::derive::API_CHANNEL};
+use crate::{
+    configuration::AccountKind, event_log::NewEvent, suite::SuiteError, tracking::derive::API_CHANNEL,
+};
 
 /// Sends in flight at once.
 const CONCURRENCY: usize = 16;
@@ -117,6 +119,9 @@ pub(super) enum Attempt {
     Answered(ApiAnswer),
     NoAnswer(CallError),
     NoToken(TokenError),
+    /// A suite account had no token for the corp (not authorised, no
+    /// ticket yet, WeCom refused or unreachable).
+    NoCorpToken(SuiteError),
 }
 
 impl Outbound {
@@ -144,7 +149,11 @@ impl Outbound {
             self.store_result(&job, SendResult::failed(&request, -3, reason, attempts)).await;
             return;
         };
-        if let Err(wait) = self.pacer.take(&sender.limits(request.channel, &request.tracked_recipients())).await {
+        if let Err(wait) = self
+            .pacer
+            .take(&sender.limits(request.channel, request.corp_id.as_deref(), &request.tracked_recipients()))
+            .await
+        {
             let _ =
                 self.queue.defer(job.event_id, now_ms() + wait.as_millis() as i64, job.attempts, None).await;
             return;
@@ -185,6 +194,19 @@ impl Outbound {
                 tracing::error!(message_id = %request.message_id, error = %error, "Send failed: no access token.");
                 SendResult::failed(&request, -2, format!("gettoken: {error}"), attempts)
             }
+            Attempt::NoCorpToken(error) if error.is_transient() && attempts < max_attempts => {
+                self.retry_later(&job, attempts, self.backoff(attempts), error.to_string()).await;
+                return;
+            }
+            Attempt::NoCorpToken(error) => {
+                tracing::error!(message_id = %request.message_id, error = %error, "Send failed: no corp token.");
+                let errcode = match &error {
+                    SuiteError::Refused { errcode, .. } => *errcode,
+                    SuiteError::Call(_) => -2,
+                    _ => -3,
+                };
+                SendResult::failed(&request, errcode, error.to_string(), attempts)
+            }
         };
         self.store_result(&job, result).await;
     }
@@ -200,8 +222,10 @@ impl Outbound {
         let key = SendResult::dedupe_key(&result.message_id);
         let payload = serde_json::to_string(&result).expect("results serialise");
         let request: Option<SendRequest> = serde_json::from_str(&job.request).ok();
-        let account = request.as_ref().map_or(crate::accounts::DEFAULT_ACCOUNT, |request| request.account.as_str());
-        let event = NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload).for_account(account);
+        let account =
+            request.as_ref().map_or(crate::accounts::DEFAULT_ACCOUNT, |request| request.account.as_str());
+        let event =
+            NewEvent::internal(API_CHANNEL, SEND_RESULT_TYPE, key, None, payload).for_account(account);
         match self.event_log.append(event).await {
             Ok(_) => {
                 let _ = self.queue.finish(job.event_id).await;
@@ -243,32 +267,33 @@ impl Outbound {
                 }),
             },
             SendChannel::WecomApp => {
-                let body = request.app_body(sender.account.agent_id.unwrap_or_default());
-                self.call_with_token(sender, "message/send", &body).await
+                let corp_id = request.corp_id.as_deref();
+                self.call_as_app(sender, corp_id, "message/send", |agent| request.app_body(agent)).await
             }
         }
     }
 
-    /// Calls an app API with the account's token; on 40014/42001 refreshes
-    /// it once and retries once.
-    pub(super) async fn call_with_token(&self, sender: &Sender, path: &str, body: &serde_json::Value) -> Attempt {
-        let Some(tokens) = &sender.tokens else {
-            return Attempt::NoToken(TokenError::Refused {
-                errcode: -3,
-                errmsg: sender.account.can_send().err().unwrap_or_else(|| "no access token".to_owned()),
-            });
+    /// Calls an app API as `sender` (a suite: as its app in `corp_id`) with
+    /// the body `body(agent_id)`; on 40014/42001 replaces the token once and
+    /// retries once.
+    pub(super) async fn call_as_app(
+        &self,
+        sender: &Sender,
+        corp_id: Option<&str>,
+        path: &str,
+        body: impl Fn(i64) -> serde_json::Value,
+    ) -> Attempt {
+        let (token, agent) = match self.app_token(sender, corp_id, None).await {
+            Ok(credential) => credential,
+            Err(attempt) => return attempt,
         };
-        let token = match tokens.token().await {
-            Ok(token) => token,
-            Err(error) => return Attempt::NoToken(error),
-        };
-        match sender.api.post_with_token(path, &token, body).await {
+        match sender.api.post_with_token(path, &token, &body(agent)).await {
             Ok(answer) if TOKEN_ERRORS.contains(&answer.errcode) => {
-                let fresh = match tokens.replace(&token).await {
-                    Ok(fresh) => fresh,
-                    Err(error) => return Attempt::NoToken(error),
+                let (fresh, agent) = match self.app_token(sender, corp_id, Some(&token)).await {
+                    Ok(credential) => credential,
+                    Err(attempt) => return attempt,
                 };
-                match sender.api.post_with_token(path, &fresh, body).await {
+                match sender.api.post_with_token(path, &fresh, &body(agent)).await {
                     Ok(answer) => Attempt::Answered(answer),
                     Err(error) => Attempt::NoAnswer(error),
                 }
@@ -276,6 +301,44 @@ impl Outbound {
             Ok(answer) => Attempt::Answered(answer),
             Err(error) => Attempt::NoAnswer(error),
         }
+    }
+
+    /// The access token and agent id to call as `sender` with: the app's
+    /// own, or a suite's corp token and its agent in that corp. `rejected`:
+    /// WeCom refused this token, fetch a fresh one (once for all callers).
+    async fn app_token(
+        &self,
+        sender: &Sender,
+        corp_id: Option<&str>,
+        rejected: Option<&str>,
+    ) -> Result<(String, i64), Attempt> {
+        let account = &sender.account;
+        if account.kind == AccountKind::Suite {
+            let Some(corp_id) = corp_id else {
+                return Err(Attempt::NoCorpToken(SuiteError::Credentials(format!(
+                    "a send through suite account {} names no corp_id",
+                    account.id
+                ))));
+            };
+            let corp = match rejected {
+                None => self.suites.corp_sender(account.id.as_str(), corp_id).await,
+                Some(rejected) => self.suites.replace(account.id.as_str(), corp_id, rejected).await,
+            };
+            return corp
+                .map(|corp| (corp.access_token, corp.agent_id.or(account.agent_id).unwrap_or_default()))
+                .map_err(Attempt::NoCorpToken);
+        }
+        let Some(tokens) = &sender.tokens else {
+            return Err(Attempt::NoToken(TokenError::Refused {
+                errcode: -3,
+                errmsg: account.can_send().err().unwrap_or_else(|| "no access token".to_owned()),
+            }));
+        };
+        let token = match rejected {
+            None => tokens.token().await,
+            Some(rejected) => tokens.replace(rejected).await,
+        };
+        token.map(|token| (token, account.agent_id.unwrap_or_default())).map_err(Attempt::NoToken)
     }
 }
 
@@ -286,6 +349,7 @@ impl Attempt {
             Attempt::Answered(answer) => Ok(answer),
             Attempt::NoAnswer(error) => Err(error.to_string()),
             Attempt::NoToken(error) => Err(error.to_string()),
+            Attempt::NoCorpToken(error) => Err(error.to_string()),
         }
     }
 }

@@ -86,7 +86,10 @@ impl RawLogReader {
         if let Some(account) = &filter.account {
             if account == crate::accounts::DEFAULT_ACCOUNT {
                 // Documents written before accounts existed have no account: they are `default`'s.
-                query.insert("account", mongodb::bson::doc! {"$in": [account.as_str(), mongodb::bson::Bson::Null]});
+                query.insert(
+                    "account",
+                    mongodb::bson::doc! {"$in": [account.as_str(), mongodb::bson::Bson::Null]},
+                );
             } else {
                 query.insert("account", account.as_str());
             }

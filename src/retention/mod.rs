@@ -47,6 +47,9 @@ pub struct Consumers {
     pub raw_log: Option<watch::Receiver<RawLogState>>,
     /// The shared view's progress, when it runs.
     pub events_view: Option<watch::Receiver<EventsViewState>>,
+    /// The suite keeper's progress (an unprocessed `create_auth` holds a
+    /// corp's only chance at a permanent code).
+    pub suites: watch::Receiver<i64>,
 }
 
 impl Consumers {
@@ -62,6 +65,7 @@ impl Consumers {
         if let Some(view) = &self.events_view {
             floor = floor.min(view.borrow().copied_up_to);
         }
+        floor = floor.min(*self.suites.borrow());
         Ok(floor)
     }
 }

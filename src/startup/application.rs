@@ -1,14 +1,21 @@
 //! A built application: its accessors, serving, and the ordered shutdown.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use pmc_actors::HandlerRegistry;
 use poem::{Server, endpoint::BoxEndpoint, listener::BoxAcceptor};
 
 use super::{ApplicationBuilder, StartupError};
 use crate::{
-    background::Background, configuration::Settings, event_log::EventLog, forwarding::ForwardingHandle,
-    outbound::OutboundHandle, raw_log::RawLog, security::GeneratedToken, tracking::TrackingPipeline,
+    background::Background,
+    configuration::Settings,
+    event_log::EventLog,
+    forwarding::ForwardingHandle,
+    outbound::OutboundHandle,
+    raw_log::RawLog,
+    security::GeneratedToken,
+    suite::{SuiteDirectory, SuiteKeeper},
+    tracking::TrackingPipeline,
 };
 
 /// How long shutdown waits for the raw log to reach MongoDB.
@@ -34,6 +41,8 @@ pub struct Application {
     pub(super) retention: crate::retention::Retention,
     pub(super) outbound: OutboundHandle,
     pub(super) forwarding: ForwardingHandle,
+    pub(super) suites: Arc<SuiteDirectory>,
+    pub(super) suite_keeper: SuiteKeeper,
     pub(super) pipeline: TrackingPipeline,
     pub(super) background: Background,
     pub(super) drain_timeout: Duration,
@@ -43,7 +52,12 @@ pub struct Application {
 impl Application {
     /// A builder, to register handlers before building.
     pub fn builder(settings: Settings) -> ApplicationBuilder {
-        ApplicationBuilder { settings, handlers: HandlerRegistry::default(), sources: Vec::new(), reload: None }
+        ApplicationBuilder {
+            settings,
+            handlers: HandlerRegistry::default(),
+            sources: Vec::new(),
+            reload: None,
+        }
     }
 
     /// Builds with no custom handlers.
@@ -65,6 +79,12 @@ impl Application {
     /// configured and none existed yet: to be shown once.
     pub fn generated_api_token(&self) -> Option<&GeneratedToken> {
         self.generated_api_token.as_ref()
+    }
+
+    /// The suites' tokens (`corp_sender` for sending as a suite's app in
+    /// an authorised corp).
+    pub fn suites(&self) -> Arc<SuiteDirectory> {
+        Arc::clone(&self.suites)
     }
 
     /// `https` when serving TLS, else `http`.
@@ -95,6 +115,7 @@ impl Application {
         self.retention.stop();
         self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.forwarding.close(SENDS_IN_FLIGHT_TIMEOUT).await;
+        self.suite_keeper.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.event_log.close().await;
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;

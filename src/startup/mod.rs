@@ -15,13 +15,13 @@ use poem::{
 };
 
 use crate::{
+    accounts::{AccountRoutes, Accounts, reload::SettingsSource},
     api::{
         self,
         state::{AppState, ExternalBackends},
     },
     background::Background,
     cache::StatusCache,
-    accounts::{AccountRoutes, Accounts, reload::SettingsSource},
     configuration::{ConfigError, Settings, StorageMode},
     event_log::{self, EventLog, EventLogError},
     events_view::{EventsView, SharedEvents},
@@ -30,12 +30,9 @@ use crate::{
     raw_log::{RawLog, RawLogReader},
     retention::{Consumers, DiskGauge, PruneCounters, Retention},
     security::{ApiTokens, CallbackGuard, TlsError, TlsFiles},
+    suite::{self, AuthorisedCorps, SuiteDirectory, SuiteKeeper, SuiteStore},
     tracking::{self, PipelineParts, ReplicaClaims, SqlTrackingStore, TrackingPipeline},
-    webhooks::{
-        self, CallbackCounters, WebhookHandler,
-        status::StatusWebhookSource,
-    },
-    suite::AuthorisedCorps,
+    webhooks::{self, CallbackCounters, WebhookHandler, status::StatusWebhookSource},
 };
 
 mod application;
@@ -204,18 +201,38 @@ impl ApplicationBuilder {
             cache: cache.clone(),
             window: Duration::from_secs(settings.storage.dedupe_window_secs),
         });
+        // Suites: the corps authorised before this start are in memory
+        // before the routes serve (a moment at most: an unreachable or not
+        // yet migrated MySQL is left to the keeper's reloads).
+        let suite_corps = AuthorisedCorps::default();
+        let suites = Arc::new(SuiteDirectory::new(
+            Arc::clone(&accounts),
+            SuiteStore::new(store.connection().clone()),
+            suite_corps.clone(),
+            cache.clone(),
+        ));
+        if let Ok(Ok(corps)) =
+            tokio::time::timeout(Duration::from_secs(2), suite::keeper::load_authorised(&suites)).await
+        {
+            tracing::debug!(corps, "Authorised suite corps loaded.");
+        }
+        let suite_keeper = background.enter(|| {
+            SuiteKeeper::start(Arc::clone(&suites), event_log.clone(), head_notifications.clone(), &instance)
+        });
         let outbound = {
-            let (settings, accounts, event_log, commits, cache, scope) = (
+            let (settings, accounts, event_log, commits, cache, scope, suites) = (
                 settings.clone(),
                 Arc::clone(&accounts),
                 event_log.clone(),
                 head_notifications.clone(),
                 cache.clone(),
                 store.scope().to_owned(),
+                Arc::clone(&suites),
             );
             background
                 .run(async move {
-                    Outbound::start(&settings, &accounts, event_log, commits, cache, &scope, claims).await
+                    Outbound::start(&settings, &accounts, event_log, commits, cache, &scope, claims, suites)
+                        .await
                 })
                 .await?
         };
@@ -286,13 +303,13 @@ impl ApplicationBuilder {
                 outbound: outbound.outbound(),
                 raw_log: raw_log.as_ref().map(RawLog::watch),
                 events_view: events_view.as_ref().map(EventsView::watch),
+                suites: suite_keeper.watch(),
             };
             let (event_log, disk, pruned) = (event_log.clone(), Arc::clone(&disk), Arc::clone(&pruned));
             background
                 .enter(|| Retention::start(&settings.storage.retention, event_log, consumers, disk, pruned))
         };
         let status_verifiers = settings.status_webhook.verifiers()?;
-        let suite_corps = AuthorisedCorps::default();
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
         let state = Arc::new(AppState {
@@ -302,6 +319,7 @@ impl ApplicationBuilder {
                 settings.security.timestamp_window_secs,
             )),
             suite_corps,
+            suites: Arc::clone(&suites),
             counters,
             event_log: event_log.clone(),
             tracking: store,
@@ -360,6 +378,8 @@ impl ApplicationBuilder {
             retention,
             outbound,
             forwarding,
+            suites,
+            suite_keeper,
             pipeline,
             background,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
@@ -409,7 +429,9 @@ fn report_accounts(accounts: &Accounts) {
     for account in accounts.iter() {
         let route = account.route();
         match (&account.callback, account.enabled) {
-            (_, false) => tracing::info!(account = %account.id, kind = account.kind.as_str(), "Account disabled."),
+            (_, false) => {
+                tracing::info!(account = %account.id, kind = account.kind.as_str(), "Account disabled.")
+            }
             (Ok(_), true) => {
                 tracing::info!(account = %account.id, kind = account.kind.as_str(), route, "Account ready.")
             }

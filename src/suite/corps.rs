@@ -21,7 +21,12 @@ impl AuthorisedCorps {
 
     /// Records an authorisation.
     pub fn insert(&self, account: &str, corp_id: &str) {
-        self.corps.write().expect("corps lock").entry(account.to_owned()).or_default().insert(corp_id.to_owned());
+        self.corps
+            .write()
+            .expect("corps lock")
+            .entry(account.to_owned())
+            .or_default()
+            .insert(corp_id.to_owned());
     }
 
     /// Forgets an authorisation (`cancel_auth`).
@@ -38,7 +43,12 @@ impl AuthorisedCorps {
 
     /// The corps of one account, sorted.
     pub fn of(&self, account: &str) -> Vec<String> {
-        self.corps.read().expect("corps lock").get(account).map(|corps| corps.iter().cloned().collect()).unwrap_or_default()
+        self.corps
+            .read()
+            .expect("corps lock")
+            .get(account)
+            .map(|corps| corps.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::forwarding::migration::SecretRotation),
             Box::new(crate::events_view::migration::CreateSharedEvents),
             Box::new(crate::accounts::migration::AddAccounts),
+            Box::new(crate::suite::migration::CreateSuites),
         ]
     }
 

@@ -17,6 +17,8 @@ pub struct MessageFilter {
     pub recipient: Option<String>,
     /// `external`, `wecom_app`, `wecom_bot`.
     pub channel: Option<String>,
+    /// The account it is sent through (exact id).
+    pub account: Option<String>,
     /// Created at or after, Unix ms.
     pub since_ms: Option<i64>,
     /// Created before, Unix ms.
@@ -36,6 +38,8 @@ pub struct ActivityFilter {
     pub kind: Option<String>,
     /// The linked message (interactions only).
     pub message_id: Option<String>,
+    /// The account it came in for (exact id).
+    pub account: Option<String>,
     /// Arrived at or after, Unix ms.
     pub since_ms: Option<i64>,
     /// Arrived before, Unix ms.
@@ -70,6 +74,9 @@ impl SqlTrackingStore {
         }
         if let Some(channel) = &filter.channel {
             query = query.filter(message::Column::Channel.eq(channel.as_str()));
+        }
+        if let Some(account) = &filter.account {
+            query = query.filter(message::Column::Account.eq(account.as_str()));
         }
         if let Some(since) = filter.since_ms {
             query = query.filter(message::Column::CreatedAtMs.gte(since));
@@ -144,6 +151,9 @@ impl SqlTrackingStore {
         if let Some(message_id) = &filter.message_id {
             query = query.filter(interaction::Column::MessageId.eq(message_id.as_str()));
         }
+        if let Some(account) = &filter.account {
+            query = query.filter(interaction::Column::Account.eq(account.as_str()));
+        }
         if let Some(since) = filter.since_ms {
             query = query.filter(interaction::Column::ReceivedAtMs.gte(since));
         }
@@ -171,6 +181,9 @@ impl SqlTrackingStore {
         }
         if let Some(kind) = &filter.kind {
             query = query.filter(member_event::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(account) = &filter.account {
+            query = query.filter(member_event::Column::Account.eq(account.as_str()));
         }
         if let Some(since) = filter.since_ms {
             query = query.filter(member_event::Column::ReceivedAtMs.gte(since));

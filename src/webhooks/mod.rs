@@ -196,6 +196,13 @@ pub trait WebhookHandler: Send + Sync + 'static {
         None
     }
 
+    /// Every account it serves, for `GET /api/v1/webhooks/handlers` (the
+    /// seed's fixed WeCom routes serve more than one); none for sources
+    /// outside accounts.
+    fn served_accounts(&self) -> Vec<String> {
+        self.account().map(str::to_owned).into_iter().collect()
+    }
+
     /// What it receives, for `GET /api/v1/webhooks/handlers`.
     fn listens_to(&self) -> Vec<String>;
 

@@ -76,7 +76,13 @@ pub async fn serve(
             } else {
                 "stored"
             };
-            tracing::debug!(source = handler.name(), account, callback_type, outcome, "Webhook acknowledged.");
+            tracing::debug!(
+                source = handler.name(),
+                account,
+                callback_type,
+                outcome,
+                "Webhook acknowledged."
+            );
             counters.record(handler.name(), account, callback_type, outcome);
         }
         Err(error) => {
@@ -115,7 +121,8 @@ async fn serve_inner(
         Err(error) => return Err(error.into()),
     };
     *labels = handled.events.first().map(|event| {
-        let account = event.account.as_deref().or(handler.account()).unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
+        let account =
+            event.account.as_deref().or(handler.account()).unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
         (event.callback_type.clone(), account.to_owned())
     });
     let mut accepted = Accepted { stored: 0, duplicates: 0 };

@@ -161,12 +161,17 @@ impl CallbackCrypto {
         let (msg, receive_id) = cipher::decrypt_for(&self.key, &envelope.ciphertext, &|id| {
             std::str::from_utf8(id).is_ok_and(|id| id == self.receive_id || accepts(id))
         })?;
-        let plaintext = String::from_utf8(msg).map_err(|_| WeComError::IllegalBuffer("message is not UTF-8"))?;
+        let plaintext =
+            String::from_utf8(msg).map_err(|_| WeComError::IllegalBuffer("message is not UTF-8"))?;
         Ok((OpenedCallback { envelope, plaintext }, receive_id))
     }
 
     /// [`CallbackCrypto::verify_url`] for a channel with several receiveids.
-    pub fn verify_url_for(&self, query: &CallbackQuery, accepts: &dyn Fn(&str) -> bool) -> Result<String, WeComError> {
+    pub fn verify_url_for(
+        &self,
+        query: &CallbackQuery,
+        accepts: &dyn Fn(&str) -> bool,
+    ) -> Result<String, WeComError> {
         let echostr = query
             .echostr
             .as_deref()

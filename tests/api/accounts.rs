@@ -32,7 +32,11 @@ pub struct Extra {
 impl Extra {
     pub fn crypto(&self) -> CallbackCrypto {
         let receive_id = if self.kind == "robot" { "" } else { self.corp_id };
-        CallbackCrypto::new(SecretString::from(self.token), EncodingAesKey::parse(self.key).unwrap(), receive_id)
+        CallbackCrypto::new(
+            SecretString::from(self.token),
+            EncodingAesKey::parse(self.key).unwrap(),
+            receive_id,
+        )
     }
 }
 
@@ -162,7 +166,8 @@ async fn every_account_verifies_and_decrypts_with_its_own_credentials_only() {
         let texts: Vec<&Value> = events.iter().filter(|e| e["callback_type"] == "message.text").collect();
         assert_eq!(texts.len(), 1, "{id}: {events:?}");
         assert_eq!(texts[0]["account"], *id);
-        let expected_key = if *id == "default" { "msgid:4242".to_owned() } else { format!("account:{id}:msgid:4242") };
+        let expected_key =
+            if *id == "default" { "msgid:4242".to_owned() } else { format!("account:{id}:msgid:4242") };
         assert_eq!(texts[0]["dedupe_key"], expected_key);
     }
 
@@ -196,7 +201,9 @@ async fn every_account_verifies_and_decrypts_with_its_own_credentials_only() {
     // The account list: every account, which credentials are set, no secret.
     let listed = app.get("/api/v1/accounts").await.text().await.unwrap();
     for extra in &EXTRAS {
-        assert!(!listed.contains(extra.token) && !listed.contains(extra.key) && !listed.contains(extra.secret));
+        assert!(
+            !listed.contains(extra.token) && !listed.contains(extra.key) && !listed.contains(extra.secret)
+        );
     }
     let listed: Value = serde_json::from_str(&listed).unwrap();
     let ids: Vec<String> = listed["accounts"]
@@ -215,7 +222,9 @@ async fn every_account_verifies_and_decrypts_with_its_own_credentials_only() {
     // Counters carry the account.
     let metrics = reqwest::get(format!("{}/metrics", app.base_url)).await.unwrap().text().await.unwrap();
     assert!(
-        metrics.contains(r#"pmc_callbacks_total{channel="wechat_api",account="hr",type="message.text",outcome="stored"} 1"#),
+        metrics.contains(
+            r#"pmc_callbacks_total{channel="wechat_api",account="hr",type="message.text",outcome="stored"} 1"#
+        ),
         "{metrics}"
     );
     assert!(metrics.contains(
@@ -241,7 +250,8 @@ async fn every_account_sends_with_its_own_token_and_agent_id() {
             let id = format!("send-{account}-{round}");
             let body = json!({"id": id, "channel": "wecom_app", "account": account, "recipients": ["zhangsan"],
                               "msgtype": "text", "text": {"content": "hi"}});
-            let response = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&body).send().await;
+            let response =
+                app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&body).send().await;
             let response = response.unwrap();
             assert_eq!(response.status(), 202, "{account}");
             assert_eq!(response.json::<Value>().await.unwrap()["account"], account);
@@ -282,9 +292,18 @@ async fn every_account_sends_with_its_own_token_and_agent_id() {
     let sent_events = events_of(&app, "hr").await;
     assert!(sent_events.iter().any(|e| e["callback_type"] == "message.send_result"), "{sent_events:?}");
 
+    // An external message is filed under a configured account, or refused.
+    let external = json!({"id": "ext-hr", "channel": "external", "account": "hr", "recipients": ["u"]});
+    let filed = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&external).send().await;
+    assert_eq!(filed.unwrap().status(), 201);
+    let typo = json!({"id": "ext-typo", "channel": "external", "account": "hrr", "recipients": ["u"]});
+    let refused = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&typo).send().await;
+    assert_eq!(refused.unwrap().status(), 422);
+
     // An account that does not exist or cannot send is refused up front.
     for (account, channel) in [("nope", "wecom_app"), ("ops", "wecom_app"), ("hr", "wecom_bot")] {
-        let mut body = json!({"channel": channel, "account": account, "msgtype": "text", "text": {"content": "hi"}});
+        let mut body =
+            json!({"channel": channel, "account": account, "msgtype": "text", "text": {"content": "hi"}});
         if channel == "wecom_app" {
             body["recipients"] = json!(["zhangsan"]);
         }

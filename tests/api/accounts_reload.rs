@@ -19,7 +19,8 @@ fn hup(pid: u32) {
 }
 
 async fn account_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
-    let listed: Value = client.get(format!("{base}/api/v1/accounts")).send().await.unwrap().json().await.unwrap();
+    let listed: Value =
+        client.get(format!("{base}/api/v1/accounts")).send().await.unwrap().json().await.unwrap();
     listed["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -96,7 +97,8 @@ async fn accounts_are_reloaded_on_sighup_without_dropping_a_callback() {
     }
     std::fs::write(&config, &ops_only).unwrap();
     hup(pid);
-    let answered = tokio::time::timeout(Duration::from_secs(60), burst).await.expect("the burst ends").unwrap();
+    let answered =
+        tokio::time::timeout(Duration::from_secs(60), burst).await.expect("the burst ends").unwrap();
     assert!(answered.iter().all(|status| *status == 200), "{answered:?}");
     wait_for_accounts(&client, &base, &["default", "default", "ops"]).await;
 

@@ -55,7 +55,12 @@ async fn two_replicas_share_every_accounts_token() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for extra in &apps {
-        assert_eq!(fake.tokens_issued_for(extra.corp_id, extra.secret), 1, "{}: one gettoken for both", extra.id);
+        assert_eq!(
+            fake.tokens_issued_for(extra.corp_id, extra.secret),
+            1,
+            "{}: one gettoken for both",
+            extra.id
+        );
     }
     assert_eq!(fake.calls("message/send").len(), expected, "no send refused for a wrong agent id");
 }

@@ -3,7 +3,9 @@
 //! `message/update_template_card`, `message/recall`, `webhook/send`,
 //! `webhook/upload_media`), records what it received, injects faults, and
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
-//! click on a sent card produces.
+//! click on a sent card produces. The suite's service APIs are in [`suite`].
+
+mod suite;
 
 use std::{
     collections::{HashSet, VecDeque},
@@ -76,6 +78,7 @@ struct State {
     issued_for: std::collections::HashMap<(String, String), u64>,
     /// More robot keys, besides [`ROBOT_KEY`].
     robot_keys: HashSet<String>,
+    suite: suite::SuiteState,
 }
 
 /// The running fake.
@@ -108,6 +111,10 @@ impl FakeWeCom {
             .at("/cgi-bin/message/recall", poem::post(recall))
             .at("/cgi-bin/webhook/send", poem::post(webhook_send))
             .at("/cgi-bin/webhook/upload_media", poem::post(upload_media))
+            .at("/cgi-bin/service/get_suite_token", poem::post(suite::get_suite_token))
+            .at("/cgi-bin/service/get_permanent_code", poem::post(suite::get_permanent_code))
+            .at("/cgi-bin/service/get_corp_token", poem::post(suite::get_corp_token))
+            .at("/cgi-bin/service/get_auth_info", poem::post(suite::get_auth_info))
             .data(Arc::clone(&state));
         let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
         let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
@@ -288,6 +295,19 @@ struct TokenParam {
     access_token: String,
 }
 
+/// Notes on the last `api` call whose app the token belongs to
+/// (`corp_id/agent_id`); `false` if the body names another agent than the
+/// token's app (WeCom's 301002).
+fn note_via(state: &mut State, api: &str, token: &str, body: &Value) -> bool {
+    let app = state.token_apps.get(token).cloned();
+    let expected_agent = app.as_ref().and_then(|app| state.apps.get(app).copied());
+    let agent = body["agentid"].as_i64();
+    if let Some(call) = state.calls.iter_mut().rev().find(|call| call.api == api) {
+        call.via = app.as_ref().map(|(corp, _)| format!("{corp}/{}", agent.unwrap_or_default()));
+    }
+    !expected_agent.is_some_and(|expected| Some(expected) != agent)
+}
+
 fn token_error(state: &Arc<Mutex<State>>, api: &str, token: &str) -> Option<poem::Response> {
     let valid = state.lock().unwrap().valid_tokens.contains(token);
     (!valid).then(|| answer(state, api, json!({"errcode": 42001, "errmsg": "access_token expired"})))
@@ -307,13 +327,7 @@ async fn message_send(
     }
     let shared = state.0;
     let mut state = state.0.lock().unwrap();
-    let app = state.token_apps.get(&query.access_token).cloned();
-    let expected_agent = app.as_ref().and_then(|app| state.apps.get(app).copied());
-    let agent = body["agentid"].as_i64();
-    if let Some(call) = state.calls.iter_mut().rev().find(|call| call.api == "message/send") {
-        call.via = app.as_ref().map(|(corp, _)| format!("{corp}/{}", agent.unwrap_or_default()));
-    }
-    if expected_agent.is_some_and(|expected| Some(expected) != agent) {
+    if !note_via(&mut state, "message/send", &query.access_token, &body) {
         drop(state);
         return answer(
             shared,
@@ -368,6 +382,9 @@ async fn update_card(
         return expired;
     }
     let code = body["response_code"].as_str().unwrap_or_default().to_owned();
+    if !note_via(&mut state.0.lock().unwrap(), api, &query.access_token, &body) {
+        return answer(state.0, api, json!({"errcode": 301002, "errmsg": "not allow operate another agent"}));
+    }
     // Each response code works once.
     let known = state.0.lock().unwrap().response_codes.remove(&code);
     if !known {
@@ -382,12 +399,13 @@ async fn recall(
     Query(query): Query<TokenParam>,
     Json(body): Json<Value>,
 ) -> poem::Response {
-    if let Some(faulted) = enter(state.0, "message/recall", body).await {
+    if let Some(faulted) = enter(state.0, "message/recall", body.clone()).await {
         return faulted;
     }
     if let Some(expired) = token_error(state.0, "message/recall", &query.access_token) {
         return expired;
     }
+    note_via(&mut state.0.lock().unwrap(), "message/recall", &query.access_token, &body);
     answer(state.0, "message/recall", json!({"errcode": 0, "errmsg": "ok"}))
 }
 

@@ -21,7 +21,7 @@ use crate::{
     tracking::{post_status, tracking_env},
 };
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 #[derive(Default)]
 struct ReceiverState {
@@ -39,9 +39,9 @@ struct ReceiverState {
 
 /// A business system's webhook receiver.
 #[derive(Clone)]
-struct Receiver {
+pub struct Receiver {
     state: Arc<Mutex<ReceiverState>>,
-    url: String,
+    pub url: String,
 }
 
 #[handler]
@@ -69,7 +69,7 @@ async fn receive(state: Data<&Arc<Mutex<ReceiverState>>>, headers: &HeaderMap, b
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(ReceiverState::default()));
         let app = Route::new().at("/hook", poem::post(receive)).data(Arc::clone(&state));
         let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
@@ -78,7 +78,7 @@ impl Receiver {
         Self { state, url: format!("http://127.0.0.1:{port}/hook") }
     }
 
-    fn events(&self) -> Vec<Value> {
+    pub fn events(&self) -> Vec<Value> {
         self.state.lock().unwrap().received.iter().map(|(_, event)| event.clone()).collect()
     }
 
@@ -100,7 +100,7 @@ impl Receiver {
     }
 }
 
-fn env() -> Vec<(&'static str, String)> {
+pub fn env() -> Vec<(&'static str, String)> {
     let mut env = tracking_env();
     env.push(("PMC__FORWARDING__ALLOW_PRIVATE_TARGETS", "true".to_owned()));
     env.push(("PMC__FORWARDING__FIRST_RETRY_SECS", "1".to_owned()));
@@ -312,6 +312,7 @@ async fn a_subscription_in_the_configuration_is_delivered_and_read_only() {
         id: "erp".to_owned(),
         url: receiver.url.clone(),
         kinds: vec!["member".to_owned(), "status".to_owned()],
+        accounts: Vec::new(),
         secret: SECRET.to_owned().into(),
     });
     let app = crate::helpers::spawn_with_settings(settings).await;

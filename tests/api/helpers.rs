@@ -225,3 +225,12 @@ pub fn vector_cases(name: &str) -> Vec<serde_json::Value> {
 pub fn now() -> String {
     chrono::Utc::now().timestamp().to_string()
 }
+
+/// The shipped `config/notification.yaml` without its (empty) `accounts:`
+/// list, so a test can append its own.
+pub fn shipped_config_without_accounts() -> String {
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/notification.yaml")).unwrap();
+    assert!(shipped.contains("\naccounts: []"), "the shipped file lists no accounts");
+    shipped.replacen("\naccounts: []", "", 1)
+}

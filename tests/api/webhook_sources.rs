@@ -244,10 +244,16 @@ async fn the_built_in_wecom_routes_are_webhook_sources_too() {
     let (_temp, app) = spawn().await;
     let handlers = app.get_json("/api/v1/webhooks/handlers").await;
     let names: Vec<&str> = handlers.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    // The seed's two fixed routes (which also serve the default accounts'
+    // own routes), then the other sources.
     assert_eq!(&names[..5], ["wechat_api", "wechat_bot", "status_webhook", "link-clicks", "meta"]);
+    let accounts: Vec<&Value> = handlers.as_array().unwrap().iter().map(|h| &h["account"]).collect();
+    assert_eq!(accounts[..3], [&json!("default"), &json!("default"), &Value::Null]);
     let app_source = &handlers[0];
     assert_eq!(app_source["kind"], "webhook");
-    assert!(app_source["routes"].as_array().unwrap().contains(&json!("POST /api/v1/webhooks/wechat/api")));
+    let routes = app_source["routes"].as_array().unwrap();
+    assert!(routes.contains(&json!("POST /api/v1/webhooks/wechat/api")));
+    assert!(routes.contains(&json!("POST /api/v1/webhooks/wechat/api/default")));
     // A refused WeCom callback counts as a failure of that source.
     let refused = app
         .client

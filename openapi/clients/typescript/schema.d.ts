@@ -77,6 +77,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/wechat/api/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify an app's or suite's callback URL
+         * @description The URL check of an account configured under `accounts:` (kind `app`
+         *     or `suite`), with that account's credentials.
+         */
+        get: operations["verifyAccountAppUrl"];
+        put?: never;
+        /**
+         * Receive an app's or suite's callback
+         * @description Like `POST /api/v1/webhooks/wechat/api`, for one account: verified and
+         *     decrypted with its credentials only; stored with its account. A
+         *     suite accepts data callbacks of the corps that authorised it
+         *     (`create_auth`); another corp's is kept in quarantine and refused
+         *     with -40005.
+         */
+        post: operations["receiveAccountAppCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/wechat/bot/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a robot's callback URL
+         * @description The URL check of a robot configured under `accounts:`.
+         */
+        get: operations["verifyAccountBotUrl"];
+        put?: never;
+        /**
+         * Receive a robot's callback
+         * @description Like `POST /api/v1/webhooks/wechat/bot`, for one robot account.
+         */
+        post: operations["receiveAccountBotCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/status": {
         parameters: {
             query?: never;
@@ -136,8 +189,8 @@ export interface paths {
         };
         /**
          * List tracked messages
-         * @description Newest first; filter by current status, recipient, channel and
-         *     creation time.
+         * @description Newest first; filter by current status, recipient, channel, account
+         *     and creation time.
          */
         get: operations["listMessages"];
         put?: never;
@@ -269,7 +322,8 @@ export interface paths {
         /**
          * List user interactions
          * @description Card clicks and selections, menu clicks and views, replies to the
-         *     app, app entries, locations, scans, robot chats and feedback; newest first.
+         *     app, app entries, locations, scans, robot chats and feedback; newest
+         *     first. Filter by member, kind, message, account and arrival time.
          */
         get: operations["listInteractions"];
         put?: never;
@@ -290,7 +344,8 @@ export interface paths {
         /**
          * List member events
          * @description Members subscribing to or leaving the app, and directory changes
-         *     (users, departments, tags); newest first.
+         *     (users, departments, tags); newest first. Filter by member, kind,
+         *     account and arrival time.
          */
         get: operations["listMemberEvents"];
         put?: never;
@@ -356,7 +411,9 @@ export interface paths {
          * Subscribe to events
          * @description Each event of the kinds asked for is POSTed to `url` as JSON, signed
          *     per Standard Webhooks with the secret, retried with backoff over
-         *     hours, in order per message. The secret is shown once, here.
+         *     hours, in order per message. The secret is shown once, here. With
+         *     `accounts`, only those accounts' events are sent (a status change
+         *     belongs to its message's account).
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -554,6 +611,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List accounts
+         * @description Every app, suite and robot served: the seed's `default` app and
+         *     robot (from `WECHAT_*`) and those under `accounts:`, as of the last
+         *     start or SIGHUP. Secrets are never shown, only which are set.
+         */
+        get: operations["listAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -573,6 +652,54 @@ export interface components {
              * @description Events already stored earlier (retries): not stored twice.
              */
             duplicates: number;
+        };
+        /**
+         * AccountBody
+         * @description One account.
+         */
+        AccountBody: {
+            /** @description Its id (route segment, metrics label, `account` of its data). */
+            id: string;
+            /** @description `app`, `suite` or `robot`. */
+            kind: string;
+            /** @description Defined by the seed's `channels:` settings (`WECHAT_*` variables). */
+            seed: boolean;
+            /** @description Served; a disabled account's routes answer 503, its data stays. */
+            enabled: boolean;
+            /** @description Its callback routes (the seed's accounts also answer on the fixed routes). */
+            routes: string[];
+            /** @description `ready`, `disabled` or `unconfigured` (callbacks). */
+            callbacks: string;
+            /** @description What is missing, when unconfigured. */
+            callbacks_detail?: string;
+            /** @description Whether it can send (`POST /api/v1/messages` with this `account`). */
+            can_send: boolean;
+            /** @description What is missing to send. */
+            send_detail?: string;
+            /** @description Which credentials are set, by name (`token`, `encoding_aes_key`,
+             *     `secret`, `suite_secret`, `webhook_url`, …); never their values. */
+            credentials_set: string[];
+            /** @description Apps: the corp id (an identifier, not a secret). */
+            corp_id?: string;
+            /**
+             * Format: int64
+             * @description Apps: the agent id.
+             */
+            agent_id?: number;
+            /** @description Suites: the suite id. */
+            suite_id?: string;
+            /** @description Suites: the corps that have authorised it. */
+            authorised_corps?: string[];
+            /** @description Robots: the smart robot's id, when configured. */
+            bot_id?: string;
+        };
+        /**
+         * AccountsBody
+         * @description Every account.
+         */
+        AccountsBody: {
+            /** @description Apps and suites first, then robots, each by id. */
+            accounts: components["schemas"]["AccountBody"][];
         };
         /**
          * ActorStatus
@@ -811,6 +938,7 @@ export interface components {
          *         "type": "message.status",
          *         "data": {
          *           "message_id": "order-20261128-0001",
+         *           "account": "default",
          *           "recipient": "zhangsan",
          *           "status": "read"
          *         }
@@ -877,6 +1005,7 @@ export interface components {
          *             "type": "message.status",
          *             "data": {
          *               "message_id": "order-20261128-0001",
+         *               "account": "default",
          *               "recipient": "zhangsan",
          *               "status": "read"
          *             }
@@ -919,6 +1048,7 @@ export interface components {
          *       "instance": "7bfff4c16f606db3",
          *       "received_at": "2026-11-28T09:30:12.180+00:00",
          *       "channel": "wechat_api",
+         *       "account": "default",
          *       "callback_type": "message.text",
          *       "dedupe_key": "msgid:1234567890123456",
          *       "user_id": "zhangsan",
@@ -951,8 +1081,10 @@ export interface components {
              * @description When it arrived.
              */
             received_at: string;
-            /** @description `wechat_api` or `wechat_bot`. */
+            /** @description `wechat_api` or `wechat_bot` (`api`, `status_webhook`, … for events of other sources). */
             channel: string;
+            /** @description The account it came in for or was sent through (`GET /api/v1/accounts`). */
+            account: string;
             /** @description Type label, e.g. `message.text`, `event.template_card_event`, `robot.event.enter_chat`. */
             callback_type: string;
             /** @description The key retries are recognised by. */
@@ -1029,6 +1161,7 @@ export interface components {
          *           "instance": "7bfff4c16f606db3",
          *           "received_at": "2026-11-28T09:30:12.180+00:00",
          *           "channel": "wechat_api",
+         *           "account": "default",
          *           "callback_type": "event.template_card_event",
          *           "dedupe_key": "event:zhangsan:1764322212:template_card_event:task-0001",
          *           "user_id": "zhangsan"
@@ -1069,8 +1202,10 @@ export interface components {
              * @description When it arrived.
              */
             received_at: string;
-            /** @description `wechat_api` or `wechat_bot`. */
+            /** @description `wechat_api` or `wechat_bot` (`api`, `status_webhook`, … for events of other sources). */
             channel: string;
+            /** @description The account it came in for or was sent through (`GET /api/v1/accounts`). */
+            account: string;
             /** @description Type label, e.g. `message.text`, `event.template_card_event`, `robot.event.enter_chat`. */
             callback_type: string;
             /** @description The key retries are recognised by. */
@@ -1083,15 +1218,15 @@ export interface components {
          * @description A webhook source or user handler.
          * @example {
          *       "name": "wechat_api",
-         *       "kind": "source",
+         *       "kind": "webhook",
+         *       "account": "hr",
          *       "listens_to": [
-         *         "app messages",
-         *         "app events",
-         *         "suite notices"
+         *         "app messages (app account hr)",
+         *         "app events (app account hr)"
          *       ],
          *       "routes": [
-         *         "GET /api/v1/webhooks/wechat/api",
-         *         "POST /api/v1/webhooks/wechat/api"
+         *         "GET /api/v1/webhooks/wechat/api/hr",
+         *         "POST /api/v1/webhooks/wechat/api/hr"
          *       ],
          *       "invocations": 41210,
          *       "failures": 0
@@ -1102,13 +1237,19 @@ export interface components {
             name: string;
             /** @description `webhook` (a source mounted under /api/v1/webhooks), `status` or `interaction` (user handlers). */
             kind: string;
+            /** @description The account a WeCom route serves: its own for
+             *     `…/wechat/{api,bot}/{account}`, `default` for the seed's fixed routes
+             *     (whose `listens_to` names every account they serve, such as the
+             *     default suite); absent for other sources and for handlers. */
+            account?: string;
             /** @description What it listens to. */
             listens_to: string[];
             /** @description Its routes (webhook sources). */
             routes: string[];
             /**
              * Format: uint64
-             * @description Calls.
+             * @description Calls (for a WeCom route: requests of the accounts it serves, so the
+             *     seed's fixed route and `…/default` count the default account's together).
              */
             invocations: number;
             /**
@@ -1244,6 +1385,8 @@ export interface components {
             callback_type: string;
             /** @description The channel. */
             channel: string;
+            /** @description The account it came in for. */
+            account: string;
             /** @description The typed callback. */
             payload: unknown;
             /**
@@ -1269,6 +1412,7 @@ export interface components {
          *           "message_id": "order-20261128-0001",
          *           "callback_type": "event.template_card_event",
          *           "channel": "wechat_api",
+         *           "account": "default",
          *           "payload": {
          *             "task_id": "task-0001",
          *             "event_key": "confirm",
@@ -1301,6 +1445,8 @@ export interface components {
             user_id?: string;
             /** @description `subscribe`, `unsubscribe`, `create_user`, `update_user`, `delete_user`, `create_party`, … */
             kind: string;
+            /** @description The account it came in for. */
+            account: string;
             /** @description The typed callback. */
             payload: unknown;
             /**
@@ -1323,6 +1469,7 @@ export interface components {
          *           "event_id": 4712,
          *           "user_id": "lisi",
          *           "kind": "subscribe",
+         *           "account": "hr",
          *           "payload": {
          *             "agent_id": 1000002
          *           },
@@ -1344,6 +1491,7 @@ export interface components {
          * @example {
          *       "id": "order-20261128-0001",
          *       "channel": "wecom_app",
+         *       "account": "default",
          *       "status": "read",
          *       "registered": true,
          *       "wecom_msgid": "wmF3kqDwAAgWqBNh3Kx2G0XgA",
@@ -1378,6 +1526,8 @@ export interface components {
             id: string;
             /** @description `external`, `wecom_app`, `wecom_bot`. */
             channel: string;
+            /** @description The account it is sent through. */
+            account: string;
             /** @description The most advanced recipient's status. */
             status?: string;
             /** @description Registered through the API (else created by its first observation). */
@@ -1411,6 +1561,7 @@ export interface components {
          *         {
          *           "id": "order-20261128-0001",
          *           "channel": "wecom_app",
+         *           "account": "default",
          *           "status": "read",
          *           "registered": true,
          *           "wecom_msgid": "wmF3kqDwAAgWqBNh3Kx2G0XgA",
@@ -1505,6 +1656,9 @@ export interface components {
          *       "kinds": [
          *         "status",
          *         "interaction"
+         *       ],
+         *       "accounts": [
+         *         "hr"
          *       ]
          *     }
          */
@@ -1515,6 +1669,14 @@ export interface components {
             /** @description What to receive: `status` (status changes), `interaction`, `member`,
              *     `callback` (raw WeCom callbacks). */
             kinds: string[];
+            /**
+             * @description Only these accounts' events (`default` is the seed's app and robot);
+             *     absent or empty: every account's. Ids not configured yet are allowed
+             *     (their events arrive once the account is added); each must be
+             *     `[a-z0-9_-]{1,40}`.
+             * @default []
+             */
+            accounts?: string[];
             /** @description The Standard Webhooks secret (`whsec_…` + base64) deliveries are
              *     signed with; generated when absent. */
             secret?: string;
@@ -1557,6 +1719,7 @@ export interface components {
          * @example {
          *       "id": "order-20261128-0001",
          *       "channel": "wecom_app",
+         *       "account": "default",
          *       "recipients": [
          *         "zhangsan",
          *         "lisi"
@@ -1582,6 +1745,13 @@ export interface components {
              * @default external
              */
             channel?: string;
+            /** @description The account to send through (`GET /api/v1/accounts`): an app or
+             *     suite for `wecom_app`, a robot for `wecom_bot`; for `external`, the
+             *     account the message belongs to. Default `default`. */
+            account?: string;
+            /** @description Sending through a suite: the authorised corp to send to, on its
+             *     behalf (its corp id, case-sensitive). */
+            corp_id?: string;
             /**
              * @description Recipient user ids (`["@all"]`: everyone in the app's range); for an
              *     external message, empty to track it as a whole. Not for robots.
@@ -1818,6 +1988,9 @@ export interface components {
          *         "interaction",
          *         "status"
          *       ],
+         *       "accounts": [
+         *         "hr"
+         *       ],
          *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
          *       "source": "api",
          *       "created_at": "2026-11-28T08:00:00+00:00"
@@ -1830,6 +2003,8 @@ export interface components {
             url: string;
             /** @description What it receives. */
             kinds: string[];
+            /** @description The accounts whose events it receives; absent: every account's. */
+            accounts?: string[];
             /** @description The signing secret: only in the answer that created it. */
             secret?: string;
             /**
@@ -1856,6 +2031,9 @@ export interface components {
          *           "kinds": [
          *             "interaction",
          *             "status"
+         *           ],
+         *           "accounts": [
+         *             "hr"
          *           ],
          *           "source": "api",
          *           "created_at": "2026-11-28T08:00:00+00:00"
@@ -1942,6 +2120,15 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body larger than `webhook.max_body_bytes`. */
             413: {
                 headers: {
@@ -1998,6 +2185,15 @@ export interface operations {
             };
             /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2069,6 +2265,15 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body larger than `webhook.max_body_bytes`. */
             413: {
                 headers: {
@@ -2133,6 +2338,15 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body larger than `webhook.max_body_bytes`. */
             413: {
                 headers: {
@@ -2189,6 +2403,317 @@ export interface operations {
             };
             /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than `webhook.max_body_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The channel has no credentials, or the event log cannot store now
+             *     (WeCom retries). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verifyAccountAppUrl: {
+        parameters: {
+            query?: {
+                msg_signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account id. */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored (or recognised as a retry of a stored callback). The body is
+             *     empty, the literal `success` for suite notices, an encrypted passive
+             *     reply, or — for GET — the decrypted `echostr`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; charset=utf-8": string;
+                };
+            };
+            /** @description Malformed request, ciphertext or payload (JSON names the -400xx code). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than `webhook.max_body_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The channel has no credentials, or the event log cannot store now
+             *     (WeCom retries). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receiveAccountAppCallback: {
+        parameters: {
+            query?: {
+                msg_signature?: string;
+                timestamp?: string;
+                nonce?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account id. */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored (or recognised as a retry of a stored callback). The body is
+             *     empty, the literal `success` for suite notices, an encrypted passive
+             *     reply, or — for GET — the decrypted `echostr`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; charset=utf-8": string;
+                };
+            };
+            /** @description Malformed request, ciphertext or payload (JSON names the -400xx code). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than `webhook.max_body_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The channel has no credentials, or the event log cannot store now
+             *     (WeCom retries). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verifyAccountBotUrl: {
+        parameters: {
+            query?: {
+                msg_signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account id. */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored (or recognised as a retry of a stored callback). The body is
+             *     empty, the literal `success` for suite notices, an encrypted passive
+             *     reply, or — for GET — the decrypted `echostr`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; charset=utf-8": string;
+                };
+            };
+            /** @description Malformed request, ciphertext or payload (JSON names the -400xx code). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than `webhook.max_body_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The channel has no credentials, or the event log cannot store now
+             *     (WeCom retries). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receiveAccountBotCallback: {
+        parameters: {
+            query?: {
+                msg_signature?: string;
+                timestamp?: string;
+                nonce?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account id. */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored (or recognised as a retry of a stored callback). The body is
+             *     empty, the literal `success` for suite notices, an encrypted passive
+             *     reply, or — for GET — the decrypted `echostr`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; charset=utf-8": string;
+                };
+            };
+            /** @description Malformed request, ciphertext or payload (JSON names the -400xx code). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signature mismatch (-40001) or a message for another corp/robot (-40005). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No account with this id serves callbacks on this route. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2506,6 +3031,8 @@ export interface operations {
                 recipient?: string;
                 /** @description `external`, `wecom_app`, `wecom_bot`. */
                 channel?: string;
+                /** @description Account id (`GET /api/v1/accounts`). */
+                account?: string;
                 /** @description Created at or after (RFC 3339). */
                 since?: string;
                 /** @description Created before (RFC 3339). */
@@ -3064,6 +3591,8 @@ export interface operations {
                 type?: string;
                 /** @description Linked message id. */
                 message_id?: string;
+                /** @description Account id. */
+                account?: string;
                 /** @description Arrived at or after (RFC 3339). */
                 since?: string;
                 /** @description Arrived before (RFC 3339). */
@@ -3134,6 +3663,8 @@ export interface operations {
                 user_id?: string;
                 /** @description Event kind. */
                 type?: string;
+                /** @description Account id. */
+                account?: string;
                 /** @description Arrived at or after (RFC 3339). */
                 since?: string;
                 /** @description Arrived before (RFC 3339). */
@@ -3206,6 +3737,8 @@ export interface operations {
                 user_id?: string;
                 /** @description `wechat_api` or `wechat_bot`. */
                 channel?: string;
+                /** @description Account id. */
+                account?: string;
                 /** @description Arrived at or after (RFC 3339). */
                 since?: string;
                 /** @description Arrived before (RFC 3339). */
@@ -3417,7 +3950,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3514,7 +4047,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3609,7 +4142,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3708,7 +4241,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,7 +4343,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,7 +4438,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4002,7 +4535,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid URL, kinds or secret. */
+            /** @description Invalid URL, kinds, accounts or secret. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,6 +4695,45 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["HandlerBody"][];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AccountsBody"];
                 };
             };
             /** @description No bearer token, or not one of ours. */

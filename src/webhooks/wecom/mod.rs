@@ -15,8 +15,8 @@ use super::{Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, W
 use crate::{
     accounts::Account,
     configuration::{AccountKind, ChannelCredentials},
-    suite::AuthorisedCorps,
     event_log::NewQuarantine,
+    suite::AuthorisedCorps,
     wecom::{
         CallbackCrypto, CallbackQuery, EnvelopeFormat, OpenedCallback, WeComError,
         envelope::Envelope,
@@ -138,7 +138,8 @@ impl WeComSource {
                 self.label()
             )));
         }
-        let ready: Vec<&Arc<Account>> = enabled.iter().copied().filter(|account| account.callback.is_ok()).collect();
+        let ready: Vec<&Arc<Account>> =
+            enabled.iter().copied().filter(|account| account.callback.is_ok()).collect();
         if ready.is_empty() {
             let reasons: Vec<String> =
                 enabled.iter().filter_map(|account| account.callback.as_ref().err().cloned()).collect();
@@ -204,6 +205,10 @@ impl WebhookHandler for WeComSource {
         self.route_account.as_deref()
     }
 
+    fn served_accounts(&self) -> Vec<String> {
+        self.accounts.iter().map(|account| account.id.to_string()).collect()
+    }
+
     fn listens_to(&self) -> Vec<String> {
         let mut kinds: Vec<String> = Vec::new();
         for account in &self.accounts {
@@ -212,7 +217,11 @@ impl WebhookHandler for WeComSource {
                 AccountKind::Suite => &["suite notices", "suite data callbacks"],
                 AccountKind::Robot => &["smart-robot callbacks", "group-robot callbacks"],
             };
-            kinds.extend(of_kind.iter().map(|kind| format!("{kind} ({} account {})", account.kind.as_str(), account.id)));
+            kinds.extend(
+                of_kind
+                    .iter()
+                    .map(|kind| format!("{kind} ({} account {})", account.kind.as_str(), account.id)),
+            );
         }
         kinds
     }
@@ -274,14 +283,19 @@ impl WebhookHandler for WeComSource {
         // A suite decrypts for any receiveid first: one for a corp that has
         // not authorised it is authentic, so it is kept (quarantine) before
         // it is refused with -40005.
-        let (account, (opened, receive_id)) = first_verified(&candidates, |account, crypto| match account.kind {
-            AccountKind::Suite => crypto.open_for(&query, &request.body, &|_| true),
-            _ => crypto.open(&query, &request.body).map(|opened| (opened, crypto.receive_id().to_owned())),
-        })
-        .map_err(WebhookError::Protocol)?;
+        let (account, (opened, receive_id)) =
+            first_verified(&candidates, |account, crypto| match account.kind {
+                AccountKind::Suite => crypto.open_for(&query, &request.body, &|_| true),
+                _ => {
+                    crypto.open(&query, &request.body).map(|opened| (opened, crypto.receive_id().to_owned()))
+                }
+            })
+            .map_err(WebhookError::Protocol)?;
         self.check_timestamp(&query)?;
         let crypto = account.callback.as_ref().expect("candidates have credentials");
-        if account.kind == AccountKind::Suite && receive_id != crypto.receive_id() && !self.accepts(account)(&receive_id)
+        if account.kind == AccountKind::Suite
+            && receive_id != crypto.receive_id()
+            && !self.accepts(account)(&receive_id)
         {
             let record = NewQuarantine {
                 received_at_ms: chrono::Utc::now().timestamp_millis(),
@@ -293,7 +307,10 @@ impl WebhookHandler for WeComSource {
                 plaintext: opened.plaintext,
                 source_ip: request.source_ip.clone(),
             };
-            return Err(WebhookError::Quarantine { error: WeComError::ValidateCorpId, record: Box::new(record) });
+            return Err(WebhookError::Quarantine {
+                error: WeComError::ValidateCorpId,
+                record: Box::new(record),
+            });
         }
         let parsed = match opened.envelope.format {
             EnvelopeFormat::Xml => payload::parse_xml_payload(&opened.plaintext),

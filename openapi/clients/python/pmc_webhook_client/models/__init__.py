@@ -1,6 +1,8 @@
 """ Contains all the data models used in inputs/outputs """
 
 from .accepted import Accepted
+from .account_body import AccountBody
+from .accounts_body import AccountsBody
 from .actor_status import ActorStatus
 from .actors_body import ActorsBody
 from .actors_body_applied_by_type import ActorsBodyAppliedByType
@@ -49,6 +51,8 @@ from .we_com_answer_body import WeComAnswerBody
 
 __all__ = (
     "Accepted",
+    "AccountBody",
+    "AccountsBody",
     "ActorsBody",
     "ActorsBodyAppliedByType",
     "ActorStatus",

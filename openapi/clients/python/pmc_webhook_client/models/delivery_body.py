@@ -29,7 +29,7 @@ class DeliveryBody:
             {'id': 812, 'subscription_id': 'sub_4f2a9c0e1b7d3a5c6e8f0a1b', 'event_type': 'message.status', 'state':
                 'delivered', 'attempts': 1, 'last_status': 204, 'created_at': '2026-11-28T09:30:12.300+00:00', 'delivered_at':
                 '2026-11-28T09:30:12.410+00:00', 'payload': {'type': 'message.status', 'data': {'message_id':
-                'order-20261128-0001', 'recipient': 'zhangsan', 'status': 'read'}}}
+                'order-20261128-0001', 'account': 'default', 'recipient': 'zhangsan', 'status': 'read'}}}
 
         Attributes:
             id (int): Its id (`webhook-id` is `dlv_{id}`).

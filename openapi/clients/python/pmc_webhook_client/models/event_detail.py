@@ -27,8 +27,8 @@ class EventDetail:
 
         Example:
             {'id': 4711, 'instance': '7bfff4c16f606db3', 'received_at': '2026-11-28T09:30:12.180+00:00', 'channel':
-                'wechat_api', 'callback_type': 'message.text', 'dedupe_key': 'msgid:1234567890123456', 'user_id': 'zhangsan',
-                'source_ip': '101.226.90.1', 'envelope_format': 'xml', 'msg_signature':
+                'wechat_api', 'account': 'default', 'callback_type': 'message.text', 'dedupe_key': 'msgid:1234567890123456',
+                'user_id': 'zhangsan', 'source_ip': '101.226.90.1', 'envelope_format': 'xml', 'msg_signature':
                 '477715d11cdb4164915debcba66cb864d751f3e6', 'timestamp': '1764322212', 'nonce': '1719203847', 'ciphertext': 'Ryp
                 EvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUU
                 kSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijf
@@ -43,7 +43,8 @@ class EventDetail:
             id (int): Event id (monotonic in commit order within its instance's event log).
             instance (str): The instance (replica) whose event log stored it.
             received_at (datetime.datetime): When it arrived.
-            channel (str): `wechat_api` or `wechat_bot`.
+            channel (str): `wechat_api` or `wechat_bot` (`api`, `status_webhook`, … for events of other sources).
+            account (str): The account it came in for or was sent through (`GET /api/v1/accounts`).
             callback_type (str): Type label, e.g. `message.text`, `event.template_card_event`, `robot.event.enter_chat`.
             dedupe_key (str): The key retries are recognised by.
             envelope_format (str): `xml` or `json`.
@@ -63,6 +64,7 @@ class EventDetail:
     instance: str
     received_at: datetime.datetime
     channel: str
+    account: str
     callback_type: str
     dedupe_key: str
     envelope_format: str
@@ -88,6 +90,8 @@ class EventDetail:
         received_at = self.received_at.isoformat()
 
         channel = self.channel
+
+        account = self.account
 
         callback_type = self.callback_type
 
@@ -119,6 +123,7 @@ class EventDetail:
             "instance": instance,
             "received_at": received_at,
             "channel": channel,
+            "account": account,
             "callback_type": callback_type,
             "dedupe_key": dedupe_key,
             "envelope_format": envelope_format,
@@ -152,6 +157,8 @@ class EventDetail:
 
         channel = d.pop("channel")
 
+        account = d.pop("account")
+
         callback_type = d.pop("callback_type")
 
         dedupe_key = d.pop("dedupe_key")
@@ -179,6 +186,7 @@ class EventDetail:
             instance=instance,
             received_at=received_at,
             channel=channel,
+            account=account,
             callback_type=callback_type,
             dedupe_key=dedupe_key,
             envelope_format=envelope_format,

@@ -28,7 +28,7 @@ class EventPageBody:
 
         Example:
             {'events': [{'id': 4711, 'instance': '7bfff4c16f606db3', 'received_at': '2026-11-28T09:30:12.180+00:00',
-                'channel': 'wechat_api', 'callback_type': 'event.template_card_event', 'dedupe_key':
+                'channel': 'wechat_api', 'account': 'default', 'callback_type': 'event.template_card_event', 'dedupe_key':
                 'event:zhangsan:1764322212:template_card_event:task-0001', 'user_id': 'zhangsan'}], 'next_cursor': '4711',
                 'source': 'local'}
 

@@ -29,7 +29,8 @@ class EventSummary:
             id (int): Event id (monotonic in commit order within its instance's event log).
             instance (str): The instance (replica) whose event log stored it.
             received_at (datetime.datetime): When it arrived.
-            channel (str): `wechat_api` or `wechat_bot`.
+            channel (str): `wechat_api` or `wechat_bot` (`api`, `status_webhook`, … for events of other sources).
+            account (str): The account it came in for or was sent through (`GET /api/v1/accounts`).
             callback_type (str): Type label, e.g. `message.text`, `event.template_card_event`, `robot.event.enter_chat`.
             dedupe_key (str): The key retries are recognised by.
             user_id (str | Unset): The member who caused it, when there is one.
@@ -39,6 +40,7 @@ class EventSummary:
     instance: str
     received_at: datetime.datetime
     channel: str
+    account: str
     callback_type: str
     dedupe_key: str
     user_id: str | Unset = UNSET
@@ -57,6 +59,8 @@ class EventSummary:
 
         channel = self.channel
 
+        account = self.account
+
         callback_type = self.callback_type
 
         dedupe_key = self.dedupe_key
@@ -71,6 +75,7 @@ class EventSummary:
             "instance": instance,
             "received_at": received_at,
             "channel": channel,
+            "account": account,
             "callback_type": callback_type,
             "dedupe_key": dedupe_key,
         })
@@ -95,6 +100,8 @@ class EventSummary:
 
         channel = d.pop("channel")
 
+        account = d.pop("account")
+
         callback_type = d.pop("callback_type")
 
         dedupe_key = d.pop("dedupe_key")
@@ -106,6 +113,7 @@ class EventSummary:
             instance=instance,
             received_at=received_at,
             channel=channel,
+            account=account,
             callback_type=callback_type,
             dedupe_key=dedupe_key,
             user_id=user_id,

@@ -25,17 +25,22 @@ class HandlerBody:
     """ A webhook source or user handler.
 
         Example:
-            {'name': 'wechat_api', 'kind': 'source', 'listens_to': ['app messages', 'app events', 'suite notices'],
-                'routes': ['GET /api/v1/webhooks/wechat/api', 'POST /api/v1/webhooks/wechat/api'], 'invocations': 41210,
-                'failures': 0}
+            {'name': 'wechat_api', 'kind': 'webhook', 'account': 'hr', 'listens_to': ['app messages (app account hr)', 'app
+                events (app account hr)'], 'routes': ['GET /api/v1/webhooks/wechat/api/hr', 'POST
+                /api/v1/webhooks/wechat/api/hr'], 'invocations': 41210, 'failures': 0}
 
         Attributes:
             name (str): Its name.
             kind (str): `webhook` (a source mounted under /api/v1/webhooks), `status` or `interaction` (user handlers).
             listens_to (list[str]): What it listens to.
             routes (list[str]): Its routes (webhook sources).
-            invocations (int): Calls.
+            invocations (int): Calls (for a WeCom route: requests of the accounts it serves, so the
+                seed's fixed route and `…/default` count the default account's together).
             failures (int): Calls that failed (refused requests for sources; errors, panics and timeouts for handlers).
+            account (str | Unset): The account a WeCom route serves: its own for
+                `…/wechat/{api,bot}/{account}`, `default` for the seed's fixed routes
+                (whose `listens_to` names every account they serve, such as the
+                default suite); absent for other sources and for handlers.
             last_error (str | Unset): The last failure, when known.
      """
 
@@ -45,6 +50,7 @@ class HandlerBody:
     routes: list[str]
     invocations: int
     failures: int
+    account: str | Unset = UNSET
     last_error: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,6 +75,8 @@ class HandlerBody:
 
         failures = self.failures
 
+        account = self.account
+
         last_error = self.last_error
 
 
@@ -82,6 +90,8 @@ class HandlerBody:
             "invocations": invocations,
             "failures": failures,
         })
+        if account is not UNSET:
+            field_dict["account"] = account
         if last_error is not UNSET:
             field_dict["last_error"] = last_error
 
@@ -106,6 +116,8 @@ class HandlerBody:
 
         failures = d.pop("failures")
 
+        account = d.pop("account", UNSET)
+
         last_error = d.pop("last_error", UNSET)
 
         handler_body = cls(
@@ -115,6 +127,7 @@ class HandlerBody:
             routes=routes,
             invocations=invocations,
             failures=failures,
+            account=account,
             last_error=last_error,
         )
 

@@ -32,6 +32,7 @@ class InteractionBody:
                 `picture`, `robot_enter_chat`, `robot_feedback`, `robot_message`, …
             callback_type (str): The callback type.
             channel (str): The channel.
+            account (str): The account it came in for.
             payload (Any): The typed callback.
             received_at (datetime.datetime): When it arrived.
             message_id (str | Unset): The tracked message it concerns (card clicks on registered cards).
@@ -43,6 +44,7 @@ class InteractionBody:
     kind: str
     callback_type: str
     channel: str
+    account: str
     payload: Any
     received_at: datetime.datetime
     message_id: str | Unset = UNSET
@@ -64,6 +66,8 @@ class InteractionBody:
 
         channel = self.channel
 
+        account = self.account
+
         payload = self.payload
 
         received_at = self.received_at.isoformat()
@@ -83,6 +87,7 @@ class InteractionBody:
             "kind": kind,
             "callback_type": callback_type,
             "channel": channel,
+            "account": account,
             "payload": payload,
             "received_at": received_at,
         })
@@ -107,6 +112,8 @@ class InteractionBody:
         callback_type = d.pop("callback_type")
 
         channel = d.pop("channel")
+
+        account = d.pop("account")
 
         payload = d.pop("payload")
 
@@ -133,6 +140,7 @@ class InteractionBody:
             kind=kind,
             callback_type=callback_type,
             channel=channel,
+            account=account,
             payload=payload,
             received_at=received_at,
             message_id=message_id,

@@ -28,9 +28,10 @@ class InteractionPage:
 
         Example:
             {'interactions': [{'event_id': 4711, 'user_id': 'zhangsan', 'kind': 'card_click', 'message_id':
-                'order-20261128-0001', 'callback_type': 'event.template_card_event', 'channel': 'wechat_api', 'payload':
-                {'task_id': 'task-0001', 'event_key': 'confirm', 'card_type': 'button_interaction'}, 'occurred_at':
-                '2026-11-28T09:30:12+00:00', 'received_at': '2026-11-28T09:30:12.180+00:00'}], 'next_cursor': '4711'}
+                'order-20261128-0001', 'callback_type': 'event.template_card_event', 'channel': 'wechat_api', 'account':
+                'default', 'payload': {'task_id': 'task-0001', 'event_key': 'confirm', 'card_type': 'button_interaction'},
+                'occurred_at': '2026-11-28T09:30:12+00:00', 'received_at': '2026-11-28T09:30:12.180+00:00'}], 'next_cursor':
+                '4711'}
 
         Attributes:
             interactions (list[InteractionBody]): Newest first.

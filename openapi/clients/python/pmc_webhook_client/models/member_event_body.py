@@ -28,6 +28,7 @@ class MemberEventBody:
         Attributes:
             event_id (int): The event it came from.
             kind (str): `subscribe`, `unsubscribe`, `create_user`, `update_user`, `delete_user`, `create_party`, …
+            account (str): The account it came in for.
             payload (Any): The typed callback.
             received_at (datetime.datetime): When it arrived.
             user_id (str | Unset): The member, when named.
@@ -36,6 +37,7 @@ class MemberEventBody:
 
     event_id: int
     kind: str
+    account: str
     payload: Any
     received_at: datetime.datetime
     user_id: str | Unset = UNSET
@@ -50,6 +52,8 @@ class MemberEventBody:
         event_id = self.event_id
 
         kind = self.kind
+
+        account = self.account
 
         payload = self.payload
 
@@ -67,6 +71,7 @@ class MemberEventBody:
         field_dict.update({
             "event_id": event_id,
             "kind": kind,
+            "account": account,
             "payload": payload,
             "received_at": received_at,
         })
@@ -85,6 +90,8 @@ class MemberEventBody:
         event_id = d.pop("event_id")
 
         kind = d.pop("kind")
+
+        account = d.pop("account")
 
         payload = d.pop("payload")
 
@@ -108,6 +115,7 @@ class MemberEventBody:
         member_event_body = cls(
             event_id=event_id,
             kind=kind,
+            account=account,
             payload=payload,
             received_at=received_at,
             user_id=user_id,

@@ -27,8 +27,8 @@ class MemberEventPage:
     """ A page of member events.
 
         Example:
-            {'events': [{'event_id': 4712, 'user_id': 'lisi', 'kind': 'subscribe', 'payload': {'agent_id': 1000002},
-                'occurred_at': '2026-11-28T09:31:00+00:00', 'received_at': '2026-11-28T09:31:00.050+00:00'}]}
+            {'events': [{'event_id': 4712, 'user_id': 'lisi', 'kind': 'subscribe', 'account': 'hr', 'payload': {'agent_id':
+                1000002}, 'occurred_at': '2026-11-28T09:31:00+00:00', 'received_at': '2026-11-28T09:31:00.050+00:00'}]}
 
         Attributes:
             events (list[MemberEventBody]): Newest first.

@@ -29,8 +29,8 @@ class MessageBody:
     """ A tracked message.
 
         Example:
-            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'status': 'read', 'registered': True, 'wecom_msgid':
-                'wmF3kqDwAAgWqBNh3Kx2G0XgA', 'created_at': '2026-11-28T08:00:00+00:00', 'updated_at':
+            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'account': 'default', 'status': 'read', 'registered':
+                True, 'wecom_msgid': 'wmF3kqDwAAgWqBNh3Kx2G0XgA', 'created_at': '2026-11-28T08:00:00+00:00', 'updated_at':
                 '2026-11-28T08:03:12+00:00', 'recipients': [{'recipient': 'lisi', 'status': 'sent', 'reached': ['sent']},
                 {'recipient': 'zhangsan', 'status': 'read', 'reached': ['sent', 'delivered', 'read']}], 'counts': {'read': 1,
                 'sent': 1}}
@@ -38,6 +38,7 @@ class MessageBody:
         Attributes:
             id (str): Message id.
             channel (str): `external`, `wecom_app`, `wecom_bot`.
+            account (str): The account it is sent through.
             registered (bool): Registered through the API (else created by its first observation).
             created_at (datetime.datetime): First seen.
             updated_at (datetime.datetime): Last change.
@@ -50,6 +51,7 @@ class MessageBody:
 
     id: str
     channel: str
+    account: str
     registered: bool
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -70,6 +72,8 @@ class MessageBody:
         id = self.id
 
         channel = self.channel
+
+        account = self.account
 
         registered = self.registered
 
@@ -98,6 +102,7 @@ class MessageBody:
         field_dict.update({
             "id": id,
             "channel": channel,
+            "account": account,
             "registered": registered,
             "created_at": created_at,
             "updated_at": updated_at,
@@ -123,6 +128,8 @@ class MessageBody:
         id = d.pop("id")
 
         channel = d.pop("channel")
+
+        account = d.pop("account")
 
         registered = d.pop("registered")
 
@@ -160,6 +167,7 @@ class MessageBody:
         message_body = cls(
             id=id,
             channel=channel,
+            account=account,
             registered=registered,
             created_at=created_at,
             updated_at=updated_at,

@@ -27,11 +27,11 @@ class MessagePage:
     """ A page of messages.
 
         Example:
-            {'messages': [{'id': 'order-20261128-0001', 'channel': 'wecom_app', 'status': 'read', 'registered': True,
-                'wecom_msgid': 'wmF3kqDwAAgWqBNh3Kx2G0XgA', 'created_at': '2026-11-28T08:00:00+00:00', 'updated_at':
-                '2026-11-28T08:03:12+00:00', 'recipients': [{'recipient': 'lisi', 'status': 'sent', 'reached': ['sent']},
-                {'recipient': 'zhangsan', 'status': 'read', 'reached': ['sent', 'delivered', 'read']}], 'counts': {'read': 1,
-                'sent': 1}}], 'next_cursor': 'order-20261128-0001'}
+            {'messages': [{'id': 'order-20261128-0001', 'channel': 'wecom_app', 'account': 'default', 'status': 'read',
+                'registered': True, 'wecom_msgid': 'wmF3kqDwAAgWqBNh3Kx2G0XgA', 'created_at': '2026-11-28T08:00:00+00:00',
+                'updated_at': '2026-11-28T08:03:12+00:00', 'recipients': [{'recipient': 'lisi', 'status': 'sent', 'reached':
+                ['sent']}, {'recipient': 'zhangsan', 'status': 'read', 'reached': ['sent', 'delivered', 'read']}], 'counts':
+                {'read': 1, 'sent': 1}}], 'next_cursor': 'order-20261128-0001'}
 
         Attributes:
             messages (list[MessageBody]): Newest first.

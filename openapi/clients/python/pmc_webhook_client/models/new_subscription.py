@@ -25,19 +25,24 @@ class NewSubscription:
     """ A subscription to create.
 
         Example:
-            {'url': 'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}
+            {'url': 'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction'], 'accounts': ['hr']}
 
         Attributes:
             url (str): Where to POST each event (http or https; private and loopback
                 addresses are refused unless the configuration allows them).
             kinds (list[str]): What to receive: `status` (status changes), `interaction`, `member`,
                 `callback` (raw WeCom callbacks).
+            accounts (list[str] | Unset): Only these accounts' events (`default` is the seed's app and robot);
+                absent or empty: every account's. Ids not configured yet are allowed
+                (their events arrive once the account is added); each must be
+                `[a-z0-9_-]{1,40}`.
             secret (str | Unset): The Standard Webhooks secret (`whsec_…` + base64) deliveries are
                 signed with; generated when absent.
      """
 
     url: str
     kinds: list[str]
+    accounts: list[str] | Unset = UNSET
     secret: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,6 +57,12 @@ class NewSubscription:
 
 
 
+        accounts: list[str] | Unset = UNSET
+        if not isinstance(self.accounts, Unset):
+            accounts = self.accounts
+
+
+
         secret = self.secret
 
 
@@ -61,6 +72,8 @@ class NewSubscription:
             "url": url,
             "kinds": kinds,
         })
+        if accounts is not UNSET:
+            field_dict["accounts"] = accounts
         if secret is not UNSET:
             field_dict["secret"] = secret
 
@@ -76,11 +89,15 @@ class NewSubscription:
         kinds = cast(list[str], d.pop("kinds"))
 
 
+        accounts = cast(list[str], d.pop("accounts", UNSET))
+
+
         secret = d.pop("secret", UNSET)
 
         new_subscription = cls(
             url=url,
             kinds=kinds,
+            accounts=accounts,
             secret=secret,
         )
 

@@ -29,8 +29,9 @@ class RegisterMessage:
     "text": {"content": "你好"}}`.
 
         Example:
-            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags':
-                [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check': True}
+            {'id': 'order-20261128-0001', 'channel': 'wecom_app', 'account': 'default', 'recipients': ['zhangsan', 'lisi'],
+                'parties': [], 'tags': [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False,
+                'enable_duplicate_check': True}
 
         Attributes:
             id (str | Unset): Your id for it (1–128 of `[A-Za-z0-9_.:@-]`); generated when absent
@@ -38,6 +39,11 @@ class RegisterMessage:
             channel (str | Unset): `external`: sent by you, outside this service. `wecom_app`: send
                 through the app (`message/send`). `wecom_bot`: send through the group
                 robot (`webhook/send`). Default: 'external'.
+            account (str | Unset): The account to send through (`GET /api/v1/accounts`): an app or
+                suite for `wecom_app`, a robot for `wecom_bot`; for `external`, the
+                account the message belongs to. Default `default`.
+            corp_id (str | Unset): Sending through a suite: the authorised corp to send to, on its
+                behalf (its corp id, case-sensitive).
             recipients (list[str] | Unset): Recipient user ids (`["@all"]`: everyone in the app's range); for an
                 external message, empty to track it as a whole. Not for robots.
             parties (list[str] | Unset): Department ids to send to (`wecom_app`).
@@ -67,6 +73,8 @@ class RegisterMessage:
 
     id: str | Unset = UNSET
     channel: str | Unset = 'external'
+    account: str | Unset = UNSET
+    corp_id: str | Unset = UNSET
     recipients: list[str] | Unset = UNSET
     parties: list[str] | Unset = UNSET
     tags: list[str] | Unset = UNSET
@@ -96,6 +104,10 @@ class RegisterMessage:
         id = self.id
 
         channel = self.channel
+
+        account = self.account
+
+        corp_id = self.corp_id
 
         recipients: list[str] | Unset = UNSET
         if not isinstance(self.recipients, Unset):
@@ -156,6 +168,10 @@ class RegisterMessage:
             field_dict["id"] = id
         if channel is not UNSET:
             field_dict["channel"] = channel
+        if account is not UNSET:
+            field_dict["account"] = account
+        if corp_id is not UNSET:
+            field_dict["corp_id"] = corp_id
         if recipients is not UNSET:
             field_dict["recipients"] = recipients
         if parties is not UNSET:
@@ -206,6 +222,10 @@ class RegisterMessage:
 
         channel = d.pop("channel", UNSET)
 
+        account = d.pop("account", UNSET)
+
+        corp_id = d.pop("corp_id", UNSET)
+
         recipients = cast(list[str], d.pop("recipients", UNSET))
 
 
@@ -250,6 +270,8 @@ class RegisterMessage:
         register_message = cls(
             id=id,
             channel=channel,
+            account=account,
+            corp_id=corp_id,
             recipients=recipients,
             parties=parties,
             tags=tags,

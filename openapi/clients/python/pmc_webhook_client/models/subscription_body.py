@@ -27,8 +27,8 @@ class SubscriptionBody:
 
         Example:
             {'id': 'sub_4f2a9c0e1b7d3a5c6e8f0a1b', 'url': 'https://erp.example.com/wecom-events', 'kinds': ['interaction',
-                'status'], 'secret': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'source': 'api', 'created_at':
-                '2026-11-28T08:00:00+00:00'}
+                'status'], 'accounts': ['hr'], 'secret': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'source': 'api',
+                'created_at': '2026-11-28T08:00:00+00:00'}
 
         Attributes:
             id (str): Its id.
@@ -36,6 +36,7 @@ class SubscriptionBody:
             kinds (list[str]): What it receives.
             source (str): `api`, or `config` (read-only here).
             created_at (datetime.datetime): Created.
+            accounts (list[str] | Unset): The accounts whose events it receives; absent: every account's.
             secret (str | Unset): The signing secret: only in the answer that created it.
             previous_secret_expires_at (datetime.datetime | Unset): While a rotation overlaps: when the previous secret
                 stops signing.
@@ -46,6 +47,7 @@ class SubscriptionBody:
     kinds: list[str]
     source: str
     created_at: datetime.datetime
+    accounts: list[str] | Unset = UNSET
     secret: str | Unset = UNSET
     previous_secret_expires_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -67,6 +69,12 @@ class SubscriptionBody:
 
         created_at = self.created_at.isoformat()
 
+        accounts: list[str] | Unset = UNSET
+        if not isinstance(self.accounts, Unset):
+            accounts = self.accounts
+
+
+
         secret = self.secret
 
         previous_secret_expires_at: str | Unset = UNSET
@@ -83,6 +91,8 @@ class SubscriptionBody:
             "source": source,
             "created_at": created_at,
         })
+        if accounts is not UNSET:
+            field_dict["accounts"] = accounts
         if secret is not UNSET:
             field_dict["secret"] = secret
         if previous_secret_expires_at is not UNSET:
@@ -109,6 +119,9 @@ class SubscriptionBody:
 
 
 
+        accounts = cast(list[str], d.pop("accounts", UNSET))
+
+
         secret = d.pop("secret", UNSET)
 
         _previous_secret_expires_at = d.pop("previous_secret_expires_at", UNSET)
@@ -127,6 +140,7 @@ class SubscriptionBody:
             kinds=kinds,
             source=source,
             created_at=created_at,
+            accounts=accounts,
             secret=secret,
             previous_secret_expires_at=previous_secret_expires_at,
         )

@@ -27,7 +27,8 @@ class SubscriptionList:
 
         Example:
             {'subscriptions': [{'id': 'sub_4f2a9c0e1b7d3a5c6e8f0a1b', 'url': 'https://erp.example.com/wecom-events',
-                'kinds': ['interaction', 'status'], 'source': 'api', 'created_at': '2026-11-28T08:00:00+00:00'}]}
+                'kinds': ['interaction', 'status'], 'accounts': ['hr'], 'source': 'api', 'created_at':
+                '2026-11-28T08:00:00+00:00'}]}
 
         Attributes:
             subscriptions (list[SubscriptionBody]): Oldest first.

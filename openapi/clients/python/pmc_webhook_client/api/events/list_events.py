@@ -22,6 +22,7 @@ def _get_kwargs(
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -40,6 +41,8 @@ def _get_kwargs(
     params["user_id"] = user_id
 
     params["channel"] = channel
+
+    params["account"] = account
 
     json_since: str | Unset = UNSET
     if not isinstance(since, Unset):
@@ -133,6 +136,7 @@ def sync_detailed(
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -149,6 +153,7 @@ def sync_detailed(
         type_ (str | Unset):
         user_id (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -168,6 +173,7 @@ def sync_detailed(
         type_=type_,
 user_id=user_id,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -188,6 +194,7 @@ def sync(
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -204,6 +211,7 @@ def sync(
         type_ (str | Unset):
         user_id (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -224,6 +232,7 @@ def sync(
 type_=type_,
 user_id=user_id,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -238,6 +247,7 @@ async def asyncio_detailed(
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -254,6 +264,7 @@ async def asyncio_detailed(
         type_ (str | Unset):
         user_id (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -273,6 +284,7 @@ async def asyncio_detailed(
         type_=type_,
 user_id=user_id,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -293,6 +305,7 @@ async def asyncio(
     type_: str | Unset = UNSET,
     user_id: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -309,6 +322,7 @@ async def asyncio(
         type_ (str | Unset):
         user_id (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -329,6 +343,7 @@ async def asyncio(
 type_=type_,
 user_id=user_id,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,

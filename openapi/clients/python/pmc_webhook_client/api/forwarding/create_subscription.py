@@ -130,11 +130,14 @@ def sync_detailed(
 
      Each event of the kinds asked for is POSTed to `url` as JSON, signed
     per Standard Webhooks with the secret, retried with backoff over
-    hours, in order per message. The secret is shown once, here.
+    hours, in order per message. The secret is shown once, here. With
+    `accounts`, only those accounts' events are sent (a status change
+    belongs to its message's account).
 
     Args:
         body (NewSubscription): A subscription to create. Example: {'url':
-            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction'], 'accounts':
+            ['hr']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,11 +169,14 @@ def sync(
 
      Each event of the kinds asked for is POSTed to `url` as JSON, signed
     per Standard Webhooks with the secret, retried with backoff over
-    hours, in order per message. The secret is shown once, here.
+    hours, in order per message. The secret is shown once, here. With
+    `accounts`, only those accounts' events are sent (a status change
+    belongs to its message's account).
 
     Args:
         body (NewSubscription): A subscription to create. Example: {'url':
-            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction'], 'accounts':
+            ['hr']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,11 +203,14 @@ async def asyncio_detailed(
 
      Each event of the kinds asked for is POSTed to `url` as JSON, signed
     per Standard Webhooks with the secret, retried with backoff over
-    hours, in order per message. The secret is shown once, here.
+    hours, in order per message. The secret is shown once, here. With
+    `accounts`, only those accounts' events are sent (a status change
+    belongs to its message's account).
 
     Args:
         body (NewSubscription): A subscription to create. Example: {'url':
-            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction'], 'accounts':
+            ['hr']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -233,11 +242,14 @@ async def asyncio(
 
      Each event of the kinds asked for is POSTed to `url` as JSON, signed
     per Standard Webhooks with the secret, retried with backoff over
-    hours, in order per message. The secret is shown once, here.
+    hours, in order per message. The secret is shown once, here. With
+    `accounts`, only those accounts' events are sent (a status change
+    belongs to its message's account).
 
     Args:
         body (NewSubscription): A subscription to create. Example: {'url':
-            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction']}.
+            'https://erp.example.com/wecom-events', 'kinds': ['status', 'interaction'], 'accounts':
+            ['hr']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -21,6 +21,7 @@ def _get_kwargs(
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -38,6 +39,8 @@ def _get_kwargs(
     params["recipient"] = recipient
 
     params["channel"] = channel
+
+    params["account"] = account
 
     json_since: str | Unset = UNSET
     if not isinstance(since, Unset):
@@ -132,6 +135,7 @@ def sync_detailed(
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -140,13 +144,14 @@ def sync_detailed(
 ) -> Response[ErrorBody | MessagePage]:
     """ List tracked messages
 
-     Newest first; filter by current status, recipient, channel and
-    creation time.
+     Newest first; filter by current status, recipient, channel, account
+    and creation time.
 
     Args:
         status (str | Unset):
         recipient (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -165,6 +170,7 @@ def sync_detailed(
         status=status,
 recipient=recipient,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -184,6 +190,7 @@ def sync(
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -192,13 +199,14 @@ def sync(
 ) -> ErrorBody | MessagePage | None:
     """ List tracked messages
 
-     Newest first; filter by current status, recipient, channel and
-    creation time.
+     Newest first; filter by current status, recipient, channel, account
+    and creation time.
 
     Args:
         status (str | Unset):
         recipient (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -218,6 +226,7 @@ def sync(
 status=status,
 recipient=recipient,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -231,6 +240,7 @@ async def asyncio_detailed(
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -239,13 +249,14 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | MessagePage]:
     """ List tracked messages
 
-     Newest first; filter by current status, recipient, channel and
-    creation time.
+     Newest first; filter by current status, recipient, channel, account
+    and creation time.
 
     Args:
         status (str | Unset):
         recipient (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -264,6 +275,7 @@ async def asyncio_detailed(
         status=status,
 recipient=recipient,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -283,6 +295,7 @@ async def asyncio(
     status: str | Unset = UNSET,
     recipient: str | Unset = UNSET,
     channel: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -291,13 +304,14 @@ async def asyncio(
 ) -> ErrorBody | MessagePage | None:
     """ List tracked messages
 
-     Newest first; filter by current status, recipient, channel and
-    creation time.
+     Newest first; filter by current status, recipient, channel, account
+    and creation time.
 
     Args:
         status (str | Unset):
         recipient (str | Unset):
         channel (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -317,6 +331,7 @@ async def asyncio(
 status=status,
 recipient=recipient,
 channel=channel,
+account=account,
 since=since,
 until=until,
 cursor=cursor,

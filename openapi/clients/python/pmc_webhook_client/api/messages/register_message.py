@@ -141,9 +141,9 @@ def sync_detailed(
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
-            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
-            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
-            True}.
+            'wecom_app', 'account': 'default', 'recipients': ['zhangsan', 'lisi'], 'parties': [],
+            'tags': [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False,
+            'enable_duplicate_check': True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -189,9 +189,9 @@ def sync(
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
-            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
-            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
-            True}.
+            'wecom_app', 'account': 'default', 'recipients': ['zhangsan', 'lisi'], 'parties': [],
+            'tags': [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False,
+            'enable_duplicate_check': True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -232,9 +232,9 @@ async def asyncio_detailed(
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
-            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
-            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
-            True}.
+            'wecom_app', 'account': 'default', 'recipients': ['zhangsan', 'lisi'], 'parties': [],
+            'tags': [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False,
+            'enable_duplicate_check': True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -280,9 +280,9 @@ async def asyncio(
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
-            'wecom_app', 'recipients': ['zhangsan', 'lisi'], 'parties': [], 'tags': [], 'msgtype':
-            'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False, 'enable_duplicate_check':
-            True}.
+            'wecom_app', 'account': 'default', 'recipients': ['zhangsan', 'lisi'], 'parties': [],
+            'tags': [], 'msgtype': 'text', 'text': {'content': '订单 0001 已发货'}, 'safe': False,
+            'enable_duplicate_check': True}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -21,6 +21,7 @@ def _get_kwargs(
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     message_id: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -38,6 +39,8 @@ def _get_kwargs(
     params["type"] = type_
 
     params["message_id"] = message_id
+
+    params["account"] = account
 
     json_since: str | Unset = UNSET
     if not isinstance(since, Unset):
@@ -125,6 +128,7 @@ def sync_detailed(
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     message_id: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -134,12 +138,14 @@ def sync_detailed(
     """ List user interactions
 
      Card clicks and selections, menu clicks and views, replies to the
-    app, app entries, locations, scans, robot chats and feedback; newest first.
+    app, app entries, locations, scans, robot chats and feedback; newest
+    first. Filter by member, kind, message, account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
         message_id (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -158,6 +164,7 @@ def sync_detailed(
         user_id=user_id,
 type_=type_,
 message_id=message_id,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -177,6 +184,7 @@ def sync(
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     message_id: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -186,12 +194,14 @@ def sync(
     """ List user interactions
 
      Card clicks and selections, menu clicks and views, replies to the
-    app, app entries, locations, scans, robot chats and feedback; newest first.
+    app, app entries, locations, scans, robot chats and feedback; newest
+    first. Filter by member, kind, message, account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
         message_id (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -211,6 +221,7 @@ def sync(
 user_id=user_id,
 type_=type_,
 message_id=message_id,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -224,6 +235,7 @@ async def asyncio_detailed(
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     message_id: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -233,12 +245,14 @@ async def asyncio_detailed(
     """ List user interactions
 
      Card clicks and selections, menu clicks and views, replies to the
-    app, app entries, locations, scans, robot chats and feedback; newest first.
+    app, app entries, locations, scans, robot chats and feedback; newest
+    first. Filter by member, kind, message, account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
         message_id (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -257,6 +271,7 @@ async def asyncio_detailed(
         user_id=user_id,
 type_=type_,
 message_id=message_id,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -276,6 +291,7 @@ async def asyncio(
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     message_id: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -285,12 +301,14 @@ async def asyncio(
     """ List user interactions
 
      Card clicks and selections, menu clicks and views, replies to the
-    app, app entries, locations, scans, robot chats and feedback; newest first.
+    app, app entries, locations, scans, robot chats and feedback; newest
+    first. Filter by member, kind, message, account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
         message_id (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -310,6 +328,7 @@ async def asyncio(
 user_id=user_id,
 type_=type_,
 message_id=message_id,
+account=account,
 since=since,
 until=until,
 cursor=cursor,

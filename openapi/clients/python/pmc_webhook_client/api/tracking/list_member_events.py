@@ -20,6 +20,7 @@ def _get_kwargs(
     *,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -35,6 +36,8 @@ def _get_kwargs(
     params["user_id"] = user_id
 
     params["type"] = type_
+
+    params["account"] = account
 
     json_since: str | Unset = UNSET
     if not isinstance(since, Unset):
@@ -121,6 +124,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -130,11 +134,13 @@ def sync_detailed(
     """ List member events
 
      Members subscribing to or leaving the app, and directory changes
-    (users, departments, tags); newest first.
+    (users, departments, tags); newest first. Filter by member, kind,
+    account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -152,6 +158,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         user_id=user_id,
 type_=type_,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -170,6 +177,7 @@ def sync(
     client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -179,11 +187,13 @@ def sync(
     """ List member events
 
      Members subscribing to or leaving the app, and directory changes
-    (users, departments, tags); newest first.
+    (users, departments, tags); newest first. Filter by member, kind,
+    account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -202,6 +212,7 @@ def sync(
         client=client,
 user_id=user_id,
 type_=type_,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -214,6 +225,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -223,11 +235,13 @@ async def asyncio_detailed(
     """ List member events
 
      Members subscribing to or leaving the app, and directory changes
-    (users, departments, tags); newest first.
+    (users, departments, tags); newest first. Filter by member, kind,
+    account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -245,6 +259,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         user_id=user_id,
 type_=type_,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
@@ -263,6 +278,7 @@ async def asyncio(
     client: AuthenticatedClient,
     user_id: str | Unset = UNSET,
     type_: str | Unset = UNSET,
+    account: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -272,11 +288,13 @@ async def asyncio(
     """ List member events
 
      Members subscribing to or leaving the app, and directory changes
-    (users, departments, tags); newest first.
+    (users, departments, tags); newest first. Filter by member, kind,
+    account and arrival time.
 
     Args:
         user_id (str | Unset):
         type_ (str | Unset):
+        account (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -295,6 +313,7 @@ async def asyncio(
         client=client,
 user_id=user_id,
 type_=type_,
+account=account,
 since=since,
 until=until,
 cursor=cursor,
