@@ -3,7 +3,7 @@
 //! notices: the structs [`super::AppEvent`] variants hold.
 
 use serde::{Deserialize, Serialize};
-use serde_with::{DisplayFromStr, OneOrMany, PickFirst, serde_as};
+use serde_with::{DisplayFromStr, OneOrMany, PickFirst, formats::PreferMany, serde_as};
 
 /// An event whose only extra field is `EventKey` (menu key, URL, page path).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,7 +87,7 @@ pub struct SendPicsInfo {
 pub struct PicList {
     /// The pictures.
     #[serde(rename(deserialize = "item"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub items: Vec<PicItem>,
 }
 
@@ -166,7 +166,7 @@ pub struct TemplateCardEvent {
 pub struct SelectedItems {
     /// One entry per question.
     #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub selected_item: Vec<SelectedItem>,
 }
 
@@ -188,7 +188,7 @@ pub struct SelectedItem {
 pub struct OptionIds {
     /// Option ids.
     #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub option_id: Vec<String>,
 }
 

@@ -5,7 +5,7 @@
 //! `AuthCorpId`), so these types serve both.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_with::{NoneAsEmptyString, OneOrMany, PickFirst, serde_as};
+use serde_with::{NoneAsEmptyString, OneOrMany, PickFirst, formats::PreferMany, serde_as};
 
 /// A customer change; the variant is the XML `ChangeType`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,7 +213,7 @@ pub(super) fn item_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Ve
     #[derive(Deserialize)]
     struct Items {
         #[serde(rename = "Item", default)]
-        #[serde_as(as = "OneOrMany<_>")]
+        #[serde_as(as = "OneOrMany<_, PreferMany>")]
         item: Vec<String>,
     }
     #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 //! `kf/sync_msg`", handing over a 10-minute `Token`.
 
 use serde::{Deserialize, Serialize};
-use serde_with::{OneOrMany, serde_as};
+use serde_with::{OneOrMany, formats::PreferMany, serde_as};
 
 /// `kf_msg_or_event`: new messages or events for a customer-service account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,10 +22,10 @@ pub struct KfMsgOrEvent {
 pub struct KfAccountAuthChange {
     /// Newly authorised `open_kfid`s (one `AuthAddOpenKfId` element each).
     #[serde(rename(deserialize = "AuthAddOpenKfId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub auth_add_open_kf_id: Vec<String>,
     /// Withdrawn `open_kfid`s (one `AuthDelOpenKfId` element each).
     #[serde(rename(deserialize = "AuthDelOpenKfId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub auth_del_open_kf_id: Vec<String>,
 }

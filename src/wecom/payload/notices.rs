@@ -4,7 +4,7 @@
 //! 95039) and the archive-zone program notice (`program_notify`).
 
 use serde::{Deserialize, Serialize};
-use serde_with::{DisplayFromStr, OneOrMany, PickFirst, serde_as};
+use serde_with::{DisplayFromStr, OneOrMany, PickFirst, formats::PreferMany, serde_as};
 
 /// `living_status_change`.
 #[serde_as]
@@ -29,22 +29,22 @@ pub struct DocChange {
     pub change_type: String,
     /// The documents concerned: always a list.
     #[serde(rename(deserialize = "DocId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub doc_id: Vec<String>,
     /// The forms concerned: always a list.
     #[serde(rename(deserialize = "FormId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub form_id: Vec<String>,
     /// Smart sheets: the sheet.
     #[serde(default)]
     pub sheet_id: Option<String>,
     /// Smart sheets: the fields changed, always a list.
     #[serde(rename(deserialize = "FieldId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub field_id: Vec<String>,
     /// Smart sheets: the records changed, always a list.
     #[serde(rename(deserialize = "RecordId"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub record_id: Vec<String>,
 }
 

@@ -2,7 +2,7 @@
 //! 95333). They name what changed; the details are fetched by id.
 
 use serde::{Deserialize, Serialize};
-use serde_with::{NoneAsEmptyString, OneOrMany, PickFirst, serde_as};
+use serde_with::{NoneAsEmptyString, PickFirst, serde_as};
 
 /// `add_calendar`, `modify_calendar`, `delete_calendar`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,9 +65,10 @@ pub struct MeetingChange {
     /// Warm-up picture/video upload result, as received.
     #[serde(default)]
     pub warm_up_info: Option<serde_json::Value>,
-    /// Upload results (`MediumType`, `MediumUrl`, `UploadStatus`, …): always a list.
+    /// Upload results (`MediumType`, `MediumUrl`, `UploadStatus`, …): always
+    /// a list (`UploadInfo` is a documented list field of `xml_tree`, so the
+    /// document's JSON already holds an array).
     #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
     pub upload_info: Vec<serde_json::Value>,
     /// Enrolment, for `enroll_*` changes.
     #[serde(default)]

@@ -112,7 +112,7 @@ pub struct AutoActivate {
     pub scene: Option<i64>,
     /// The accounts activated: always a list.
     #[serde(default)]
-    #[serde_as(as = "serde_with::OneOrMany<_>")]
+    #[serde_as(as = "serde_with::OneOrMany<_, serde_with::formats::PreferMany>")]
     pub account_list: Vec<ActivatedAccount>,
 }
 
