@@ -79,8 +79,8 @@ pub const LIST_FIELDS: &[ListField] = &[
     ListField { parent: "xml", child: "UploadInfo", documented_in: "meeting_change (doc 95333)" },
     ListField { parent: "xml", child: "DocId", documented_in: "doc_change (doc 97973)" },
     ListField { parent: "xml", child: "FormId", documented_in: "doc_change (doc 97973)" },
-    ListField { parent: "xml", child: "FieldId", documented_in: "smart-sheet doc_change (doc 100604)" },
-    ListField { parent: "xml", child: "RecordId", documented_in: "smart-sheet doc_change (doc 100604)" },
+    ListField { parent: "xml", child: "FieldId", documented_in: "smart_sheet_change (doc 100604)" },
+    ListField { parent: "xml", child: "RecordId", documented_in: "smart_sheet_change (doc 100604)" },
 ];
 
 /// Whether `child` under `parent` is a documented list.
