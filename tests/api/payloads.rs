@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
+    forwarding::{Receiver, SECRET},
     helpers::{TestApp, spawn_app_with, vector_cases},
     tracking::eventually,
     vectors_over_http::env_for,
@@ -148,4 +149,44 @@ async fn documented_payloads_round_trip_typed_and_customer_changes_become_member
     assert_eq!(joined[0].0, "Jack");
     assert_eq!(joined[0].2["payload"]["detail"]["join_scene"], 3);
     assert_eq!(members_of_kind(&app, "external_contact_added", 1).await[0].0, "zhangsan");
+}
+
+#[tokio::test]
+async fn members_leaving_a_customer_group_are_forwarded_as_member_events() {
+    let receiver = Receiver::start().await;
+    let mut env = crate::forwarding::env();
+    env.push(("PMC_TIMESTAMP_WINDOW_SECS", "0".to_owned()));
+    let app = spawn_app_with(&env).await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/subscriptions", app.base_url))
+        .json(&json!({"url": receiver.url, "kinds": ["member"], "secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let case =
+        vector_cases("payload_vectors.json").into_iter().find(|c| c["id"] == "chat-del-member-two").unwrap();
+    let request = &case["request"];
+    let query = request["raw_query"].as_str().unwrap();
+    let body = request["body"].as_str().unwrap().to_owned();
+    assert_eq!(app.post("/api/v1/webhooks/wechat/api", query, body).await.status(), 200);
+
+    let events = receiver.wait_for(2).await;
+    let mut left: Vec<(&str, &str)> = events
+        .iter()
+        .map(|event| {
+            assert_eq!(event["type"], "member");
+            assert_eq!(event["data"]["payload"]["content"]["event"]["quit_scene"], 1);
+            (event["data"]["kind"].as_str().unwrap(), event["data"]["user_id"].as_str().unwrap())
+        })
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ("customer_group_member_left", "lisi"),
+            ("customer_group_member_left", "woAJ2GCAAAXtWyujaWJHDDGi0mACH71w")
+        ]
+    );
 }
