@@ -263,7 +263,7 @@ fn typed_part(callback: &Callback) -> Result<Value, String> {
 #[test]
 fn every_documented_payload_sample_is_typed_with_its_fields() {
     let cases = load("payload_vectors.json");
-    assert_eq!(cases.len(), 53);
+    assert_eq!(cases.len(), 63);
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {

@@ -100,7 +100,7 @@ async fn documented_payloads_round_trip_typed_and_customer_changes_become_member
     let cases = vector_cases("payload_vectors.json");
     let (app_cases, suite_cases): (Vec<&Value>, Vec<&Value>) =
         cases.iter().partition(|case| case["category"] != "suite");
-    assert_eq!((app_cases.len(), suite_cases.len()), (38, 15));
+    assert_eq!((app_cases.len(), suite_cases.len()), (40, 23));
 
     let app = spawn_app_with(&env_for(&app_cases[0]["config"])).await;
     let stored = post_and_read_back(&app, &app_cases).await;

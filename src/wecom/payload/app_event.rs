@@ -9,7 +9,7 @@ use super::{
     approval::{OpenApprovalInfo, SysApprovalInfo},
     contact::ContactChange,
     event_fields::*,
-    external_contact::{ExternalChatChange, ExternalContactChange, ExternalTagChange},
+    external_contact::{CustomerAcquisition, ExternalChatChange, ExternalContactChange, ExternalTagChange},
     kf::{KfAccountAuthChange, KfMsgOrEvent},
     notices::{DocChange, HeaderOnlyNotice, LivingStatusChange, ProgramNotify, UploadMediaJobFinish},
     schedule::{CalendarEvent, MeetingChange, MeetingRoomEvent, ScheduleEvent},
@@ -80,6 +80,9 @@ pub enum AppEvent {
     ChangeExternalChat(ExternalChatChange),
     /// A customer tag or tag group changed.
     ChangeExternalTag(ExternalTagChange),
+    /// 获客助手: a customer-acquisition link's quota or state changed, or a
+    /// customer came through one.
+    CustomerAcquisition(CustomerAcquisition),
     /// 微信客服: messages or events to pull with `kf/sync_msg`.
     KfMsgOrEvent(KfMsgOrEvent),
     /// 微信客服: accounts granted to or withdrawn from the app.
@@ -167,6 +170,7 @@ impl AppEvent {
                 ExternalChatChange::from_fields(&fields).map(AppEvent::ChangeExternalChat)
             }
             "change_external_tag" => ExternalTagChange::from_fields(&fields).map(AppEvent::ChangeExternalTag),
+            "customer_acquisition" => from_value(fields).map(AppEvent::CustomerAcquisition),
             "kf_msg_or_event" => from_value(fields).map(AppEvent::KfMsgOrEvent),
             "kf_account_auth_change" => from_value(fields).map(AppEvent::KfAccountAuthChange),
             "add_calendar" => from_value(fields).map(AppEvent::AddCalendar),

@@ -207,6 +207,34 @@ pub struct TagShuffle {
     pub strategy_id: Option<String>,
 }
 
+/// `customer_acquisition` (获客助手, doc 97299): a link's quota or
+/// state changed, or a customer came through a link.
+#[serde_as]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "PascalCase"))]
+pub struct CustomerAcquisition {
+    /// `balance_low`, `balance_exhausted`, `quota_expire_soon`,
+    /// `link_unavailable`, `delete_link`, `customer_start_chat`, …
+    pub change_type: String,
+    /// The 获客链接.
+    #[serde(default)]
+    pub link_id: Option<String>,
+    /// `customer_start_chat`: the member the customer reached.
+    #[serde(rename(deserialize = "UserID"), default)]
+    pub user_id: Option<String>,
+    /// `customer_start_chat`: the customer.
+    #[serde(rename(deserialize = "ExternalUserID"), default)]
+    pub external_user_id: Option<String>,
+    /// `quota_expire_soon`: when the quota expires, Unix seconds.
+    #[serde_as(as = "PickFirst<(Option<_>, NoneAsEmptyString)>")]
+    #[serde(default)]
+    pub expire_time: Option<i64>,
+    /// `quota_expire_soon`: how many uses expire then.
+    #[serde_as(as = "PickFirst<(Option<_>, NoneAsEmptyString)>")]
+    #[serde(default)]
+    pub expire_quota_num: Option<i64>,
+}
+
 /// `<X><Item>a</Item>…</X>` → `["a", …]`; an empty or absent `X` → `[]`.
 pub(super) fn item_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[serde_as]

@@ -187,7 +187,8 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
                     AppEvent::ChangeContact(_)
                     | AppEvent::ChangeExternalContact(_)
                     | AppEvent::ChangeExternalChat(_)
-                    | AppEvent::ChangeExternalTag(_) => {
+                    | AppEvent::ChangeExternalTag(_)
+                    | AppEvent::CustomerAcquisition(_) => {
                         format!("event.{}.{}", label_part(&event), label_part(&text("ChangeType")))
                     }
                     _ => format!("event.{}", label_part(&event)),

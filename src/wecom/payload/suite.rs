@@ -84,6 +84,22 @@ pub enum SuiteDetail {
     AdvancedApiExpired(AdvancedApi),
     /// The trial of a paid advanced API expired.
     AdvancedApiTrialExpired(AdvancedApi),
+    /// A corp placed an order for the suite (paid apps, doc 90639).
+    OpenOrder(AppOrder),
+    /// An unpaid order was replaced by another.
+    ChangeOrder(OrderChange),
+    /// An order was paid.
+    PayForAppSuccess(AppOrder),
+    /// An order was refunded.
+    Refund(AppOrder),
+    /// A corp's edition of the suite changed (WeCom spells it `change_editon`).
+    ChangeEditon(PaidCorp),
+    /// An admin granted a special permission (e.g. 通讯录 fields).
+    ApproveSpecialAuth(SpecialAuth),
+    /// An admin withdrew a special permission.
+    CancelSpecialAuth(SpecialAuth),
+    /// An admin authorised the corp's architecture (上下游) to the suite.
+    CorpArchAuth {},
     /// An `InfoType` we do not model (its fields are in `fields`).
     #[default]
     Unknown,
@@ -195,6 +211,51 @@ pub struct ArchiveToken {
     pub token: Option<String>,
 }
 
+/// `open_order`, `pay_for_app_success`, `refund`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "PascalCase"))]
+pub struct AppOrder {
+    /// The corp that pays.
+    #[serde(default)]
+    pub paid_corp_id: String,
+    /// The order (`get_order`).
+    pub order_id: String,
+    /// `open_order`: who placed it, when sent.
+    #[serde(default)]
+    pub operator_id: Option<String>,
+}
+
+/// `change_order`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "PascalCase"))]
+pub struct OrderChange {
+    /// The corp that pays.
+    #[serde(default)]
+    pub paid_corp_id: String,
+    /// The order replaced.
+    pub old_order_id: String,
+    /// The order replacing it.
+    pub new_order_id: String,
+}
+
+/// `change_editon`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "PascalCase"))]
+pub struct PaidCorp {
+    /// The corp whose edition changed.
+    #[serde(default)]
+    pub paid_corp_id: String,
+}
+
+/// `approve_special_auth` / `cancel_special_auth`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "PascalCase"))]
+pub struct SpecialAuth {
+    /// The permission, e.g. `follow_user`, `phone`.
+    #[serde(default)]
+    pub auth_type: String,
+}
+
 /// `advanced_api_expired` / `advanced_api_trial_expired`.
 #[serde_as]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +312,14 @@ impl SuiteDetail {
             "chat_archive_export_finished" => from_value(owned()).map(Self::ChatArchiveExportFinished),
             "conversation_new_message" => from_value(owned()).map(Self::ConversationNewMessage),
             "hit_keyword" => from_value(owned()).map(Self::HitKeyword),
+            "open_order" => from_value(owned()).map(Self::OpenOrder),
+            "change_order" => from_value(owned()).map(Self::ChangeOrder),
+            "pay_for_app_success" => from_value(owned()).map(Self::PayForAppSuccess),
+            "refund" => from_value(owned()).map(Self::Refund),
+            "change_editon" => from_value(owned()).map(Self::ChangeEditon),
+            "approve_special_auth" => from_value(owned()).map(Self::ApproveSpecialAuth),
+            "cancel_special_auth" => from_value(owned()).map(Self::CancelSpecialAuth),
+            "corp_arch_auth" => Ok(Self::CorpArchAuth {}),
             "advanced_api_expired" => from_value(owned()).map(Self::AdvancedApiExpired),
             "advanced_api_trial_expired" => from_value(owned()).map(Self::AdvancedApiTrialExpired),
             _ => Ok(Self::Unknown),
