@@ -284,3 +284,38 @@ fn contact_kind(change: &ContactChange) -> (String, Option<String>) {
         ContactChange::Unknown { raw_change_type, .. } => (raw_change_type.chars().take(48).collect(), None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat_update(detail: &str, members: &str) -> ExternalChatChange {
+        let parsed = payload::parse_xml_payload(&format!(
+            "<xml><ToUserName>ww</ToUserName><FromUserName>sys</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>change_external_chat</Event><ChatId>wr1</ChatId><ChangeType>update</ChangeType><UpdateDetail>{detail}</UpdateDetail><MemChangeList>{members}</MemChangeList></xml>"
+        ))
+        .unwrap();
+        let Callback::App { content: AppContent::Event { event }, .. } = parsed.callback else {
+            panic!("not an event");
+        };
+        let AppEvent::ChangeExternalChat(change) = *event else { panic!("not a group change") };
+        change
+    }
+
+    #[test]
+    fn group_changes_give_one_member_event_per_member_or_one_for_the_group() {
+        let two = chat_update("add_member", "<Item>wmA</Item><Item>lisi</Item>");
+        assert_eq!(
+            customer_group_kinds(&two),
+            [("customer_group_member_joined", Some("wmA")), ("customer_group_member_joined", Some("lisi"))]
+        );
+        let one = chat_update("del_member", "<Item>wmA</Item>");
+        assert_eq!(customer_group_kinds(&one), [("customer_group_member_left", Some("wmA"))]);
+        // No member listed: one event for the group itself.
+        let none = chat_update("add_member", "");
+        assert_eq!(customer_group_kinds(&none), [("customer_group_member_joined", None)]);
+        let renamed = chat_update("change_name", "");
+        assert_eq!(customer_group_kinds(&renamed), [("customer_group_renamed", None)]);
+        let future = chat_update("change_future", "<Item>wmA</Item>");
+        assert_eq!(customer_group_kinds(&future), [("customer_group_updated", None)]);
+    }
+}
