@@ -234,3 +234,55 @@ proptest::proptest! {
         proptest::prop_assert_eq!(first == second, original == distinct);
     }
 }
+
+/// Whether every key of `want` is in `got` with the same value (objects
+/// recursively; arrays and scalars exactly); `Err` names the first difference.
+fn contains(got: &Value, want: &Value, path: &str) -> Result<(), String> {
+    match (got, want) {
+        (Value::Object(got), Value::Object(want)) => want.iter().try_for_each(|(key, value)| {
+            let at = format!("{path}.{key}");
+            contains(got.get(key).unwrap_or(&Value::Null), value, &at)
+        }),
+        _ if got == want => Ok(()),
+        _ => Err(format!("{path}: got {got}, want {want}")),
+    }
+}
+
+/// The typed part of a parsed callback a payload vector describes: the
+/// event of an app callback, the `detail` of a suite notice.
+fn typed_part(callback: &Callback) -> Result<Value, String> {
+    match callback {
+        Callback::App { content: AppContent::Event { event }, .. } => {
+            serde_json::to_value(event).map_err(|error| error.to_string())
+        }
+        Callback::Suite(notice) => serde_json::to_value(&notice.detail).map_err(|error| error.to_string()),
+        other => Err(format!("not a typed event or suite notice: {other:?}")),
+    }
+}
+
+#[test]
+fn every_documented_payload_sample_is_typed_with_its_fields() {
+    let cases = load("payload_vectors.json");
+    assert_eq!(cases.len(), 63);
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let id = case["id"].as_str().unwrap();
+            run_case(case).err().or_else(|| {
+                let expected = &case["expected"];
+                let parsed = payload::parse_xml_payload(expected["plaintext"].as_str().unwrap()).unwrap();
+                if parsed.callback_type != expected["callback_type"] {
+                    return Some(format!(
+                        "{id}: type {} != {}",
+                        parsed.callback_type, expected["callback_type"]
+                    ));
+                }
+                typed_part(&parsed.callback)
+                    .and_then(|typed| contains(&typed, &expected["typed"], ""))
+                    .err()
+                    .map(|error| format!("{id}: {error}"))
+            })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     event_log::StoredEvent,
-    wecom::payload::{self, AppContent, AppEvent, Callback, ContactChange, RobotEvent, SmartRobotBody},
+    wecom::payload::{
+        self, AppContent, AppEvent, Callback, ContactChange, ExternalChatChange, ExternalContactChange,
+        RobotEvent, SmartRobotBody, SuiteDetail,
+    },
 };
 
 /// Channel of events written by `POST /api/v1/messages`.
@@ -169,6 +172,14 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
                         let (kind, subject) = contact_kind(change);
                         vec![member(subject.as_deref(), &kind, at)]
                     }
+                    AppEvent::ChangeExternalContact(change) => customer_kind(change)
+                        .map(|(kind, subject)| member(Some(subject), kind, at))
+                        .into_iter()
+                        .collect(),
+                    AppEvent::ChangeExternalChat(change) => customer_group_kinds(change)
+                        .into_iter()
+                        .map(|(kind, subject)| member(subject, kind, at))
+                        .collect(),
                     _ => Vec::new(),
                 },
                 _ => Vec::new(),
@@ -197,7 +208,67 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
         Callback::GroupRobot(robot) => {
             vec![Signal::Interaction(interaction(&robot.from.user_id, "group_robot_message", None))]
         }
-        Callback::Suite(_) | Callback::Unknown { .. } => Vec::new(),
+        Callback::Suite(notice) => {
+            let at = notice.time_stamp.map(|seconds| seconds * 1000);
+            match &notice.detail {
+                SuiteDetail::ChangeContact(change) => {
+                    let (kind, subject) = contact_kind(change);
+                    vec![member(subject.as_deref(), &kind, at)]
+                }
+                SuiteDetail::ChangeExternalContact(change) => customer_kind(change)
+                    .map(|(kind, subject)| member(Some(subject), kind, at))
+                    .into_iter()
+                    .collect(),
+                SuiteDetail::ChangeExternalChat(change) => customer_group_kinds(change)
+                    .into_iter()
+                    .map(|(kind, subject)| member(subject, kind, at))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        Callback::Unknown { .. } => Vec::new(),
+    }
+}
+
+/// A customer change as a member event of the member (follow user): its
+/// kind and that member. The customer, `State` and `WelcomeCode` are in
+/// the payload.
+fn customer_kind(change: &ExternalContactChange) -> Option<(&'static str, &str)> {
+    let kind = match change {
+        ExternalContactChange::AddExternalContact(_) => "external_contact_added",
+        ExternalContactChange::AddHalfExternalContact(_) => "external_contact_half_added",
+        ExternalContactChange::EditExternalContact(_) => "external_contact_edited",
+        ExternalContactChange::DelExternalContact(_) => "external_contact_deleted",
+        ExternalContactChange::DelFollowUser(_) => "external_contact_follow_user_deleted",
+        ExternalContactChange::TransferFail(_) => "external_contact_transfer_failed",
+        ExternalContactChange::MsgAuditApproved(_) => "external_contact_msg_audit_approved",
+        ExternalContactChange::Unknown { .. } => return None,
+    };
+    Some((kind, change.user_id()?))
+}
+
+/// A customer-group change as member events: one per member who joined or
+/// left (`MemChangeList`, the scene in the payload), else one for the group.
+fn customer_group_kinds(change: &ExternalChatChange) -> Vec<(&'static str, Option<&str>)> {
+    let update = match change {
+        ExternalChatChange::Create(_) => return vec![("customer_group_created", None)],
+        ExternalChatChange::Dismiss(_) => return vec![("customer_group_dismissed", None)],
+        ExternalChatChange::Unknown { .. } => return Vec::new(),
+        ExternalChatChange::Update(update) => update,
+    };
+    let kind = match update.update_detail.as_str() {
+        "add_member" => "customer_group_member_joined",
+        "del_member" => "customer_group_member_left",
+        "change_owner" => "customer_group_owner_changed",
+        "change_name" => "customer_group_renamed",
+        "change_notice" => "customer_group_notice_changed",
+        _ => "customer_group_updated",
+    };
+    let per_member = matches!(update.update_detail.as_str(), "add_member" | "del_member");
+    if per_member && !update.mem_change_list.is_empty() {
+        update.mem_change_list.iter().map(|id| (kind, Some(id.as_str()))).collect()
+    } else {
+        vec![(kind, None)]
     }
 }
 
@@ -211,5 +282,40 @@ fn contact_kind(change: &ContactChange) -> (String, Option<String>) {
         ContactChange::DeleteParty(_) => ("delete_party".into(), None),
         ContactChange::UpdateTag(_) => ("update_tag".into(), None),
         ContactChange::Unknown { raw_change_type, .. } => (raw_change_type.chars().take(48).collect(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat_update(detail: &str, members: &str) -> ExternalChatChange {
+        let parsed = payload::parse_xml_payload(&format!(
+            "<xml><ToUserName>ww</ToUserName><FromUserName>sys</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>change_external_chat</Event><ChatId>wr1</ChatId><ChangeType>update</ChangeType><UpdateDetail>{detail}</UpdateDetail><MemChangeList>{members}</MemChangeList></xml>"
+        ))
+        .unwrap();
+        let Callback::App { content: AppContent::Event { event }, .. } = parsed.callback else {
+            panic!("not an event");
+        };
+        let AppEvent::ChangeExternalChat(change) = *event else { panic!("not a group change") };
+        change
+    }
+
+    #[test]
+    fn group_changes_give_one_member_event_per_member_or_one_for_the_group() {
+        let two = chat_update("add_member", "<Item>wmA</Item><Item>lisi</Item>");
+        assert_eq!(
+            customer_group_kinds(&two),
+            [("customer_group_member_joined", Some("wmA")), ("customer_group_member_joined", Some("lisi"))]
+        );
+        let one = chat_update("del_member", "<Item>wmA</Item>");
+        assert_eq!(customer_group_kinds(&one), [("customer_group_member_left", Some("wmA"))]);
+        // No member listed: one event for the group itself.
+        let none = chat_update("add_member", "");
+        assert_eq!(customer_group_kinds(&none), [("customer_group_member_joined", None)]);
+        let renamed = chat_update("change_name", "");
+        assert_eq!(customer_group_kinds(&renamed), [("customer_group_renamed", None)]);
+        let future = chat_update("change_future", "<Item>wmA</Item>");
+        assert_eq!(customer_group_kinds(&future), [("customer_group_updated", None)]);
     }
 }

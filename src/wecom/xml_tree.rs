@@ -12,6 +12,82 @@ use super::WeComError;
 /// Deeper nesting than any WeCom payload (approval events reach 6).
 const MAX_DEPTH: usize = 32;
 
+/// A repeated element that WeCom documents as a list: every `child` of a
+/// `parent` element is a JSON array in [`XmlElement::to_json`], even with
+/// one item (or none: an empty `parent` gives `[]`), so the JSON a consumer
+/// sees never changes type with the number of members, options or nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListField {
+    /// The element holding the list (`xml` for the document root).
+    pub parent: &'static str,
+    /// The repeated element.
+    pub child: &'static str,
+    /// Where WeCom documents it.
+    pub documented_in: &'static str,
+}
+
+/// The documented list fields (README, "Shape-stable JSON"). Matched by
+/// parent and child name, at any depth.
+pub const LIST_FIELDS: &[ListField] = &[
+    ListField { parent: "PicList", child: "item", documented_in: "pic_* menu events (doc 90240)" },
+    ListField {
+        parent: "SelectedItems",
+        child: "SelectedItem",
+        documented_in: "template_card_event (doc 90240)",
+    },
+    ListField { parent: "OptionIds", child: "OptionId", documented_in: "template_card_event (doc 90240)" },
+    ListField {
+        parent: "MemChangeList",
+        child: "Item",
+        documented_in: "change_external_chat update (doc 92130)",
+    },
+    ListField {
+        parent: "ApprovalNodes",
+        child: "ApprovalNode",
+        documented_in: "open_approval_change (doc 90269)",
+    },
+    ListField {
+        parent: "Items",
+        child: "Item",
+        documented_in: "open_approval_change ApprovalNode (doc 90269)",
+    },
+    ListField {
+        parent: "NotifyNodes",
+        child: "NotifyNode",
+        documented_in: "open_approval_change (doc 90269)",
+    },
+    ListField { parent: "ApprovalInfo", child: "SpRecord", documented_in: "sys_approval_change (doc 91815)" },
+    ListField { parent: "SpRecord", child: "Details", documented_in: "sys_approval_change (doc 91815)" },
+    ListField { parent: "ApprovalInfo", child: "Notifyer", documented_in: "sys_approval_change (doc 91815)" },
+    ListField { parent: "ApprovalInfo", child: "Comments", documented_in: "sys_approval_change (doc 91815)" },
+    ListField {
+        parent: "xml",
+        child: "AuthAddOpenKfId",
+        documented_in: "kf_account_auth_change (doc 94670)",
+    },
+    ListField {
+        parent: "xml",
+        child: "AuthDelOpenKfId",
+        documented_in: "kf_account_auth_change (doc 94670)",
+    },
+    ListField {
+        parent: "AuthOpenKfIdList",
+        child: "OpenKfId",
+        documented_in: "suite change_auth ExtraInfo (doc 90642)",
+    },
+    ListField { parent: "xml", child: "AccountList", documented_in: "suite auto_activate (doc 95994)" },
+    ListField { parent: "xml", child: "UploadInfo", documented_in: "meeting_change (doc 95333)" },
+    ListField { parent: "xml", child: "DocId", documented_in: "doc_change (doc 97973)" },
+    ListField { parent: "xml", child: "FormId", documented_in: "doc_change (doc 97973)" },
+    ListField { parent: "xml", child: "FieldId", documented_in: "smart_sheet_change (doc 100604)" },
+    ListField { parent: "xml", child: "RecordId", documented_in: "smart_sheet_change (doc 100604)" },
+];
+
+/// Whether `child` under `parent` is a documented list.
+pub fn is_list_field(parent: &str, child: &str) -> bool {
+    LIST_FIELDS.iter().any(|field| field.parent == parent && field.child == child)
+}
+
 /// One element: its name, its own text (trimmed only if it has children),
 /// and its children in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,15 +121,29 @@ impl XmlElement {
     }
 
     /// A JSON view that keeps every field: leaves become strings, elements
-    /// with children become objects, repeated names become arrays.
+    /// with children become objects, repeated names become arrays, and the
+    /// [`LIST_FIELDS`] are arrays whatever their length.
     pub fn to_json(&self) -> Value {
+        let lists: Vec<&str> =
+            LIST_FIELDS.iter().filter(|field| field.parent == self.name).map(|field| field.child).collect();
         if self.children.is_empty() {
-            return Value::String(self.text.clone());
+            return if lists.is_empty() || self.name == "xml" || !self.text.trim().is_empty() {
+                Value::String(self.text.clone())
+            } else {
+                // `<MemChangeList></MemChangeList>`: a list with no items.
+                Value::Object(
+                    lists.iter().map(|child| ((*child).to_owned(), Value::Array(Vec::new()))).collect(),
+                )
+            };
         }
         let mut object = Map::new();
         for child in &self.children {
             let value = child.to_json();
             match object.get_mut(&child.name) {
+                Some(Value::Array(items)) if lists.contains(&child.name.as_str()) => items.push(value),
+                None if lists.contains(&child.name.as_str()) => {
+                    object.insert(child.name.clone(), Value::Array(vec![value]));
+                }
                 Some(Value::Array(items)) => items.push(value),
                 Some(existing) => {
                     let first = existing.take();
@@ -196,6 +286,31 @@ mod tests {
     fn repeated_children_become_an_array_in_the_json_view() {
         let root = parse_document("<xml><L><i>1</i><i>2</i><i>3</i></L></xml>").unwrap();
         assert_eq!(root.to_json(), serde_json::json!({"L": {"i": ["1", "2", "3"]}}));
+    }
+
+    #[test]
+    fn documented_lists_are_arrays_with_one_two_or_no_items() {
+        let one = parse_document("<xml><MemChangeList><Item>a</Item></MemChangeList></xml>").unwrap();
+        assert_eq!(one.to_json(), serde_json::json!({"MemChangeList": {"Item": ["a"]}}));
+        let two =
+            parse_document("<xml><MemChangeList><Item>a</Item><Item>b</Item></MemChangeList></xml>").unwrap();
+        assert_eq!(two.to_json(), serde_json::json!({"MemChangeList": {"Item": ["a", "b"]}}));
+        let none = parse_document("<xml><MemChangeList></MemChangeList></xml>").unwrap();
+        assert_eq!(none.to_json(), serde_json::json!({"MemChangeList": {"Item": []}}));
+        let nested = parse_document(
+            "<xml><SelectedItems><SelectedItem><QuestionKey>q</QuestionKey><OptionIds><OptionId>o</OptionId></OptionIds></SelectedItem></SelectedItems><AuthAddOpenKfId>k</AuthAddOpenKfId></xml>",
+        )
+        .unwrap();
+        assert_eq!(
+            nested.to_json(),
+            serde_json::json!({
+                "SelectedItems": {"SelectedItem": [{"QuestionKey": "q", "OptionIds": {"OptionId": ["o"]}}]},
+                "AuthAddOpenKfId": ["k"]
+            })
+        );
+        // Undocumented repetitions keep the old rule; single fields stay scalars.
+        let plain = parse_document("<xml><Item>a</Item><Other><Item>b</Item></Other></xml>").unwrap();
+        assert_eq!(plain.to_json(), serde_json::json!({"Item": "a", "Other": {"Item": "b"}}));
     }
 
     proptest! {

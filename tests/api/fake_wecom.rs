@@ -305,7 +305,7 @@ fn note_via(state: &mut State, api: &str, token: &str, body: &Value) -> bool {
     if let Some(call) = state.calls.iter_mut().rev().find(|call| call.api == api) {
         call.via = app.as_ref().map(|(corp, _)| format!("{corp}/{}", agent.unwrap_or_default()));
     }
-    !expected_agent.is_some_and(|expected| Some(expected) != agent)
+    expected_agent.is_none_or(|expected| Some(expected) == agent)
 }
 
 fn token_error(state: &Arc<Mutex<State>>, api: &str, token: &str) -> Option<poem::Response> {

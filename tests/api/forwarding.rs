@@ -83,7 +83,7 @@ impl Receiver {
     }
 
     /// Waits (up to 20 s) until `count` events arrived.
-    async fn wait_for(&self, count: usize) -> Vec<Value> {
+    pub async fn wait_for(&self, count: usize) -> Vec<Value> {
         let started = Instant::now();
         loop {
             let events = self.events();

@@ -30,6 +30,7 @@ mod logs;
 mod metrics;
 mod openapi_spec;
 mod outbound;
+mod payloads;
 mod replicas;
 mod retention;
 mod security;

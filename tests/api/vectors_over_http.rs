@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, settings_for, spawn_app_with, vector_cases};
 
 /// The environment that configures a service for one vector config: the app
 /// route when the receiveid is a corp/suite id, the robot route when empty.
-fn env_for(config: &Value) -> Vec<(&'static str, String)> {
+pub fn env_for(config: &Value) -> Vec<(&'static str, String)> {
     let token = config["token"].as_str().unwrap().to_owned();
     let key = config["encoding_aes_key"].as_str().unwrap().to_owned();
     let receive_id = config["receive_id"].as_str().unwrap().to_owned();

@@ -1,13 +1,18 @@
 //! App events (`MsgType=event`, doc 90240 and related): menu and card
-//! interactions, app entry, location reports, directory changes, batch jobs,
-//! approvals and app-state notices. No event carries a `MsgId`.
+//! interactions, app entry, location reports, directory and customer
+//! changes, 微信客服, schedules and meetings, batch jobs, approvals and
+//! app-state notices. No event carries a `MsgId`.
 
-use serde::{Deserialize, Serialize};
-use serde_with::{DisplayFromStr, OneOrMany, PickFirst, serde_as};
+use serde::Serialize;
 
 use super::{
     approval::{OpenApprovalInfo, SysApprovalInfo},
     contact::ContactChange,
+    event_fields::*,
+    external_contact::{CustomerAcquisition, ExternalChatChange, ExternalContactChange, ExternalTagChange},
+    kf::{KfAccountAuthChange, KfMsgOrEvent},
+    notices::{DocChange, HeaderOnlyNotice, LivingStatusChange, ProgramNotify, UploadMediaJobFinish},
+    schedule::{CalendarEvent, MeetingChange, MeetingRoomEvent, ScheduleEvent},
 };
 
 /// An app event; the variant is the XML `Event`.
@@ -69,238 +74,55 @@ pub enum AppEvent {
     LowActive(AppStateEvent),
     /// The app left the low-activity state.
     ActiveRestored(AppStateEvent),
-}
-
-/// An event whose only extra field is `EventKey` (menu key, URL, page path).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct KeyedEvent {
-    /// Menu key / URL / page path; empty for subscribe and enter_agent.
-    #[serde(default)]
-    pub event_key: String,
-}
-
-/// `Event=LOCATION`.
-#[serde_as]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct LocationReport {
-    /// Latitude.
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub latitude: f64,
-    /// Longitude.
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub longitude: f64,
-    /// Precision in metres.
-    #[serde_as(as = "Option<PickFirst<(_, DisplayFromStr)>>")]
-    #[serde(default)]
-    pub precision: Option<f64>,
-    /// `wxwork`, or absent from the WeChat plugin.
-    #[serde(default)]
-    pub app_type: Option<String>,
-}
-
-/// `scancode_push` / `scancode_waitmsg`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct ScanCodeEvent {
-    /// Menu key.
-    #[serde(default)]
-    pub event_key: String,
-    /// What was scanned.
-    pub scan_code_info: ScanCodeInfo,
-}
-
-/// The scan result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct ScanCodeInfo {
-    /// `qrcode`, `barcode`, …
-    #[serde(default)]
-    pub scan_type: String,
-    /// The decoded content.
-    #[serde(default)]
-    pub scan_result: String,
-}
-
-/// `pic_sysphoto` / `pic_photo_or_album` / `pic_weixin`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct PictureEvent {
-    /// Menu key.
-    #[serde(default)]
-    pub event_key: String,
-    /// The pictures sent.
-    pub send_pics_info: SendPicsInfo,
-}
-
-/// Pictures sent from a photo menu.
-#[serde_as]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct SendPicsInfo {
-    /// Number of pictures.
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub count: u32,
-    /// One entry per picture.
-    #[serde(default)]
-    pub pic_list: PicList,
-}
-
-/// `<PicList><item>…</item>…</PicList>`.
-#[serde_as]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PicList {
-    /// The pictures.
-    #[serde(rename(deserialize = "item"), default)]
-    #[serde_as(as = "OneOrMany<_>")]
-    pub items: Vec<PicItem>,
-}
-
-/// One picture.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct PicItem {
-    /// MD5 of the picture.
-    pub pic_md5_sum: String,
-}
-
-/// `location_select`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct LocationSelectEvent {
-    /// Menu key.
-    #[serde(default)]
-    pub event_key: String,
-    /// The chosen place.
-    pub send_location_info: SendLocationInfo,
-    /// `wxwork`, or absent.
-    #[serde(default)]
-    pub app_type: Option<String>,
-}
-
-/// A place chosen in the location picker.
-#[serde_as]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct SendLocationInfo {
-    /// Latitude.
-    #[serde(rename(deserialize = "Location_X"))]
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub latitude: f64,
-    /// Longitude.
-    #[serde(rename(deserialize = "Location_Y"))]
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub longitude: f64,
-    /// Map zoom level.
-    #[serde_as(as = "Option<PickFirst<(_, DisplayFromStr)>>")]
-    #[serde(default)]
-    pub scale: Option<i64>,
-    /// Address.
-    #[serde(default)]
-    pub label: String,
-    /// Point-of-interest name.
-    #[serde(default)]
-    pub poiname: String,
-}
-
-/// `template_card_event` and `template_card_menu_event`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct TemplateCardEvent {
-    /// Button key, submit key or menu key.
-    #[serde(default)]
-    pub event_key: String,
-    /// The card's `task_id` from `message/send`.
-    #[serde(default)]
-    pub task_id: String,
-    /// `text_notice`, `news_notice`, `button_interaction`, `vote_interaction`, `multiple_interaction`.
-    #[serde(default)]
-    pub card_type: String,
-    /// Single-use code for `update_template_card` (72 h).
-    #[serde(default)]
-    pub response_code: Option<String>,
-    /// Vote / multi-select answers.
-    #[serde(default)]
-    pub selected_items: Option<SelectedItems>,
-}
-
-/// `<SelectedItems><SelectedItem>…</SelectedItem>…</SelectedItems>`.
-#[serde_as]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct SelectedItems {
-    /// One entry per question.
-    #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
-    pub selected_item: Vec<SelectedItem>,
-}
-
-/// The options chosen for one question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct SelectedItem {
-    /// The question's key.
-    pub question_key: String,
-    /// The chosen option ids.
-    #[serde(default)]
-    pub option_ids: OptionIds,
-}
-
-/// `<OptionIds><OptionId>…</OptionId>…</OptionIds>`.
-#[serde_as]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct OptionIds {
-    /// Option ids.
-    #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
-    pub option_id: Vec<String>,
-}
-
-/// `batch_job_result`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct BatchJobResult {
-    /// The finished job.
-    pub batch_job: BatchJob,
-}
-
-/// A directory batch job.
-#[serde_as]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct BatchJob {
-    /// Job id from the batch API.
-    pub job_id: String,
-    /// `sync_user`, `replace_user`, `invite_user`, `replace_party`.
-    #[serde(default)]
-    pub job_type: String,
-    /// 0 on success.
-    #[serde_as(as = "PickFirst<(_, DisplayFromStr)>")]
-    pub err_code: i64,
-    /// Error text.
-    #[serde(default)]
-    pub err_msg: String,
-}
-
-/// An approval event wrapping its `ApprovalInfo`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct ApprovalChange<Info> {
-    /// The approval's state.
-    pub approval_info: Info,
-}
-
-/// App-state notices (`close_inactive_agent`, `inactive_alert`, …).
-#[serde_as]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(deserialize = "PascalCase"))]
-pub struct AppStateEvent {
-    /// When the change takes effect (alerts only), Unix seconds.
-    #[serde_as(as = "Option<PickFirst<(_, DisplayFromStr)>>")]
-    #[serde(default)]
-    pub effect_time: Option<i64>,
+    /// A customer was added, edited or deleted (客户联系).
+    ChangeExternalContact(ExternalContactChange),
+    /// A customer group was created, changed or dismissed.
+    ChangeExternalChat(ExternalChatChange),
+    /// A customer tag or tag group changed.
+    ChangeExternalTag(ExternalTagChange),
+    /// 获客助手: a customer-acquisition link's quota or state changed, or a
+    /// customer came through one.
+    CustomerAcquisition(CustomerAcquisition),
+    /// 微信客服: messages or events to pull with `kf/sync_msg`.
+    KfMsgOrEvent(KfMsgOrEvent),
+    /// 微信客服: accounts granted to or withdrawn from the app.
+    KfAccountAuthChange(KfAccountAuthChange),
+    /// A calendar was created.
+    AddCalendar(CalendarEvent),
+    /// A calendar was changed.
+    ModifyCalendar(CalendarEvent),
+    /// A calendar was deleted.
+    DeleteCalendar(CalendarEvent),
+    /// A schedule was created.
+    AddSchedule(ScheduleEvent),
+    /// A schedule was changed.
+    ModifySchedule(ScheduleEvent),
+    /// A schedule was deleted.
+    DeleteSchedule(ScheduleEvent),
+    /// An attendee answered a schedule invitation.
+    RespondSchedule(ScheduleEvent),
+    /// A meeting room was booked.
+    BookMeetingRoom(MeetingRoomEvent),
+    /// A meeting-room booking was cancelled.
+    CancelMeetingRoom(MeetingRoomEvent),
+    /// A WeCom meeting changed.
+    MeetingChange(MeetingChange),
+    /// A living (直播) changed state.
+    LivingStatusChange(LivingStatusChange),
+    /// A document or form changed (members, content, deletion).
+    DocChange(DocChange),
+    /// A smart sheet's fields or records changed (2025).
+    SmartSheetChange(DocChange),
+    /// The app's admins changed (`FromUserName` is the member).
+    ChangeAppAdmin(HeaderOnlyNotice),
+    /// A member without a licence used the app (接口许可).
+    UnlicensedNotify(HeaderOnlyNotice),
+    /// A `media/upload_by_url` job finished.
+    UploadMediaJobFinish(UploadMediaJobFinish),
+    /// New archived chat content is ready (会话内容存档).
+    MsgauditNotify(HeaderOnlyNotice),
+    /// An archive-zone (应用专区) program notice.
+    ProgramNotify(ProgramNotify),
 }
 
 impl AppEvent {
@@ -341,6 +163,34 @@ impl AppEvent {
             "reopen_inactive_agent" => from_value(fields).map(AppEvent::ReopenInactiveAgent),
             "low_active" => from_value(fields).map(AppEvent::LowActive),
             "active_restored" => from_value(fields).map(AppEvent::ActiveRestored),
+            "change_external_contact" => {
+                ExternalContactChange::from_fields(&fields).map(AppEvent::ChangeExternalContact)
+            }
+            "change_external_chat" => {
+                ExternalChatChange::from_fields(&fields).map(AppEvent::ChangeExternalChat)
+            }
+            "change_external_tag" => ExternalTagChange::from_fields(&fields).map(AppEvent::ChangeExternalTag),
+            "customer_acquisition" => from_value(fields).map(AppEvent::CustomerAcquisition),
+            "kf_msg_or_event" => from_value(fields).map(AppEvent::KfMsgOrEvent),
+            "kf_account_auth_change" => from_value(fields).map(AppEvent::KfAccountAuthChange),
+            "add_calendar" => from_value(fields).map(AppEvent::AddCalendar),
+            "modify_calendar" => from_value(fields).map(AppEvent::ModifyCalendar),
+            "delete_calendar" => from_value(fields).map(AppEvent::DeleteCalendar),
+            "add_schedule" => from_value(fields).map(AppEvent::AddSchedule),
+            "modify_schedule" => from_value(fields).map(AppEvent::ModifySchedule),
+            "delete_schedule" => from_value(fields).map(AppEvent::DeleteSchedule),
+            "respond_schedule" => from_value(fields).map(AppEvent::RespondSchedule),
+            "book_meeting_room" => from_value(fields).map(AppEvent::BookMeetingRoom),
+            "cancel_meeting_room" => from_value(fields).map(AppEvent::CancelMeetingRoom),
+            "meeting_change" => from_value(fields).map(AppEvent::MeetingChange),
+            "living_status_change" => from_value(fields).map(AppEvent::LivingStatusChange),
+            "doc_change" => from_value(fields).map(AppEvent::DocChange),
+            "smart_sheet_change" => from_value(fields).map(AppEvent::SmartSheetChange),
+            "change_app_admin" => from_value(fields).map(AppEvent::ChangeAppAdmin),
+            "unlicensed_notify" => from_value(fields).map(AppEvent::UnlicensedNotify),
+            "upload_media_job_finish" => from_value(fields).map(AppEvent::UploadMediaJobFinish),
+            "msgaudit_notify" => from_value(fields).map(AppEvent::MsgauditNotify),
+            "program_notify" => from_value(fields).map(AppEvent::ProgramNotify),
             _ => return None,
         })
     }

@@ -3,7 +3,7 @@
 //! status fields are typed; the node trees are kept as received.
 
 use serde::{Deserialize, Serialize};
-use serde_with::{DisplayFromStr, OneOrMany, PickFirst, serde_as};
+use serde_with::{DisplayFromStr, OneOrMany, PickFirst, formats::PreferMany, serde_as};
 
 /// `open_approval_change` → `ApprovalInfo`.
 #[serde_as]
@@ -72,7 +72,7 @@ pub struct SysApprovalInfo {
     pub applyer: Option<Applyer>,
     /// One record per approval step.
     #[serde(default)]
-    #[serde_as(as = "OneOrMany<_>")]
+    #[serde_as(as = "OneOrMany<_, PreferMany>")]
     pub sp_record: Vec<SpRecord>,
     /// Members notified, as received.
     #[serde(default)]

@@ -7,7 +7,12 @@ mod app_event;
 mod app_message;
 mod approval;
 mod contact;
+mod event_fields;
+mod external_contact;
 mod group_robot;
+mod kf;
+mod notices;
+mod schedule;
 mod smart_robot;
 mod suite;
 
@@ -15,7 +20,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use self::{
-    app_event::*, app_message::*, approval::*, contact::*, group_robot::*, smart_robot::*, suite::SuiteNotice,
+    app_event::*, app_message::*, approval::*, contact::*, event_fields::*, external_contact::*,
+    group_robot::*, kf::*, notices::*, schedule::*, smart_robot::*, suite::*,
 };
 use super::{
     WeComError,
@@ -95,7 +101,9 @@ pub struct ParsedCallback {
     /// The typed callback.
     pub callback: Callback,
     /// A dotted label such as `message.text`, `event.click`,
-    /// `event.change_contact.create_user`, `robot.event.enter_chat`.
+    /// `event.change_contact.create_user`,
+    /// `event.change_external_contact.add_external_contact`,
+    /// `suite.change_external_chat.update`, `robot.event.enter_chat`.
     pub callback_type: String,
     /// The key WeCom retries are recognised by (PROTOCOL.md §4.3).
     pub dedupe_key: String,
@@ -169,16 +177,25 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
         agent_id: root.child_text("AgentID").and_then(|t| t.trim().parse().ok()),
     };
     let msg_type = text("MsgType");
+    // The member a `sys` event is about, where the event names one.
+    let mut subject = None;
     let (content, callback_type) = if msg_type == "event" {
         let event = text("Event");
         match AppEvent::from_fields(&event, &fields).and_then(Result::ok) {
             Some(typed) => {
                 let label = match &typed {
-                    AppEvent::ChangeContact(_) => {
-                        format!("event.change_contact.{}", label_part(&text("ChangeType")))
+                    AppEvent::ChangeContact(_)
+                    | AppEvent::ChangeExternalContact(_)
+                    | AppEvent::ChangeExternalChat(_)
+                    | AppEvent::ChangeExternalTag(_)
+                    | AppEvent::CustomerAcquisition(_) => {
+                        format!("event.{}.{}", label_part(&event), label_part(&text("ChangeType")))
                     }
                     _ => format!("event.{}", label_part(&event)),
                 };
+                if let AppEvent::ChangeExternalContact(change) = &typed {
+                    subject = change.user_id().map(str::to_owned);
+                }
                 (AppContent::Event { event: Box::new(typed) }, label)
             }
             None => (
@@ -197,7 +214,7 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
     };
     ParsedCallback {
         dedupe_key: app_dedupe_key(root, plaintext),
-        user_id: non_empty(&header.from_user_name).filter(|user| user != "sys"),
+        user_id: non_empty(&header.from_user_name).filter(|user| user != "sys").or(subject),
         callback: Callback::App { header, content },
         callback_type,
     }
@@ -206,19 +223,34 @@ fn parse_app(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> P
 fn parse_suite(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
     let text = |name: &str| root.child_text(name).unwrap_or("").to_owned();
     let info_type = text("InfoType");
+    let mut user_id = None;
+    let mut callback_type = format!("suite.{}", label_part(&info_type));
     let notice = serde_json::from_value::<SuiteNotice>(fields.clone())
         .map(|mut notice| {
+            notice.detail = SuiteDetail::from_fields(&info_type, &fields);
+            if notice.suite_id.is_empty() {
+                // Licence notices name the provider instead of the suite.
+                notice.suite_id = text("ServiceCorpId");
+            }
+            match &notice.detail {
+                SuiteDetail::ChangeContact(_)
+                | SuiteDetail::ChangeExternalContact(_)
+                | SuiteDetail::ChangeExternalChat(_)
+                | SuiteDetail::ChangeExternalTag(_) => {
+                    callback_type.push('.');
+                    callback_type.push_str(&label_part(&text("ChangeType")));
+                }
+                _ => {}
+            }
+            if let SuiteDetail::ChangeExternalContact(change) = &notice.detail {
+                user_id = change.user_id().map(str::to_owned);
+            }
             notice.fields = fields.clone();
             Callback::Suite(notice)
         })
         .unwrap_or(Callback::Unknown { fields });
     let dedupe_key = suite_dedupe_key(root, plaintext);
-    ParsedCallback {
-        callback: notice,
-        callback_type: format!("suite.{}", label_part(&info_type)),
-        dedupe_key,
-        user_id: None,
-    }
+    ParsedCallback { callback: notice, callback_type, dedupe_key, user_id }
 }
 
 fn parse_group_robot(root: &XmlElement, fields: serde_json::Value, plaintext: &str) -> ParsedCallback {
@@ -326,69 +358,4 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::wecom::Envelope;
-
-    proptest! {
-        #[test]
-        fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let text = String::from_utf8_lossy(&bytes);
-            let _ = parse_xml_payload(&text);
-            let _ = parse_json_payload(&text);
-            let _ = Envelope::parse(&bytes);
-        }
-
-        #[test]
-        fn parsing_wecom_shaped_xml_never_panics(
-            msg_type in "(text|image|event|location|x)",
-            event in "(click|change_contact|template_card_event|sys_approval_change|LOCATION|zzz)",
-            field in "[A-Za-z_]{1,12}",
-            value in "[^<>&]{0,20}",
-        ) {
-            let document = format!(
-                "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>{value}</CreateTime><MsgType>{msg_type}</MsgType><Event>{event}</Event><{field}>{value}</{field}></xml>"
-            );
-            let parsed = parse_xml_payload(&document).unwrap();
-            prop_assert!(!parsed.dedupe_key.is_empty());
-        }
-
-        #[test]
-        fn parsing_robot_shaped_json_never_panics(msgtype in "(text|image|event|stream|mixed|x)", key in "[a-z_]{1,10}", value in any::<i64>()) {
-            let document = serde_json::json!({"msgid": "m", "msgtype": msgtype, key.clone(): value, "event": {"eventtype": key}}).to_string();
-            let parsed = parse_json_payload(&document).unwrap();
-            prop_assert_eq!(parsed.dedupe_key, "msgid:m");
-        }
-    }
-
-    #[test]
-    fn an_unknown_event_is_kept_with_its_fields() {
-        let parsed = parse_xml_payload(
-            "<xml><ToUserName>ww</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>future_event</Event><Extra>x</Extra></xml>",
-        )
-        .unwrap();
-        assert_eq!(parsed.callback_type, "event.future_event");
-        assert!(parsed.dedupe_key.starts_with("evt:u:1:future_event:"), "{}", parsed.dedupe_key);
-        assert!(
-            matches!(parsed.callback, Callback::App { content: AppContent::UnknownEvent { ref fields, .. }, .. } if fields["Extra"] == "x")
-        );
-    }
-
-    #[test]
-    fn a_suite_ticket_is_typed_and_keyed_by_suite_type_and_time() {
-        let parsed = parse_xml_payload(
-            "<xml><SuiteId><![CDATA[ww5f]]></SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType><TimeStamp>1717401600</TimeStamp><SuiteTicket><![CDATA[t1]]></SuiteTicket></xml>",
-        )
-        .unwrap();
-        assert_eq!(parsed.callback_type, "suite.suite_ticket");
-        assert!(
-            parsed.dedupe_key.starts_with("suite:ww5f:suite_ticket:1717401600:"),
-            "{}",
-            parsed.dedupe_key
-        );
-        let Callback::Suite(notice) = parsed.callback else { panic!("not a suite notice") };
-        assert_eq!(notice.suite_ticket.as_deref(), Some("t1"));
-    }
-}
+mod tests;
