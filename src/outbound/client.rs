@@ -80,6 +80,11 @@ impl WeComApi {
         Self { http, base_url: base_url.trim_end_matches('/').to_owned() }
     }
 
+    /// The API host calls go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The same client (connections and TLS settings shared) for another host.
     pub fn with_base_url(&self, base_url: &str) -> Self {
         Self { http: self.http.clone(), base_url: base_url.trim_end_matches('/').to_owned() }

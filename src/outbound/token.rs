@@ -87,11 +87,21 @@ impl TokenSource {
     /// A source for `corp_id`/`secret`, sharing through `shared` when Redis is on.
     pub fn new(api: WeComApi, corp_id: String, secret: SecretString, shared: StatusCache) -> Self {
         use secrecy::ExposeSecret;
-        // The same name as before tokens were generalised: replicas of the
-        // previous build keep sharing during a rolling upgrade.
-        let name = key_name(&[&corp_id, secret.expose_secret()]);
+        let name = host_key_name(&[&corp_id, secret.expose_secret()], api.base_url());
         SharedToken::with_fetcher(AppToken { api, corp_id, secret }, name, shared)
     }
+}
+
+/// WeCom's API host.
+pub const DEFAULT_API_HOST: &str = "https://qyapi.weixin.qq.com";
+
+/// [`key_name`] of a token `base_url` issued. WeCom's own host keeps the
+/// name of the previous builds (replicas keep sharing during a rolling
+/// upgrade); another host (a private deployment, a test's fake) issues other
+/// tokens for the same credentials, so it is part of the name.
+pub fn host_key_name(parts: &[&str], base_url: &str) -> String {
+    let base_url = base_url.trim_end_matches('/');
+    if base_url == DEFAULT_API_HOST { key_name(parts) } else { key_name(&[parts, &[base_url]].concat()) }
 }
 
 /// Names credentials in shared keys without revealing them: 16 hex
@@ -222,4 +232,18 @@ impl<F: Fetch> SharedToken<F> {
 /// [`EARLY`] before it expires, at least 30 s.
 fn lifetime(expires_in: u64) -> Duration {
     Duration::from_secs(expires_in).saturating_sub(EARLY).max(Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod host_key_tests {
+    use super::*;
+
+    #[test]
+    fn wecoms_host_keeps_the_old_name_and_another_host_gets_its_own() {
+        let old = key_name(&["ww1", "secret"]);
+        assert_eq!(host_key_name(&["ww1", "secret"], "https://qyapi.weixin.qq.com/"), old);
+        let private = host_key_name(&["ww1", "secret"], "https://wecom.example.com");
+        assert_ne!(private, old);
+        assert_ne!(private, host_key_name(&["ww1", "secret"], "http://127.0.0.1:9"));
+    }
 }

@@ -26,7 +26,7 @@ use crate::{
     configuration::AccountKind,
     outbound::{
         ApiAnswer, WeComApi,
-        token::{Fetch, SharedToken, key_name},
+        token::{Fetch, SharedToken, host_key_name, key_name},
     },
 };
 
@@ -215,7 +215,10 @@ impl SuiteDirectory {
             suite_secret: suite_secret.clone(),
             store: self.store.clone(),
         };
-        let name = format!("suite-{}", key_name(&[suite_id, suite_secret.expose_secret()]));
+        let name = format!(
+            "suite-{}",
+            host_key_name(&[suite_id, suite_secret.expose_secret()], &configured.base_url)
+        );
         let suite = Arc::new(Suite {
             suite_id: suite_id.clone(),
             fingerprint,
@@ -255,7 +258,10 @@ impl SuiteDirectory {
                 return Err(error);
             }
         };
-        let name = format!("corp-{}", key_name(&[&suite.suite_id, corp_id, &row.permanent_code]));
+        let name = format!(
+            "corp-{}",
+            host_key_name(&[&suite.suite_id, corp_id, &row.permanent_code], suite.api.base_url())
+        );
         let fetcher = CorpToken {
             suite: Arc::clone(&suite),
             corp_id: corp_id.to_owned(),

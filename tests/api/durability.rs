@@ -76,6 +76,32 @@ pub async fn start_processes(env: &[(&str, String)], count: usize) -> Processes 
     Processes { _children: children, urls, _dir: dir }
 }
 
+impl Processes {
+    /// Each replica's warnings and errors and its last lines, for a
+    /// failing assertion.
+    pub fn log_tails(&self) -> String {
+        let mut tails = String::new();
+        for replica in 0..self.urls.len() {
+            let replica_dir = self._dir.path().join(format!("replica-{replica}"));
+            for entry in std::fs::read_dir(&replica_dir).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("service-") && name.ends_with(".log") {
+                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                    // Warnings and errors, then the last lines.
+                    let lines: Vec<&str> = text.lines().collect();
+                    let notable = lines.iter().filter(|line| line.contains("WARN") || line.contains("ERROR"));
+                    let mut kept: Vec<&str> = notable.copied().take(40).collect();
+                    kept.push("…");
+                    kept.extend(&lines[lines.len().saturating_sub(15)..]);
+                    let tail = kept.join("\n");
+                    tails.push_str(&format!("\n--- replica {replica} ({name}) ---\n{tail}"));
+                }
+            }
+        }
+        tails
+    }
+}
+
 #[tokio::test]
 async fn every_acknowledged_callback_survives_a_sigkill_exactly_once() {
     let temp = tempfile::tempdir().unwrap();
