@@ -23,6 +23,12 @@ async fn a_data_directory_from_before_accounts_becomes_account_default_in_place(
     copy_fixture(dir.path());
     let mut env = demo_env();
     env.push(("STATUS_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()));
+    // The fixture ages: keep its events and dedupe keys whatever its date
+    // (the defaults would prune them after 30 days and stop recognising its
+    // retries after 24 hours).
+    env.push(("PMC__STORAGE__RETENTION__EVENTS", "0".to_owned()));
+    env.push(("PMC__STORAGE__RETENTION__HISTORY", "0".to_owned()));
+    env.push(("PMC__STORAGE__DEDUPE_WINDOW_SECS", "3153600000".to_owned()));
     let app = spawn_app_in(&env, dir.path()).await;
 
     // Every stored event is the default account's.
@@ -42,7 +48,7 @@ async fn a_data_directory_from_before_accounts_becomes_account_default_in_place(
     assert!(!interactions.is_empty());
 
     // A retry of a callback stored by the old build is still a retry (bare keys).
-    let plaintext = "<xml><ToUserName><![CDATA[ww0a1b2c3d4e5f6789]]></ToUserName><FromUserName><![CDATA[user0000]]></FromUserName><CreateTime>1796175676</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好 round 0]]></Content><MsgId>1796175676296000001</MsgId><AgentID>1000002</AgentID></xml>";
+    let plaintext = "<xml><ToUserName><![CDATA[ww0a1b2c3d4e5f6789]]></ToUserName><FromUserName><![CDATA[user0000]]></FromUserName><CreateTime>1796184093</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好 round 0]]></Content><MsgId>1796184093694000001</MsgId><AgentID>1000002</AgentID></xml>";
     let now = chrono::Utc::now().timestamp().to_string();
     let (query, body) =
         app_crypto().seal_callback(plaintext, EnvelopeFormat::Xml, &now, "n", &rand::random()).unwrap();
