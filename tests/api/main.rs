@@ -32,6 +32,7 @@ mod openapi_spec;
 mod outbound;
 mod replicas;
 mod retention;
+mod robot;
 mod security;
 mod simulator;
 mod smoke;
