@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
-/// How a robot account answers a user's message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// How a robot account answers a user's message (`none`, `stream`; empty
+/// is `none`, so `WECHAT_BOT_REPLY=` in a `.env` changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RobotReplyMode {
     /// An empty body; business systems may answer through `response_url`.
     #[default]
@@ -13,6 +13,17 @@ pub enum RobotReplyMode {
     /// A new stream per message (`finish: false`), which business systems
     /// fill through `PUT /api/v1/robot/streams/{id}` while WeCom polls it.
     Stream,
+}
+
+impl<'de> Deserialize<'de> for RobotReplyMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.trim() {
+            "" | "none" => Ok(RobotReplyMode::None),
+            "stream" => Ok(RobotReplyMode::Stream),
+            other => Err(serde::de::Error::custom(format!("reply must be none or stream, not {other:?}"))),
+        }
+    }
 }
 
 /// `robot:` in the YAML.

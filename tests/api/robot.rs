@@ -179,6 +179,11 @@ async fn keepalive_and_force_finish_on_a_moved_clock_and_a_late_write_goes_throu
     let opened =
         user.deliver(&app.base_url, &user.text(&msgid, "生成年度报表", &fake.issue_response_url())).await;
     let stream_id = opened["stream"]["id"].as_str().unwrap().to_owned();
+    // The stored callback names its stream, for subscribers.
+    let first = app.all_events().await.last().cloned().unwrap();
+    let stored = app.get_json(&format!("/api/v1/events/{}", first["id"])).await;
+    assert_eq!(stored["payload"]["reply"]["stream_id"], stream_id.as_str(), "{stored}");
+    assert_eq!(stored["payload"]["reply"]["feedback_id"], format!("fb.{stream_id}"));
     assert_eq!(write(&app.base_url, &stream_id, json!({"content": "正在汇总"})).await.status(), 200);
 
     // WeCom polls every second for 6 minutes of the service's time.
