@@ -97,8 +97,9 @@ pub struct StreamBody {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// Force-finished if still open then.
     pub deadline: chrono::DateTime<chrono::Utc>,
-    /// Set when this write came after the force-finish: the reply that
-    /// carries it through the callback's `response_url`.
+    /// Set when this write came after the force-finish and finished the
+    /// answer: the reply that carries it through the callback's
+    /// `response_url` (earlier late writes are acknowledged, not sent).
     pub late_reply: Option<ReplyBody>,
 }
 
@@ -174,8 +175,8 @@ pub enum StreamResponse {
     /// The stream as it stands.
     #[oai(status = 200)]
     Ok(Json<StreamBody>),
-    /// Written after the force-finish: the content goes out through the
-    /// callback's `response_url` (`late_reply`).
+    /// Written after the force-finish: the final content goes out through
+    /// the callback's `response_url` (`late_reply`).
     #[oai(status = 202)]
     Late(Json<StreamBody>),
     /// No such stream (never opened, or expired after 2 hours).
@@ -258,7 +259,8 @@ impl RobotApi {
     /// The whole answer so far (each write replaces the previous); WeCom's
     /// next refresh poll, on any replica, shows it. `finish` ends it, with
     /// optional images and a template card. A write after the deadline's
-    /// force-finish is sent through the callback's `response_url` (202).
+    /// force-finish answers 202; the last one (`finish: true`) is sent
+    /// through the callback's `response_url`.
     #[oai(path = "/api/v1/robot/streams/:id", method = "put", operation_id = "writeRobotStream")]
     async fn write_stream(
         &self,
@@ -341,11 +343,17 @@ impl RobotApi {
 impl RobotApi {
     /// A write that came after the force-finish: its content as a
     /// markdown reply through the user message's `response_url`.
+    /// Writes before the last carry nothing WeCom can show any more (each
+    /// write is the whole answer so far): they are acknowledged, and the
+    /// last one (`finish: true`) goes out.
     async fn late_write(&self, id: &str, write: StreamWrite) -> StreamResponse {
         let stream = match self.state.conversations.get(id).await {
             Ok(stream) => stream,
             Err(error) => return RobotFailure::from(&error).into(),
         };
+        if !write.finish {
+            return StreamResponse::Late(Json(stream_body(stream, None)));
+        }
         let mut content = Map::new();
         content.insert("content".into(), Value::String(write.content));
         let reply = Reply {

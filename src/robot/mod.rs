@@ -31,6 +31,8 @@ use crate::{
 /// How long a stream is kept after its message: past WeCom's 6 minutes of
 /// polling, long enough for a late write to find it.
 const STREAM_TTL: Duration = Duration::from_secs(2 * 3600);
+/// The longest a refresh poll's answer may take to read and update the stream.
+const POLL_BUDGET: Duration = Duration::from_secs(1);
 /// Compare-and-set attempts before a write gives up (only under a storm of
 /// concurrent writers to one stream).
 const SWAP_ATTEMPTS: usize = 8;
@@ -98,8 +100,10 @@ impl Conversations {
     /// A stream not found (its opening not stored yet, or the store
     /// unreachable) is answered as it opened.
     pub async fn poll(&self, account: &Account, id: &str) -> StreamState {
-        match self.update(id, |stream| Ok(self.tick(stream))).await {
-            Ok(stream) if stream.account == account.id.as_str() => stream,
+        // However Redis behaves, WeCom gets its answer well within its 5 s.
+        let read = tokio::time::timeout(POLL_BUDGET, self.update(id, |stream| Ok(self.tick(stream)))).await;
+        match read {
+            Ok(Ok(stream)) if stream.account == account.id.as_str() => stream,
             _ => {
                 let now = self.now_ms();
                 let mut opening = StreamState::open(

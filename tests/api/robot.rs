@@ -121,6 +121,8 @@ async fn a_stream_grows_under_polls_sent_to_alternating_replicas_and_finishes() 
     let services = vec![a.base_url.clone(), b.base_url.clone()];
     let writes =
         [(1, "已查到", false), (3, "已查到：顺丰 SF123", false), (5, "已查到：顺丰 SF123，明天送达。", true)];
+    let card = json!({"card_type": "button_interaction", "task_id": unique("t-sign"),
+                      "main_title": {"title": "签收"}, "button_list": [{"text": "已签收", "key": "signed"}]});
     let poller = Poller {
         user: &user,
         services: services.clone(),
@@ -130,15 +132,14 @@ async fn a_stream_grows_under_polls_sent_to_alternating_replicas_and_finishes() 
     };
     let answers = poller
         .run(&stream_id, |n| {
-            let (services, stream_id) = (services.clone(), stream_id.clone());
+            let (services, stream_id, card) = (services.clone(), stream_id.clone(), card.clone());
             async move {
                 if let Some((_, content, finish)) = writes.iter().find(|(at, _, _)| *at == n) {
-                    let response = write(
-                        &services[(n + 1) % 2],
-                        &stream_id,
-                        json!({"content": content, "finish": finish}),
-                    )
-                    .await;
+                    let mut body = json!({"content": content, "finish": finish});
+                    if *finish {
+                        body["template_card"] = card;
+                    }
+                    let response = write(&services[(n + 1) % 2], &stream_id, body).await;
                     assert_eq!(response.status(), 200);
                 }
             }
@@ -159,11 +160,27 @@ async fn a_stream_grows_under_polls_sent_to_alternating_replicas_and_finishes() 
         "polls 0..5 alternate between the replicas"
     );
     assert_eq!(answers.last().unwrap()["stream"]["finish"], true);
+    assert_eq!(answers.last().unwrap()["msgtype"], "stream_with_template_card");
+    assert_eq!(answers.last().unwrap()["template_card"], card);
     assert!(answers.iter().all(|answer| answer["stream"]["id"] == stream_id.as_str()
         && answer["stream"]["feedback"]["id"] == feedback_id.as_str()));
 
     // Finished: a further write is refused, on either replica.
     assert_eq!(write(&b.base_url, &stream_id, json!({"content": "x"})).await.status(), 409);
+    // The message's response_url is claimed once across both replicas.
+    let first = reply(
+        &a.base_url,
+        json!({"message_id": msgid, "msgtype": "markdown", "markdown": {"content": "补充：已签收"}}),
+    )
+    .await;
+    assert_eq!(first.status(), 202);
+    let second = reply(
+        &b.base_url,
+        json!({"message_id": msgid, "msgtype": "markdown", "markdown": {"content": "再补充"}}),
+    )
+    .await;
+    assert_eq!(second.status(), 409);
+    assert!(response_posts(&fake, 1).await[0].accepted());
     // A retry of the user's message (WeCom did not get the answer) finds the same stream.
     let again = user.deliver(&b.base_url, &user.text(&msgid, "我的订单到哪了？", "")).await;
     assert_eq!(again["stream"]["id"], stream_id.as_str());
@@ -227,6 +244,9 @@ async fn keepalive_and_force_finish_on_a_moved_clock_and_a_late_write_goes_throu
     assert_eq!((stream["forced"].clone(), stream["keepalives"].clone()), (json!(true), json!(1)));
 
     // The business system's answer comes late: it goes out through response_url.
+    let partial = write(&app.base_url, &stream_id, json!({"content": "报表生成中"})).await;
+    assert_eq!(partial.status(), 202);
+    assert!(partial.json::<Value>().await.unwrap()["late_reply"].is_null(), "only the last write is sent");
     let late = write(
         &app.base_url,
         &stream_id,

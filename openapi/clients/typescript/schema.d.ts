@@ -330,7 +330,8 @@ export interface paths {
          * @description The whole answer so far (each write replaces the previous); WeCom's
          *     next refresh poll, on any replica, shows it. `finish` ends it, with
          *     optional images and a template card. A write after the deadline's
-         *     force-finish is sent through the callback's `response_url` (202).
+         *     force-finish answers 202; the last one (`finish: true`) is sent
+         *     through the callback's `response_url`.
          */
         put: operations["writeRobotStream"];
         post?: never;
@@ -2119,8 +2120,9 @@ export interface components {
              * @description Force-finished if still open then.
              */
             deadline: string;
-            /** @description Set when this write came after the force-finish: the reply that
-             *     carries it through the callback's `response_url`. */
+            /** @description Set when this write came after the force-finish and finished the
+             *     answer: the reply that carries it through the callback's
+             *     `response_url` (earlier late writes are acknowledged, not sent). */
             late_reply?: components["schemas"]["ReplyBody"] & unknown;
         };
         /**
@@ -3773,8 +3775,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["StreamBody"];
                 };
             };
-            /** @description Written after the force-finish: the content goes out through the
-             *     callback's `response_url` (`late_reply`). */
+            /** @description Written after the force-finish: the final content goes out through
+             *     the callback's `response_url` (`late_reply`). */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3873,8 +3875,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["StreamBody"];
                 };
             };
-            /** @description Written after the force-finish: the content goes out through the
-             *     callback's `response_url` (`late_reply`). */
+            /** @description Written after the force-finish: the final content goes out through
+             *     the callback's `response_url` (`late_reply`). */
             202: {
                 headers: {
                     [name: string]: unknown;

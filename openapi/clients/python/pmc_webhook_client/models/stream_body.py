@@ -43,8 +43,9 @@ class StreamBody:
             updated_at (datetime.datetime): Last written (or kept alive).
             deadline (datetime.datetime): Force-finished if still open then.
             chat_id (str | Unset): The group, for group chats.
-            late_reply (StreamBodyLateReply | Unset): Set when this write came after the force-finish: the reply that
-                carries it through the callback's `response_url`.
+            late_reply (StreamBodyLateReply | Unset): Set when this write came after the force-finish and finished the
+                answer: the reply that carries it through the callback's
+                `response_url` (earlier late writes are acknowledged, not sent).
      """
 
     id: str

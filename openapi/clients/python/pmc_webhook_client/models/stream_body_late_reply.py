@@ -20,8 +20,9 @@ T = TypeVar("T", bound="StreamBodyLateReply")
 
 @_attrs_define
 class StreamBodyLateReply:
-    """ Set when this write came after the force-finish: the reply that
-    carries it through the callback's `response_url`.
+    """ Set when this write came after the force-finish and finished the
+    answer: the reply that carries it through the callback's
+    `response_url` (earlier late writes are acknowledged, not sent).
 
         Attributes:
             id (str): The tracked message (`GET /api/v1/messages/{id}`: `sent`, or `failed` with WeCom's errcode).

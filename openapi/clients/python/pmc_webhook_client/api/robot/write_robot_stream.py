@@ -133,7 +133,8 @@ def sync_detailed(
      The whole answer so far (each write replaces the previous); WeCom's
     next refresh poll, on any replica, shows it. `finish` ends it, with
     optional images and a template card. A write after the deadline's
-    force-finish is sent through the callback's `response_url` (202).
+    force-finish answers 202; the last one (`finish: true`) is sent
+    through the callback's `response_url`.
 
     Args:
         id (str):
@@ -173,7 +174,8 @@ def sync(
      The whole answer so far (each write replaces the previous); WeCom's
     next refresh poll, on any replica, shows it. `finish` ends it, with
     optional images and a template card. A write after the deadline's
-    force-finish is sent through the callback's `response_url` (202).
+    force-finish answers 202; the last one (`finish: true`) is sent
+    through the callback's `response_url`.
 
     Args:
         id (str):
@@ -208,7 +210,8 @@ async def asyncio_detailed(
      The whole answer so far (each write replaces the previous); WeCom's
     next refresh poll, on any replica, shows it. `finish` ends it, with
     optional images and a template card. A write after the deadline's
-    force-finish is sent through the callback's `response_url` (202).
+    force-finish answers 202; the last one (`finish: true`) is sent
+    through the callback's `response_url`.
 
     Args:
         id (str):
@@ -248,7 +251,8 @@ async def asyncio(
      The whole answer so far (each write replaces the previous); WeCom's
     next refresh poll, on any replica, shows it. `finish` ends it, with
     optional images and a template card. A write after the deadline's
-    force-finish is sent through the callback's `response_url` (202).
+    force-finish answers 202; the last one (`finish: true`) is sent
+    through the callback's `response_url`.
 
     Args:
         id (str):
