@@ -19,6 +19,7 @@ mod messages;
 mod metrics;
 mod response_examples;
 mod robot;
+mod robot_bodies;
 mod sends;
 pub mod state;
 mod status;

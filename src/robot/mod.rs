@@ -12,6 +12,7 @@
 //! read fails.
 
 mod clock;
+mod counters;
 pub mod response_url;
 mod store;
 pub mod stream;
@@ -20,6 +21,7 @@ use std::{sync::Arc, time::Duration};
 
 pub use self::{
     clock::{Clock, ManualClock},
+    counters::RobotCounters,
     response_url::{ClaimRefused, ResponseUrl},
     store::SharedStore,
     stream::{StreamState, StreamWrite, WriteRefused},
@@ -42,6 +44,7 @@ pub struct Conversations {
     store: SharedStore,
     clock: Clock,
     settings: RobotSettings,
+    counters: RobotCounters,
 }
 
 /// Why a stream operation failed.
@@ -61,7 +64,12 @@ pub enum StreamError {
 impl Conversations {
     /// Over `cache` (Redis in external mode), judged by `clock`.
     pub fn new(cache: StatusCache, clock: Clock, settings: RobotSettings) -> Arc<Self> {
-        Arc::new(Self { store: SharedStore::new(cache), clock, settings })
+        Arc::new(Self { store: SharedStore::new(cache), clock, settings, counters: RobotCounters::default() })
+    }
+
+    /// What this process did, for `/metrics`.
+    pub fn counters(&self) -> &RobotCounters {
+        &self.counters
     }
 
     /// Now, by this service's clock (Unix ms).
@@ -92,6 +100,7 @@ impl Conversations {
         let store = self.store.clone();
         let (key, value) = (Self::stream_key(&state.id), to_json(&state));
         tokio::spawn(async move { store.insert_if_absent(&key, &value, STREAM_TTL).await });
+        RobotCounters::bump(&self.counters.streams_opened);
         state
     }
 
@@ -103,8 +112,12 @@ impl Conversations {
         // However Redis behaves, WeCom gets its answer well within its 5 s.
         let read = tokio::time::timeout(POLL_BUDGET, self.update(id, |stream| Ok(self.tick(stream)))).await;
         match read {
-            Ok(Ok(stream)) if stream.account == account.id.as_str() => stream,
+            Ok(Ok(stream)) if stream.account == account.id.as_str() => {
+                RobotCounters::bump(&self.counters.polls_found);
+                stream
+            }
             _ => {
+                RobotCounters::bump(&self.counters.polls_unfound);
                 let now = self.now_ms();
                 let mut opening = StreamState::open(
                     account.id.as_str(),
@@ -132,12 +145,15 @@ impl Conversations {
     /// Applies a business system's write to stream `id`.
     pub async fn write(&self, id: &str, write: StreamWrite) -> Result<StreamState, StreamError> {
         let now = self.now_ms();
-        self.update(id, |stream| {
-            self.tick(stream);
-            stream.write(write.clone(), now)?;
-            Ok(true)
-        })
-        .await
+        let written = self
+            .update(id, |stream| {
+                self.tick(stream);
+                stream.write(write.clone(), now)?;
+                Ok(true)
+            })
+            .await?;
+        RobotCounters::bump(&self.counters.writes);
+        Ok(written)
     }
 
     fn tick(&self, stream: &mut StreamState) -> bool {
@@ -158,10 +174,18 @@ impl Conversations {
             let stored = self.store.get(&key).await.ok_or_else(|| StreamError::NotFound(id.to_owned()))?;
             let mut stream: StreamState =
                 serde_json::from_str(&stored).map_err(|_| StreamError::NotFound(id.to_owned()))?;
+            let (keepalives, forced) = (stream.keepalives, stream.forced);
             if !change(&mut stream)? {
                 return Ok(stream);
             }
             if self.store.swap(&key, &stored, &to_json(&stream), STREAM_TTL).await {
+                // Counted by the one writer whose change was stored.
+                if stream.keepalives > keepalives {
+                    RobotCounters::bump(&self.counters.keepalives);
+                }
+                if stream.forced && !forced {
+                    RobotCounters::bump(&self.counters.forced);
+                }
                 return Ok(stream);
             }
         }
@@ -195,7 +219,16 @@ impl Conversations {
         message_id: &str,
         reply_id: &str,
     ) -> Result<ResponseUrl, ClaimRefused> {
-        response_url::claim(&self.store, self.now_ms(), account, message_id, reply_id).await
+        let claimed = response_url::claim(&self.store, self.now_ms(), account, message_id, reply_id).await;
+        let counter = match &claimed {
+            Ok(_) => &self.counters.claims_taken,
+            Err(ClaimRefused::Used { .. }) => &self.counters.claims_used,
+            Err(ClaimRefused::Expired(_)) => &self.counters.claims_expired,
+            Err(ClaimRefused::Unknown(_)) => &self.counters.claims_unknown,
+            Err(ClaimRefused::Contended(_)) => return claimed,
+        };
+        RobotCounters::bump(counter);
+        claimed
     }
 }
 

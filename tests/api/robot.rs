@@ -264,6 +264,17 @@ async fn keepalive_and_force_finish_on_a_moved_clock_and_a_late_write_goes_throu
     assert_eq!(posts[0].body["markdown"]["feedback"]["id"], format!("fb.{reply_id}"));
     eventually(&app, &format!("/api/v1/messages/{reply_id}/status"), |status| status["status"] == "sent")
         .await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let polls = format!(r#"pmc_robot_stream_polls_total{{found="true"}} {}"#, answers.len());
+    for line in [
+        "pmc_robot_streams_opened_total 1",
+        &polls,
+        "pmc_robot_stream_keepalives_total 1",
+        "pmc_robot_streams_forced_total 1",
+        r#"pmc_robot_response_url_claims_total{outcome="taken"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|metric| metric == line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test]
