@@ -116,6 +116,8 @@ fn robots_answer_with_streams_when_told_and_only_robots_can_be_told() {
         RobotReplyMode::None
     );
     assert!(load("", &[("WECHAT_BOT_REPLY", "streams")]).is_err());
+    assert!(load("", &[("PMC__ROBOT__STREAM_DEADLINE_SECS", "400")]).is_err(), "past WeCom's 6 minutes");
+    assert!(load("", &[("PMC__ROBOT__STREAM_KEEPALIVE_SECS", "0")]).is_err());
     let app = format!(
         "accounts:\n- {{id: hr, kind: app, corp_id: ww1, reply: stream, token: t, encoding_aes_key: '{KEY_A}'}}\n"
     );

@@ -255,6 +255,30 @@ impl Settings {
                 reason: "max_live_actors and writer_max_rows must be at least 1".to_owned(),
             });
         }
+        if !(1..=360).contains(&self.robot.stream_deadline_secs) {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_deadline_secs",
+                env: "PMC__ROBOT__STREAM_DEADLINE_SECS",
+                reason: format!(
+                    "must be 1-360 (WeCom stops polling a stream 6 minutes after the message), not {}",
+                    self.robot.stream_deadline_secs
+                ),
+            });
+        }
+        if self.robot.stream_keepalive_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_keepalive_secs",
+                env: "PMC__ROBOT__STREAM_KEEPALIVE_SECS",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        if self.robot.stream_fallback_text.len() > crate::robot::stream::MAX_CONTENT_BYTES / 2 {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_fallback_text",
+                env: "PMC__ROBOT__STREAM_FALLBACK_TEXT",
+                reason: "at most 10240 bytes (it is added to a stream's content)".to_owned(),
+            });
+        }
         if !(1..=64).contains(&self.tracking.background_threads) {
             return Err(ConfigError::Invalid {
                 key: "tracking.background_threads",

@@ -144,7 +144,13 @@ impl StreamState {
                 // Nothing written yet (only the thinking text): the fallback alone.
                 fallback.to_owned()
             } else {
-                format!("{}\n\n{fallback}", self.content)
+                // Within WeCom's limit: the end of the content gives way to the fallback.
+                let room = MAX_CONTENT_BYTES.saturating_sub(fallback.len() + 2);
+                let mut cut = self.content.len().min(room);
+                while !self.content.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("{}\n\n{fallback}", &self.content[..cut])
             };
             self.finish = true;
             self.forced = true;
@@ -267,6 +273,16 @@ mod tests {
         assert_eq!(stream.content, "half\n\ntimeout");
         let late = stream.write(StreamWrite { content: "all".into(), ..StreamWrite::default() }, 7 * MIN);
         assert_eq!(late, Err(WriteRefused::ForceFinished(stream.id.clone())));
+    }
+
+    #[test]
+    fn a_full_stream_force_finished_stays_within_wecoms_limit() {
+        let mut stream = open();
+        let full = "查".repeat(MAX_CONTENT_BYTES / 3);
+        stream.write(StreamWrite { content: full, ..StreamWrite::default() }, 1).unwrap();
+        assert!(stream.tick(6 * MIN, 4 * MIN, "超时"));
+        assert!(stream.content.len() <= MAX_CONTENT_BYTES, "{}", stream.content.len());
+        assert!(stream.content.ends_with("查\n\n超时"));
     }
 
     #[test]
