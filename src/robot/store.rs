@@ -16,13 +16,23 @@ use crate::cache::StatusCache;
 #[derive(Clone)]
 pub struct SharedStore {
     cache: StatusCache,
-    local: Arc<Mutex<HashMap<String, (String, Instant)>>>,
+    local: Arc<Mutex<Local>>,
 }
+
+/// The in-process keys, with their expiry.
+struct Local {
+    keys: HashMap<String, (String, Instant)>,
+    pruned_at: Instant,
+}
+
+/// Expired in-process keys are dropped at most this often (a sweep is
+/// linear in the keys kept).
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 impl SharedStore {
     /// Over Redis when `cache` is enabled, else in process.
     pub fn new(cache: StatusCache) -> Self {
-        Self { cache, local: Arc::default() }
+        Self { cache, local: Arc::new(Mutex::new(Local { keys: HashMap::new(), pruned_at: Instant::now() })) }
     }
 
     /// The value of `key`, if any.
@@ -31,7 +41,7 @@ impl SharedStore {
             return answer.map(|(value, _)| value);
         }
         let local = self.local.lock().expect("store lock");
-        local.get(key).filter(|(_, expires)| *expires > Instant::now()).map(|(value, _)| value.clone())
+        local.keys.get(key).filter(|(_, expires)| *expires > Instant::now()).map(|(value, _)| value.clone())
     }
 
     /// Sets `key` unless it exists; `true` when set.
@@ -41,11 +51,14 @@ impl SharedStore {
         }
         let mut local = self.local.lock().expect("store lock");
         let now = Instant::now();
-        local.retain(|_, (_, expires)| *expires > now);
-        if local.contains_key(key) {
+        if now.duration_since(local.pruned_at) >= PRUNE_EVERY {
+            local.keys.retain(|_, (_, expires)| *expires > now);
+            local.pruned_at = now;
+        }
+        if local.keys.get(key).is_some_and(|(_, expires)| *expires > now) {
             return false;
         }
-        local.insert(key.to_owned(), (value.to_owned(), now + ttl));
+        local.keys.insert(key.to_owned(), (value.to_owned(), now + ttl));
         true
     }
 
@@ -55,9 +68,9 @@ impl SharedStore {
             return swapped;
         }
         let mut local = self.local.lock().expect("store lock");
-        match local.get(key) {
+        match local.keys.get(key) {
             Some((value, expires)) if value == old && *expires > Instant::now() => {
-                local.insert(key.to_owned(), (new.to_owned(), Instant::now() + ttl));
+                local.keys.insert(key.to_owned(), (new.to_owned(), Instant::now() + ttl));
                 true
             }
             _ => false,
@@ -79,5 +92,9 @@ mod tests {
         assert!(store.swap("k", "a", "c", ttl).await);
         assert_eq!(store.get("k").await.as_deref(), Some("c"));
         assert_eq!(store.get("other").await, None);
+        // An expired key is gone, and may be taken again.
+        assert!(store.insert_if_absent("short", "a", Duration::ZERO).await);
+        assert_eq!(store.get("short").await, None);
+        assert!(store.insert_if_absent("short", "b", ttl).await);
     }
 }
