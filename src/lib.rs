@@ -19,6 +19,7 @@ pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;
 pub mod retention;
+pub mod robot;
 pub mod security;
 pub mod simulator;
 pub mod sql_chunks;

@@ -22,7 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use self::{id::AccountId, routes::AccountRoutes};
 use crate::{
-    configuration::{AccountKind, AccountSettings, ConfigError, PacingSettings, Settings},
+    configuration::{AccountKind, AccountSettings, ConfigError, PacingSettings, RobotReplyMode, Settings},
     wecom::{CallbackCrypto, EncodingAesKey},
 };
 
@@ -93,6 +93,10 @@ pub struct Account {
     pub auto_reply_text: Option<String>,
     /// Robot: welcome text.
     pub welcome_text: Option<String>,
+    /// Robot: how a user's message is answered.
+    pub reply: RobotReplyMode,
+    /// Robot: a new stream's first text.
+    pub thinking_text: Option<String>,
     /// Send pacing.
     pub pacing: PacingSettings,
 }
@@ -293,6 +297,8 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         base_url: app.base_url.clone(),
         auto_reply_text: app.auto_reply_text.clone(),
         welcome_text: None,
+        reply: RobotReplyMode::None,
+        thinking_text: None,
         pacing: PacingSettings::default(),
     }];
     if let Some(suite) = &app.suite {
@@ -316,6 +322,8 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
             base_url: app.base_url.clone(),
             auto_reply_text: None,
             welcome_text: None,
+            reply: RobotReplyMode::None,
+            thinking_text: None,
             pacing: PacingSettings::default(),
         });
     }
@@ -345,6 +353,8 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         base_url: app.base_url.clone(),
         auto_reply_text: None,
         welcome_text: bot.welcome_text.clone(),
+        reply: bot.reply,
+        thinking_text: bot.thinking_text.clone(),
         pacing: PacingSettings::default(),
     });
     Ok(accounts)
@@ -363,6 +373,8 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
             (settings.webhook_url.is_some(), "webhook_url"),
             (settings.bot_id.is_some(), "bot_id"),
             (settings.welcome_text.is_some(), "welcome_text"),
+            (settings.reply != RobotReplyMode::None, "reply"),
+            (settings.thinking_text.is_some(), "thinking_text"),
         ],
         AccountKind::Suite => &[
             (settings.corp_id.is_some(), "corp_id (a suite's corps are the ones that authorise it)"),
@@ -372,6 +384,8 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
             (settings.bot_id.is_some(), "bot_id"),
             (settings.auto_reply_text.is_some(), "auto_reply_text"),
             (settings.welcome_text.is_some(), "welcome_text"),
+            (settings.reply != RobotReplyMode::None, "reply"),
+            (settings.thinking_text.is_some(), "thinking_text"),
         ],
         AccountKind::Robot => &[
             (settings.corp_id.is_some(), "corp_id"),
@@ -424,6 +438,8 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
         base_url: settings.base_url.clone().unwrap_or_else(|| default_base_url.to_owned()),
         auto_reply_text: settings.auto_reply_text.clone(),
         welcome_text: settings.welcome_text.clone(),
+        reply: settings.reply,
+        thinking_text: settings.thinking_text.clone(),
         pacing: settings.pacing,
         id,
     })

@@ -48,6 +48,7 @@ pub fn apply(state: &AppState, settings: &Settings) -> Result<Reloaded, ConfigEr
         accounts,
         &state.suite_corps,
         settings.security.timestamp_window_secs,
+        &state.conversations,
     )));
     Ok(reloaded)
 }

@@ -6,6 +6,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use super::{Accounts, Family};
 use crate::{
+    robot::Conversations,
     suite::AuthorisedCorps,
     webhooks::wecom::{Channel, WeComSource},
 };
@@ -23,11 +24,17 @@ pub struct AccountRoutes {
 
 impl AccountRoutes {
     /// One source per account, plus the seed's two fixed routes.
-    pub fn new(accounts: Arc<Accounts>, corps: &AuthorisedCorps, timestamp_window_secs: u64) -> Self {
+    pub fn new(
+        accounts: Arc<Accounts>,
+        corps: &AuthorisedCorps,
+        timestamp_window_secs: u64,
+        conversations: &Arc<Conversations>,
+    ) -> Self {
         let source = |channel, route_account, members| {
             Arc::new(
                 WeComSource::new(channel, route_account, members, corps.clone())
-                    .with_timestamp_window(timestamp_window_secs),
+                    .with_timestamp_window(timestamp_window_secs)
+                    .with_conversations(Arc::clone(conversations)),
             )
         };
         let by_account = accounts

@@ -91,3 +91,36 @@ fn a_robot_and_an_app_may_share_an_id() {
     assert_eq!(accounts.get(Family::Bot, "ops").unwrap().kind, AccountKind::Robot);
     assert!(accounts.get(Family::Api, "ops").unwrap().callback.is_err());
 }
+
+#[test]
+fn robots_answer_with_streams_when_told_and_only_robots_can_be_told() {
+    let yaml = format!(
+        "accounts:\n\
+         - {{id: ops, kind: robot, reply: stream, thinking_text: '查询中', token: t, encoding_aes_key: '{KEY_A}'}}\n\
+         - {{id: quiet, kind: robot, token: t, encoding_aes_key: '{KEY_A}'}}\n"
+    );
+    let settings = load(&yaml, &[("WECHAT_BOT_REPLY", "stream")]).unwrap();
+    let accounts = Accounts::from_settings(&settings).unwrap();
+    let ops = accounts.get(Family::Bot, "ops").unwrap();
+    assert_eq!((ops.reply, ops.thinking_text.as_deref()), (RobotReplyMode::Stream, Some("查询中")));
+    assert_eq!(accounts.get(Family::Bot, "quiet").unwrap().reply, RobotReplyMode::None);
+    assert_eq!(
+        accounts.get(Family::Bot, "default").unwrap().reply,
+        RobotReplyMode::Stream,
+        "WECHAT_BOT_REPLY"
+    );
+    // An empty variable (a `.env` left blank) is the default.
+    let blank = load("", &[("WECHAT_BOT_REPLY", "")]).unwrap();
+    assert_eq!(
+        Accounts::from_settings(&blank).unwrap().get(Family::Bot, "default").unwrap().reply,
+        RobotReplyMode::None
+    );
+    assert!(load("", &[("WECHAT_BOT_REPLY", "streams")]).is_err());
+    assert!(load("", &[("PMC__ROBOT__STREAM_DEADLINE_SECS", "400")]).is_err(), "past WeCom's 6 minutes");
+    assert!(load("", &[("PMC__ROBOT__STREAM_KEEPALIVE_SECS", "0")]).is_err());
+    let app = format!(
+        "accounts:\n- {{id: hr, kind: app, corp_id: ww1, reply: stream, token: t, encoding_aes_key: '{KEY_A}'}}\n"
+    );
+    let refused = load(&app, &[]).unwrap_err();
+    assert!(refused.to_string().contains("reply does not apply to a app account"), "{refused}");
+}

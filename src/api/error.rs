@@ -5,6 +5,7 @@ use poem_openapi::{Object, payload::Json};
 
 use crate::{
     event_log::EventLogError,
+    robot::{ClaimRefused, StreamError, WriteRefused},
     webhooks::{ServeError, WebhookError},
     wecom::WeComError,
 };
@@ -102,6 +103,56 @@ fn protocol_failure(error: &WeComError) -> CallbackFailure {
     };
     let body = ErrorBody::new(kind, format!("{} ({})", error, error.name()), Some(error.code()));
     if forbidden { CallbackFailure::Forbidden(body) } else { CallbackFailure::BadRequest(body) }
+}
+
+/// How a robot stream or reply failed, by HTTP status class.
+pub enum RobotFailure {
+    /// 404.
+    NotFound(Json<ErrorBody>),
+    /// 409.
+    Conflict(Json<ErrorBody>),
+    /// 410.
+    Gone(Json<ErrorBody>),
+    /// 422.
+    Invalid(Json<ErrorBody>),
+    /// 503.
+    Unavailable(Json<ErrorBody>),
+}
+
+impl From<&StreamError> for RobotFailure {
+    fn from(error: &StreamError) -> Self {
+        let message = error.to_string();
+        match error {
+            StreamError::NotFound(_) => RobotFailure::NotFound(ErrorBody::new("not_found", message, None)),
+            StreamError::Refused(WriteRefused::Finished(_) | WriteRefused::ForceFinished(_)) => {
+                RobotFailure::Conflict(ErrorBody::new("stream_finished", message, None))
+            }
+            StreamError::Refused(WriteRefused::Invalid(_)) => {
+                RobotFailure::Invalid(ErrorBody::new("invalid_stream_write", message, None))
+            }
+            StreamError::Contended(_) => {
+                RobotFailure::Unavailable(ErrorBody::new("stream_contended", message, None))
+            }
+        }
+    }
+}
+
+impl From<&ClaimRefused> for RobotFailure {
+    fn from(refused: &ClaimRefused) -> Self {
+        let message = refused.to_string();
+        match refused {
+            ClaimRefused::Unknown(_) => RobotFailure::NotFound(ErrorBody::new("not_found", message, None)),
+            ClaimRefused::Used { .. } => {
+                RobotFailure::Conflict(ErrorBody::new("response_url_used", message, None))
+            }
+            ClaimRefused::Expired(_) => {
+                RobotFailure::Gone(ErrorBody::new("response_url_expired", message, None))
+            }
+            ClaimRefused::Contended(_) => {
+                RobotFailure::Unavailable(ErrorBody::new("response_url_contended", message, None))
+            }
+        }
+    }
 }
 
 /// The 503 body when the event log cannot take a write or answer a read.

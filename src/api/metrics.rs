@@ -108,6 +108,8 @@ async fn render(state: &AppState) -> String {
         );
     }
 
+    render_robot(&mut out, state.conversations.counters());
+
     let log = state.event_log.health().snapshot();
     out.single(
         "pmc_event_log_commit_batches_total",
@@ -345,4 +347,52 @@ fn storage(out: &mut Exposition, state: &AppState) {
         "Forced checkpoints readers kept from completing (the checkpoint is not keeping up).",
         busy as f64,
     );
+}
+
+fn render_robot(out: &mut Exposition, robot: &crate::robot::RobotCounters) {
+    use crate::robot::RobotCounters as C;
+    out.single(
+        "pmc_robot_streams_opened_total",
+        "counter",
+        "Robot streams opened for users' messages (reply: stream), retries included.",
+        C::read(&robot.streams_opened) as f64,
+    );
+    out.family(
+        "pmc_robot_stream_polls_total",
+        "counter",
+        "WeCom's stream refresh polls answered: from the stored stream (found=true), or with the opening state (not stored yet, or the store did not answer).",
+    );
+    out.sample("pmc_robot_stream_polls_total", &[("found", "true")], C::read(&robot.polls_found) as f64);
+    out.sample("pmc_robot_stream_polls_total", &[("found", "false")], C::read(&robot.polls_unfound) as f64);
+    out.single(
+        "pmc_robot_stream_writes_total",
+        "counter",
+        "Business systems' writes to streams applied.",
+        C::read(&robot.writes) as f64,
+    );
+    out.single(
+        "pmc_robot_stream_keepalives_total",
+        "counter",
+        "Keepalive updates of streams not written for robot.stream_keepalive_secs.",
+        C::read(&robot.keepalives) as f64,
+    );
+    out.single(
+        "pmc_robot_streams_forced_total",
+        "counter",
+        "Streams force-finished at robot.stream_deadline_secs with the fallback text.",
+        C::read(&robot.forced) as f64,
+    );
+    out.family(
+        "pmc_robot_response_url_claims_total",
+        "counter",
+        "Replies' claims of a callback's response_url, by outcome (taken, used, expired, unknown).",
+    );
+    for (outcome, counter) in [
+        ("taken", &robot.claims_taken),
+        ("used", &robot.claims_used),
+        ("expired", &robot.claims_expired),
+        ("unknown", &robot.claims_unknown),
+    ] {
+        out.sample("pmc_robot_response_url_claims_total", &[("outcome", outcome)], C::read(counter) as f64);
+    }
 }

@@ -18,6 +18,8 @@ mod message_bodies;
 mod messages;
 mod metrics;
 mod response_examples;
+mod robot;
+mod robot_bodies;
 mod sends;
 pub mod state;
 mod status;
@@ -32,8 +34,8 @@ use poem_openapi::{OpenApiService, Tags};
 use self::{
     accounts::AccountsApi, activity::ActivityApi, actors::ActorsApi, callback::CallbackApi,
     events::EventsApi, forwarding::ForwardingApi, health::HealthApi, message_actions::MessageActionsApi,
-    messages::MessagesApi, state::AppState, status::StatusApi, subscriptions::SubscriptionsApi,
-    webhook_sources::WebhookSourcesApi,
+    messages::MessagesApi, robot::RobotApi, state::AppState, status::StatusApi,
+    subscriptions::SubscriptionsApi, webhook_sources::WebhookSourcesApi,
 };
 
 /// Groups in the spec and in Swagger UI.
@@ -46,6 +48,8 @@ pub enum ApiTags {
     Messages,
     /// User interactions and member events.
     Tracking,
+    /// Answering robot users: streams and `response_url` replies.
+    Robot,
     /// Stored callbacks.
     Events,
     /// Pushing events to business systems: subscriptions, deliveries, replay.
@@ -61,6 +65,7 @@ pub type ApiService = OpenApiService<
         WebhookSourcesApi,
         MessagesApi,
         MessageActionsApi,
+        RobotApi,
         ActivityApi,
         EventsApi,
         SubscriptionsApi,
@@ -81,6 +86,7 @@ pub fn api_service(state: Arc<AppState>, version: &str) -> ApiService {
             WebhookSourcesApi::new(Arc::clone(&state)),
             MessagesApi::new(Arc::clone(&state)),
             MessageActionsApi::new(Arc::clone(&state)),
+            RobotApi::new(Arc::clone(&state)),
             ActivityApi::new(Arc::clone(&state)),
             EventsApi::new(Arc::clone(&state)),
             SubscriptionsApi::new(Arc::clone(&state)),

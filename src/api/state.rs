@@ -18,6 +18,8 @@ pub struct AppState {
     /// Every account and its callback sources; swapped whole when the
     /// accounts are reloaded (SIGHUP).
     pub accounts: arc_swap::ArcSwap<AccountRoutes>,
+    /// Robot streams and `response_url`s.
+    pub conversations: Arc<crate::robot::Conversations>,
     /// The corps authorised for each suite account.
     pub suite_corps: crate::suite::AuthorisedCorps,
     /// The suites' and their corps' tokens.

@@ -66,6 +66,18 @@ impl StatusCache {
         Some(())
     }
 
+    /// Replaces `old` with `new` (for `ttl`) if `key` still holds `old` —
+    /// atomically, in a script: `Some(true)` when replaced, `Some(false)`
+    /// when another writer changed it first.
+    pub async fn shared_swap(&self, key: &str, old: &str, new: &str, ttl: Duration) -> Option<bool> {
+        const COMPARE_AND_SET: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
+        let client = self.connected()?;
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1).to_string();
+        let swapped: i64 =
+            client.eval(COMPARE_AND_SET, vec![key], vec![old, new, ttl_ms.as_str()]).await.ok()?;
+        Some(swapped == 1)
+    }
+
     /// Adds one to a counting window that expires after `window`; returns
     /// the count in it.
     pub async fn shared_count(&self, key: &str, window: Duration) -> Option<i64> {

@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{empty_as_none, secret_empty_as_none};
+use super::{RobotReplyMode, empty_as_none, secret_empty_as_none};
 
 /// What an account is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -80,6 +80,12 @@ pub struct AccountSettings {
     /// Robot: welcome text for a smart robot's `enter_chat`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub welcome_text: Option<String>,
+    /// Robot: how a user's message is answered (`none` or `stream`).
+    #[serde(default)]
+    pub reply: RobotReplyMode,
+    /// Robot: the text a new stream shows until the business system writes.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub thinking_text: Option<String>,
     /// Send pacing under WeCom's limits.
     #[serde(default)]
     pub pacing: PacingSettings,

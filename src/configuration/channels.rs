@@ -91,6 +91,11 @@ pub struct WeChatBotSettings {
     /// If set, a smart robot's `enter_chat` gets this welcome text.
     #[serde(deserialize_with = "empty_as_none")]
     pub welcome_text: Option<String>,
+    /// How a user's message is answered: `none` or `stream` (`WECHAT_BOT_REPLY`).
+    pub reply: super::RobotReplyMode,
+    /// The text a new stream shows first (`WECHAT_BOT_THINKING_TEXT`).
+    #[serde(deserialize_with = "empty_as_none")]
+    pub thinking_text: Option<String>,
 }
 
 impl Default for WeChatBotSettings {
@@ -102,6 +107,8 @@ impl Default for WeChatBotSettings {
             token: None,
             encoding_aes_key: None,
             welcome_text: None,
+            reply: super::RobotReplyMode::None,
+            thinking_text: None,
         }
     }
 }

@@ -37,6 +37,8 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WECHAT_BOT_SECRET", "channels.wechat_bot.secret"),
     ("WECHAT_BOT_TOKEN", "channels.wechat_bot.token"),
     ("WECHAT_BOT_ENCODING_AES_KEY", "channels.wechat_bot.encoding_aes_key"),
+    ("WECHAT_BOT_REPLY", "channels.wechat_bot.reply"),
+    ("WECHAT_BOT_THINKING_TEXT", "channels.wechat_bot.thinking_text"),
     ("MYSQL_HOST", "mysql.host"),
     ("MYSQL_PORT", "mysql.port"),
     ("MYSQL_USER", "mysql.user"),
@@ -251,6 +253,30 @@ impl Settings {
                 key: "tracking.max_live_actors",
                 env: "PMC__TRACKING__MAX_LIVE_ACTORS",
                 reason: "max_live_actors and writer_max_rows must be at least 1".to_owned(),
+            });
+        }
+        if !(1..=360).contains(&self.robot.stream_deadline_secs) {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_deadline_secs",
+                env: "PMC__ROBOT__STREAM_DEADLINE_SECS",
+                reason: format!(
+                    "must be 1-360 (WeCom stops polling a stream 6 minutes after the message), not {}",
+                    self.robot.stream_deadline_secs
+                ),
+            });
+        }
+        if self.robot.stream_keepalive_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_keepalive_secs",
+                env: "PMC__ROBOT__STREAM_KEEPALIVE_SECS",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        if self.robot.stream_fallback_text.len() > crate::robot::stream::MAX_CONTENT_BYTES / 2 {
+            return Err(ConfigError::Invalid {
+                key: "robot.stream_fallback_text",
+                env: "PMC__ROBOT__STREAM_FALLBACK_TEXT",
+                reason: "at most 10240 bytes (it is added to a stream's content)".to_owned(),
             });
         }
         if !(1..=64).contains(&self.tracking.background_threads) {

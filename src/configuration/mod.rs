@@ -12,6 +12,7 @@ mod channels;
 mod interpolate;
 mod load;
 mod retention;
+mod robot;
 mod security;
 
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ pub use self::{
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
     retention::{Period, RetentionSettings},
+    robot::{RobotReplyMode, RobotSettings},
     security::{SecuritySettings, TlsSettings},
 };
 
@@ -47,6 +49,8 @@ pub struct Settings {
     pub tracking: TrackingSettings,
     /// Sending through WeCom.
     pub sending: SendingSettings,
+    /// Smart robots' answers: streams and `response_url`.
+    pub robot: RobotSettings,
     /// Forwarding events to business systems.
     pub forwarding: ForwardingSettings,
     /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).

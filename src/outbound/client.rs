@@ -161,6 +161,21 @@ impl WeComApi {
         self.answer(request).await
     }
 
+    /// `POST` a JSON body to a URL WeCom handed out (a smart robot's
+    /// `response_url`). The URL is a credential: it never appears in errors.
+    pub async fn post_to_url(&self, url: &str, body: &Value) -> Result<ApiAnswer, CallError> {
+        let response = self.http.post(url).json(body).send().await.map_err(|error| {
+            let error = error.without_url();
+            let reason = format!("response_url: {}", crate::telemetry::error_chain(&error));
+            if crate::security::crypto::is_tls_failure(&error) {
+                CallError::Tls(reason)
+            } else {
+                CallError::Transport(reason)
+            }
+        })?;
+        answer_of(response).await
+    }
+
     async fn answer(&self, request: reqwest::RequestBuilder) -> Result<ApiAnswer, CallError> {
         // The URL carries the token or key: never put it in an error; the
         // base URL (WECHAT_BASE_URL) names the endpoint.

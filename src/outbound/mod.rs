@@ -122,7 +122,7 @@ impl Outbound {
         let sender = senders.get(channel, account).ok_or_else(|| {
             let kind = match channel {
                 SendChannel::WecomApp => "app or suite",
-                SendChannel::WecomBot => "robot",
+                SendChannel::WecomBot | SendChannel::WecomRobotReply => "robot",
             };
             format!(
                 "no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)",
@@ -132,7 +132,10 @@ impl Outbound {
         if !sender.account.enabled {
             return Err(format!("account {account} is disabled"));
         }
-        sender.account.can_send()?;
+        // A robot reply needs only the callback's response_url.
+        if channel != SendChannel::WecomRobotReply {
+            sender.account.can_send()?;
+        }
         match (sender.account.kind, corp_id) {
             (AccountKind::Suite, None) => Err(format!(
                 "suite account {account} sends on behalf of a corp: give corp_id (one that authorised it)"

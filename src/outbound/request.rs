@@ -14,6 +14,9 @@ pub enum SendChannel {
     WecomApp,
     /// The group robot: `webhook/send` with its key.
     WecomBot,
+    /// A smart robot's answer to one callback, posted once to the
+    /// callback's `response_url` (`POST /api/v1/robot/replies`).
+    WecomRobotReply,
 }
 
 impl SendChannel {
@@ -22,10 +25,12 @@ impl SendChannel {
         match self {
             SendChannel::WecomApp => "wecom_app",
             SendChannel::WecomBot => "wecom_bot",
+            SendChannel::WecomRobotReply => "wecom_robot_reply",
         }
     }
 
-    /// Parses a wire name (`external` is not a send channel).
+    /// Parses a wire name (`external` is not a send channel; robot replies
+    /// are made through `/api/v1/robot/replies`, not by name).
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "wecom_app" => Some(SendChannel::WecomApp),
@@ -41,6 +46,7 @@ impl SendChannel {
             SendChannel::WecomBot => {
                 &["text", "markdown", "markdown_v2", "news", "image", "file", "voice", "template_card"]
             }
+            SendChannel::WecomRobotReply => &["markdown", "template_card"],
         }
     }
 }
@@ -86,6 +92,10 @@ pub struct SendRequest {
     pub enable_duplicate_check: bool,
     /// Seconds (default 1800, at most 4 h).
     pub duplicate_check_interval: Option<u32>,
+    /// Robot replies: the callback's one-time `response_url` (a credential;
+    /// absent from every other send).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_url: Option<String>,
     /// A hash of the request, to tell a retry from a different request
     /// reusing its idempotency key.
     pub fingerprint: String,
@@ -180,10 +190,40 @@ impl SendRequest {
             safe: input.safe,
             enable_duplicate_check: input.enable_duplicate_check,
             duplicate_check_interval: input.duplicate_check_interval,
+            response_url: None,
             fingerprint: String::new(),
         };
         request.fingerprint = request.compute_fingerprint();
         Ok(request)
+    }
+
+    /// A smart robot's reply through `response_url`: `markdown` or
+    /// `template_card` (its content already carries the `feedback` id).
+    pub fn robot_reply(
+        message_id: String,
+        account: String,
+        msgtype: &str,
+        content: Map<String, Value>,
+        response_url: String,
+    ) -> Self {
+        let mut request = SendRequest {
+            message_id,
+            channel: SendChannel::WecomRobotReply,
+            account,
+            corp_id: None,
+            msgtype: msgtype.to_owned(),
+            content,
+            recipients: Vec::new(),
+            parties: Vec::new(),
+            tags: Vec::new(),
+            safe: false,
+            enable_duplicate_check: false,
+            duplicate_check_interval: None,
+            response_url: Some(response_url),
+            fingerprint: String::new(),
+        };
+        request.fingerprint = request.compute_fingerprint();
+        request
     }
 
     fn compute_fingerprint(&self) -> String {
@@ -203,7 +243,7 @@ impl SendRequest {
     /// The user ids tracked per recipient: the named users (parties, tags and
     /// `@all` expand on WeCom's side, so those messages are tracked as a whole).
     pub fn tracked_recipients(&self) -> Vec<String> {
-        if self.channel == SendChannel::WecomBot
+        if self.channel != SendChannel::WecomApp
             || self.recipients.iter().any(|user| user == "@all")
             || !self.parties.is_empty()
             || !self.tags.is_empty()

@@ -53,6 +53,8 @@ impl Sender {
         let pacing = self.account.pacing;
         match channel {
             SendChannel::WecomBot => Limit::robot(&self.robot_name, pacing.robot_per_minute),
+            // One answer per callback, through its own URL: nothing to pace.
+            SendChannel::WecomRobotReply => Vec::new(),
             SendChannel::WecomApp => {
                 let scope = match (self.account.legacy, corp_id) {
                     (_, Some(corp)) => format!("{}:{corp}:", self.account.id),
@@ -113,7 +115,7 @@ impl Senders {
     pub fn get(&self, channel: SendChannel, account: &str) -> Option<&Arc<Sender>> {
         let family = match channel {
             SendChannel::WecomApp => Family::Api,
-            SendChannel::WecomBot => Family::Bot,
+            SendChannel::WecomBot | SendChannel::WecomRobotReply => Family::Bot,
         };
         self.by_key.get(&(family, account.to_owned()))
     }

@@ -159,7 +159,9 @@ impl Outbound {
             return;
         }
         tracing::debug!(message_id = %request.message_id, event_id = job.event_id, attempts, "Sending.");
-        let max_attempts = self.retries.max_attempts;
+        // A response_url works once: a reply is never tried twice.
+        let max_attempts =
+            if request.channel == SendChannel::WecomRobotReply { 1 } else { self.retries.max_attempts };
         let result = match self.attempt(&sender, &request).await {
             Attempt::Answered(answer) if answer.errcode == 0 => {
                 SendResult::accepted(&request, &answer, attempts)
@@ -264,6 +266,16 @@ impl Outbound {
                 None => Attempt::NoToken(TokenError::Refused {
                     errcode: -3,
                     errmsg: format!("robot account {} has no webhook_url", sender.account.id),
+                }),
+            },
+            SendChannel::WecomRobotReply => match &request.response_url {
+                Some(url) => match sender.api.post_to_url(url, &request.bot_body(None)).await {
+                    Ok(answer) => Attempt::Answered(answer),
+                    Err(error) => Attempt::NoAnswer(error),
+                },
+                None => Attempt::NoToken(TokenError::Refused {
+                    errcode: -3,
+                    errmsg: "a robot reply without its response_url".to_owned(),
                 }),
             },
             SendChannel::WecomApp => {

@@ -57,6 +57,7 @@ impl Application {
             handlers: HandlerRegistry::default(),
             sources: Vec::new(),
             reload: None,
+            robot_clock: crate::robot::Clock::system(),
         }
     }
 

@@ -80,6 +80,7 @@ pub struct ApplicationBuilder {
     handlers: HandlerRegistry,
     sources: Vec<Arc<dyn WebhookHandler>>,
     reload: Option<SettingsSource>,
+    robot_clock: crate::robot::Clock,
 }
 
 impl ApplicationBuilder {
@@ -108,6 +109,13 @@ impl ApplicationBuilder {
     /// reloads the way it loaded at start.
     pub fn reload_accounts_on_sighup(mut self, source: SettingsSource) -> Self {
         self.reload = Some(source);
+        self
+    }
+
+    /// Judges robot streams' keepalive and deadline and `response_url`
+    /// expiry by `clock` instead of the system's (tests move time by hand).
+    pub fn robot_clock(mut self, clock: crate::robot::Clock) -> Self {
+        self.robot_clock = clock;
         self
     }
 
@@ -312,12 +320,16 @@ impl ApplicationBuilder {
         let status_verifiers = settings.status_webhook.verifiers()?;
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
+        let conversations =
+            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
         let state = Arc::new(AppState {
             accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
                 accounts,
                 &suite_corps,
                 settings.security.timestamp_window_secs,
+                &conversations,
             )),
+            conversations,
             suite_corps,
             suites: Arc::clone(&suites),
             counters,

@@ -192,8 +192,13 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
                 SmartRobotBody::Event { event: RobotEvent::EnterChat {} } => {
                     vec![Signal::Interaction(interaction(user, "robot_enter_chat", at))]
                 }
-                SmartRobotBody::Event { event: RobotEvent::FeedbackEvent { .. } } => {
-                    vec![Signal::Interaction(interaction(user, "robot_feedback", at))]
+                SmartRobotBody::Event { event: RobotEvent::FeedbackEvent { feedback_event } } => {
+                    // Tied to the reply (a stream, or a response_url reply) whose feedback id it carries.
+                    let reply = crate::robot::stream::reply_of_feedback(&feedback_event.id);
+                    vec![Signal::Interaction(InteractionRecord {
+                        message_id: reply.and_then(|id| MessageId::parse(id).ok()),
+                        ..interaction(user, "robot_feedback", at)
+                    })]
                 }
                 SmartRobotBody::Event { event: RobotEvent::TemplateCardEvent { template_card_event } } => {
                     vec![Signal::CardInteraction {
@@ -202,7 +207,16 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
                     }]
                 }
                 SmartRobotBody::Stream { .. } | SmartRobotBody::Unknown { .. } => Vec::new(),
-                _ => vec![Signal::Interaction(interaction(user, "robot_message", at))],
+                _ => {
+                    // The stream opened for it, as stored with the callback.
+                    let stored: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
+                    let stream =
+                        stored["reply"]["stream_id"].as_str().and_then(|id| MessageId::parse(id).ok());
+                    vec![Signal::Interaction(InteractionRecord {
+                        message_id: stream,
+                        ..interaction(user, "robot_message", at)
+                    })]
+                }
             }
         }
         Callback::GroupRobot(robot) => {

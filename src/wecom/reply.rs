@@ -179,6 +179,16 @@ pub enum RobotReply {
         /// The stream state.
         stream: RobotStream,
     },
+    /// Stream content with a template card below it (answer to a message
+    /// or a stream refresh).
+    StreamWithTemplateCard {
+        /// Always `stream_with_template_card`.
+        msgtype: &'static str,
+        /// The stream state.
+        stream: RobotStream,
+        /// The card, in WeCom's JSON.
+        template_card: serde_json::Value,
+    },
     /// A template card (welcome or message answer).
     TemplateCard {
         /// Always `template_card`.
@@ -213,6 +223,19 @@ pub struct RobotStream {
     pub finish: bool,
     /// The full text so far (≤ 20480 bytes).
     pub content: String,
+    /// Images (`{msgtype: image, image: {base64, md5}}`), only with `finish`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub msg_item: Vec<serde_json::Value>,
+    /// The id a user's `feedback_event` on this answer will carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackRef>,
+}
+
+/// `{"id": …}`: the feedback id of a reply (≤ 256 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackRef {
+    /// The id.
+    pub id: String,
 }
 
 impl RobotReply {
@@ -225,7 +248,13 @@ impl RobotReply {
     pub fn stream(id: impl Into<String>, finish: bool, content: impl Into<String>) -> Self {
         RobotReply::Stream {
             msgtype: "stream",
-            stream: RobotStream { id: id.into(), finish, content: content.into() },
+            stream: RobotStream {
+                id: id.into(),
+                finish,
+                content: content.into(),
+                msg_item: Vec::new(),
+                feedback: None,
+            },
         }
     }
 

@@ -5,6 +5,7 @@
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
 //! click on a sent card produces. The suite's service APIs are in [`suite`].
 
+pub mod robot;
 mod suite;
 
 use std::{
@@ -79,6 +80,7 @@ struct State {
     /// More robot keys, besides [`ROBOT_KEY`].
     robot_keys: HashSet<String>,
     suite: suite::SuiteState,
+    robot: robot::RobotState,
 }
 
 /// The running fake.
@@ -111,6 +113,7 @@ impl FakeWeCom {
             .at("/cgi-bin/message/recall", poem::post(recall))
             .at("/cgi-bin/webhook/send", poem::post(webhook_send))
             .at("/cgi-bin/webhook/upload_media", poem::post(upload_media))
+            .at("/cgi-bin/aibot/response", poem::post(robot::response_url_post))
             .at("/cgi-bin/service/get_suite_token", poem::post(suite::get_suite_token))
             .at("/cgi-bin/service/get_permanent_code", poem::post(suite::get_permanent_code))
             .at("/cgi-bin/service/get_corp_token", poem::post(suite::get_corp_token))

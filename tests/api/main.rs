@@ -33,6 +33,7 @@ mod outbound;
 mod payloads;
 mod replicas;
 mod retention;
+mod robot;
 mod security;
 mod simulator;
 mod smoke;

@@ -312,6 +312,59 @@ export interface paths {
         patch: operations["updateMessageCard"];
         trace?: never;
     };
+    "/api/v1/robot/streams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a stream
+         * @description Its content, whether it is finished (or was force-finished), its
+         *     feedback id, keepalives and deadline.
+         */
+        get: operations["getRobotStream"];
+        /**
+         * Write to a stream
+         * @description The whole answer so far (each write replaces the previous); WeCom's
+         *     next refresh poll, on any replica, shows it. `finish` ends it, with
+         *     optional images and a template card. A write after the deadline's
+         *     force-finish answers 202; the last one (`finish: true`) is sent
+         *     through the callback's `response_url`.
+         */
+        put: operations["writeRobotStream"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply through response_url
+         * @description Answers a robot callback once through its `response_url` (valid for
+         *     1 hour, single use): `markdown`, or `template_card` in single chats.
+         *     Tracked as a message (`sent`, or `failed` with WeCom's errcode); the
+         *     reply carries a feedback id, and `feedback_event`s on it are
+         *     interactions of that message.
+         */
+        post: operations["replyToRobotMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interactions": {
         parameters: {
             query?: never;
@@ -1860,6 +1913,49 @@ export interface components {
             subscription_id?: string;
         };
         /**
+         * ReplyBody
+         * @description A reply, queued.
+         */
+        ReplyBody: {
+            /** @description The tracked message (`GET /api/v1/messages/{id}`: `sent`, or `failed` with WeCom's errcode). */
+            id: string;
+            /** @description The robot account. */
+            account: string;
+            /** @description The callback whose `response_url` carries it. */
+            message_id: string;
+            /** @description The feedback id the reply carries. */
+            feedback_id: string;
+            /** @description `queued`. */
+            status: string;
+        };
+        /**
+         * RobotReplyRequest
+         * @description An answer through a callback's `response_url`.
+         * @example {
+         *       "id": "reply-20261128-0001",
+         *       "account": "default",
+         *       "message_id": "CAIQ16HMjQYY\\/NGagIOAgAMgq4KM0AI=",
+         *       "msgtype": "markdown",
+         *       "markdown": {
+         *         "content": "已为你提交工单 **#4521**。"
+         *       }
+         *     }
+         */
+        RobotReplyRequest: {
+            /** @description The reply's message id (default: from `Idempotency-Key`, else new). */
+            id?: string;
+            /** @description The robot account the callback came in for (default `default`). */
+            account?: string;
+            /** @description The callback's `msgid`, whose `response_url` is used. */
+            message_id: string;
+            /** @description `markdown` or `template_card` (single chats only). */
+            msgtype: string;
+            /** @description `{"content": …}` (≤ 20480 bytes). */
+            markdown?: unknown;
+            /** @description WeCom's template card JSON. */
+            template_card?: unknown;
+        };
+        /**
          * SecretRotation
          * @description A secret rotation.
          * @example {
@@ -1977,6 +2073,83 @@ export interface components {
             backends: components["schemas"]["BackendStatus"][];
             /** @description Event log counters. */
             event_log: components["schemas"]["EventLogStatus"] & unknown;
+        };
+        /**
+         * StreamBody
+         * @description A stream as it stands.
+         */
+        StreamBody: {
+            /** @description The stream id. */
+            id: string;
+            /** @description The robot account. */
+            account: string;
+            /** @description The user's message it answers (`msgid`). */
+            message_id: string;
+            /** @description `single` or `group`. */
+            chat_type: string;
+            /** @description The group, for group chats. */
+            chat_id?: string;
+            /** @description Who asked. */
+            user_id: string;
+            /** @description The text so far. */
+            content: string;
+            /** @description Finished. */
+            finish: boolean;
+            /** @description Finished by the deadline (`robot.stream_deadline_secs`), with
+             *     `robot.stream_fallback_text`. */
+            forced: boolean;
+            /** @description The feedback id its answers carry (`feedback_event`s name it). */
+            feedback_id: string;
+            /**
+             * Format: uint32
+             * @description Keepalive updates made.
+             */
+            keepalives: number;
+            /**
+             * Format: date-time
+             * @description Opened (the user's message).
+             */
+            opened_at: string;
+            /**
+             * Format: date-time
+             * @description Last written (or kept alive).
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description Force-finished if still open then.
+             */
+            deadline: string;
+            /** @description Set when this write came after the force-finish and finished the
+             *     answer: the reply that carries it through the callback's
+             *     `response_url` (earlier late writes are acknowledged, not sent). */
+            late_reply?: components["schemas"]["ReplyBody"] & unknown;
+        };
+        /**
+         * StreamUpdate
+         * @description A write to a stream: the whole answer so far.
+         * @example {
+         *       "content": "订单 **20261128-0001** 已发货，预计明天送达。",
+         *       "finish": true,
+         *       "msg_item": []
+         *     }
+         */
+        StreamUpdate: {
+            /** @description The full text so far, Markdown (≤ 20480 bytes; replaces the previous). */
+            content: string;
+            /**
+             * @description The last write: WeCom stops polling.
+             * @default false
+             */
+            finish?: boolean;
+            /**
+             * @description Images shown with the finished answer (≤ 10, with `finish` only):
+             *     `{"msgtype": "image", "image": {"base64": …, "md5": …}}`.
+             * @default []
+             */
+            msg_item?: unknown[];
+            /** @description A template card below the text (`stream_with_template_card`). */
+            template_card?: unknown;
         };
         /**
          * SubscriptionBody
@@ -3572,6 +3745,293 @@ export interface operations {
                 };
             };
             /** @description WeCom or the store did not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getRobotStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream as it stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["StreamBody"];
+                };
+            };
+            /** @description Written after the force-finish: the final content goes out through
+             *     the callback's `response_url` (`late_reply`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["StreamBody"];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such stream (never opened, or expired after 2 hours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Finished already; or its `response_url` was used. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Its `response_url` expired (1 hour). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The write breaks WeCom's rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store did not answer; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    writeRobotStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["StreamUpdate"];
+            };
+        };
+        responses: {
+            /** @description The stream as it stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["StreamBody"];
+                };
+            };
+            /** @description Written after the force-finish: the final content goes out through
+             *     the callback's `response_url` (`late_reply`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["StreamBody"];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such stream (never opened, or expired after 2 hours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Finished already; or its `response_url` was used. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Its `response_url` expired (1 hour). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The write breaks WeCom's rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store did not answer; retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replyToRobotMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key is the same reply. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RobotReplyRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued durably; it is posted once. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ReplyBody"];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No callback with this message id brought a `response_url`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The `response_url` was used by another reply (single use). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The `response_url` expired (1 hour after the callback). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid reply. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The event log did not take it; retry. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -14,13 +14,14 @@ pub use self::replies::ReplyPolicy;
 use super::{Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, WebhookRequest};
 use crate::{
     accounts::Account,
-    configuration::{AccountKind, ChannelCredentials},
+    configuration::{AccountKind, ChannelCredentials, RobotReplyMode},
     event_log::NewQuarantine,
+    robot::Conversations,
     suite::AuthorisedCorps,
     wecom::{
         CallbackCrypto, CallbackQuery, EnvelopeFormat, OpenedCallback, WeComError,
         envelope::Envelope,
-        payload::{self, Callback, ParsedCallback},
+        payload::{self, Callback, ParsedCallback, ReplyRef, SmartRobotBody},
     },
 };
 
@@ -60,6 +61,7 @@ pub struct WeComSource {
     corps: AuthorisedCorps,
     timestamp_window: Option<u64>,
     dedupe_namespace: Option<String>,
+    conversations: Option<Arc<Conversations>>,
 }
 
 impl WeComSource {
@@ -73,7 +75,21 @@ impl WeComSource {
     ) -> Self {
         // Every account on one route is either the seed's (bare keys) or the only one.
         let dedupe_namespace = accounts.first().and_then(|account| account.dedupe_namespace());
-        Self { channel, route_account, accounts, corps, timestamp_window: None, dedupe_namespace }
+        Self {
+            channel,
+            route_account,
+            accounts,
+            corps,
+            timestamp_window: None,
+            dedupe_namespace,
+            conversations: None,
+        }
+    }
+
+    /// Robot accounts answer with streams and remember `response_url`s here.
+    pub fn with_conversations(mut self, conversations: Arc<Conversations>) -> Self {
+        self.conversations = Some(conversations);
+        self
     }
 
     /// Refuses authentic callbacks signed more than `seconds` from now
@@ -159,15 +175,38 @@ impl WeComSource {
         }
     }
 
+    /// A smart robot's answer from its conversation: a new stream for a
+    /// user's message, the stream's state for a refresh poll (`reply:
+    /// stream` accounts). Marks the callback with the stream it opened.
+    /// Every callback's `response_url` is remembered for `/robot/replies`.
+    async fn robot_answer(&self, account: &Account, parsed: &mut ParsedCallback) -> Option<String> {
+        let conversations = self.conversations.as_ref()?;
+        let Callback::SmartRobot(robot) = &mut parsed.callback else { return None };
+        conversations.remember_response_url(account, robot);
+        if account.reply != RobotReplyMode::Stream {
+            return None;
+        }
+        if robot.body.is_user_message() {
+            let stream = conversations.open_stream(account, robot);
+            robot.reply =
+                Some(ReplyRef { stream_id: stream.id.clone(), feedback_id: stream.feedback_id.clone() });
+            return Some(stream.reply().to_json());
+        }
+        if let SmartRobotBody::Stream { stream } = &robot.body {
+            return Some(conversations.poll(account, &stream.id).await.reply().to_json());
+        }
+        None
+    }
+
     /// Suite instruction callbacks must be answered `success`; others get a
     /// passive reply when the account has one, else an empty body.
-    fn answer(
+    async fn answer(
         &self,
         account: &Account,
         crypto: &CallbackCrypto,
         query: &CallbackQuery,
         opened: &OpenedCallback,
-        parsed: &ParsedCallback,
+        parsed: &mut ParsedCallback,
     ) -> String {
         if matches!(parsed.callback, Callback::Suite(_)) {
             return "success".to_owned();
@@ -176,7 +215,9 @@ impl WeComSource {
             app_auto_reply_text: account.auto_reply_text.clone(),
             bot_welcome_text: account.welcome_text.clone(),
         };
-        let Some(plaintext) = replies.reply_for(&parsed.callback, crypto.receive_id()) else {
+        let robot = self.robot_answer(account, parsed).await;
+        let Some(plaintext) = robot.or_else(|| replies.reply_for(&parsed.callback, crypto.receive_id()))
+        else {
             return String::new();
         };
         let timestamp = chrono::Utc::now().timestamp().to_string();
@@ -316,7 +357,7 @@ impl WebhookHandler for WeComSource {
             EnvelopeFormat::Xml => payload::parse_xml_payload(&opened.plaintext),
             EnvelopeFormat::Json => payload::parse_json_payload(&opened.plaintext),
         };
-        let parsed = match parsed {
+        let mut parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
                 let record = NewQuarantine {
@@ -332,7 +373,7 @@ impl WebhookHandler for WeComSource {
                 return Err(WebhookError::Quarantine { error, record: Box::new(record) });
             }
         };
-        let reply = self.answer(account, crypto, &query, &opened, &parsed);
+        let reply = self.answer(account, crypto, &query, &opened, &mut parsed).await;
         let mut event = IncomingEvent::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
         event.user_id = parsed.user_id;
         event.account = Some(account.id.to_string());

@@ -32,6 +32,19 @@ pub struct SmartRobotCallback {
     /// The typed content.
     #[serde(skip_deserializing, default = "default_body")]
     pub body: SmartRobotBody,
+    /// How we answered it (set by the service, never by WeCom): the stream
+    /// opened for it, so subscribers can write to it.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ReplyRef>,
+}
+
+/// The answer the service gave a robot callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyRef {
+    /// The stream opened (`PUT /api/v1/robot/streams/{stream_id}`).
+    pub stream_id: String,
+    /// The feedback id its answers carry.
+    pub feedback_id: String,
 }
 
 fn default_body() -> SmartRobotBody {
@@ -170,6 +183,22 @@ pub struct RobotFeedback {
     /// 1 irrelevant, 2 incomplete, 3 wrong, 4 analysis error.
     #[serde(default)]
     pub inaccurate_reason_list: Vec<i64>,
+}
+
+impl SmartRobotBody {
+    /// Whether it is a user's message (not a stream refresh, an event or
+    /// an unknown type): what a `reply: stream` account opens a stream for.
+    pub fn is_user_message(&self) -> bool {
+        matches!(
+            self,
+            SmartRobotBody::Text { .. }
+                | SmartRobotBody::Image { .. }
+                | SmartRobotBody::Mixed { .. }
+                | SmartRobotBody::Voice { .. }
+                | SmartRobotBody::File { .. }
+                | SmartRobotBody::Video { .. }
+        )
+    }
 }
 
 impl SmartRobotCallback {

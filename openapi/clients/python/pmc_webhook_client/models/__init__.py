@@ -38,6 +38,8 @@ from .recipient_body import RecipientBody
 from .register_message import RegisterMessage
 from .replay_body import ReplayBody
 from .replay_request import ReplayRequest
+from .reply_body import ReplyBody
+from .robot_reply_request import RobotReplyRequest
 from .secret_rotation import SecretRotation
 from .status_body import StatusBody
 from .status_body_actors import StatusBodyActors
@@ -45,6 +47,9 @@ from .status_body_process import StatusBodyProcess
 from .status_body_storage import StatusBodyStorage
 from .storage_status import StorageStatus
 from .storage_status_event_log import StorageStatusEventLog
+from .stream_body import StreamBody
+from .stream_body_late_reply import StreamBodyLateReply
+from .stream_update import StreamUpdate
 from .subscription_body import SubscriptionBody
 from .subscription_list import SubscriptionList
 from .we_com_answer_body import WeComAnswerBody
@@ -88,6 +93,8 @@ __all__ = (
     "RegisterMessage",
     "ReplayBody",
     "ReplayRequest",
+    "ReplyBody",
+    "RobotReplyRequest",
     "SecretRotation",
     "StatusBody",
     "StatusBodyActors",
@@ -95,6 +102,9 @@ __all__ = (
     "StatusBodyStorage",
     "StorageStatus",
     "StorageStatusEventLog",
+    "StreamBody",
+    "StreamBodyLateReply",
+    "StreamUpdate",
     "SubscriptionBody",
     "SubscriptionList",
     "WeComAnswerBody",
