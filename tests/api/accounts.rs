@@ -4,7 +4,7 @@
 //! stores with its account (identical MsgIds in two apps are two
 //! callbacks), and every account sends with its own token and agent id.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pmc_webhook::wecom::{CallbackCrypto, EncodingAesKey, EnvelopeFormat};
 use secrecy::SecretString;
@@ -263,16 +263,8 @@ async fn every_account_sends_with_its_own_token_and_agent_id() {
         assert_eq!(response.unwrap().status(), 202);
         expected.push(format!("send-ops-{round}"));
     }
-    let started = Instant::now();
     for id in &expected {
-        loop {
-            let status = app.get_json(&format!("/api/v1/messages/{id}/status")).await;
-            if status["status"] == "sent" {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "{id}: {status}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        app.wait_for_message_status(id, "sent", Duration::from_secs(30)).await;
     }
     // One token per app, however many sends; each send with its own agent id.
     for extra in EXTRAS.iter().filter(|extra| extra.kind == "app") {

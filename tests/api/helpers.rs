@@ -4,6 +4,7 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     sync::LazyLock,
+    time::Duration,
 };
 
 use pmc_webhook::{
@@ -233,4 +234,27 @@ pub fn shipped_config_without_accounts() -> String {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/notification.yaml")).unwrap();
     assert!(shipped.contains("\naccounts: []"), "the shipped file lists no accounts");
     shipped.replacen("\naccounts: []", "", 1)
+}
+
+impl TestApp {
+    /// Waits until message `id` has `status` (404 while the tracking actors
+    /// have not applied its registration yet, milliseconds), failing after
+    /// `limit`; its full body.
+    pub async fn wait_for_message_status(
+        &self,
+        id: &str,
+        status: &str,
+        limit: Duration,
+    ) -> serde_json::Value {
+        let started = std::time::Instant::now();
+        loop {
+            let response = self.get(&format!("/api/v1/messages/{id}")).await;
+            let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+            if body["status"] == status {
+                return body;
+            }
+            assert!(started.elapsed() < limit, "{id}: not {status} after {limit:?}: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }

@@ -22,20 +22,6 @@ async fn send(app: &TestApp, body: Value) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
-async fn wait_sent(app: &TestApp, id: &str) -> Value {
-    let started = std::time::Instant::now();
-    loop {
-        // 404 until the tracking actors applied the send (milliseconds).
-        let response = app.get(&format!("/api/v1/messages/{id}/status")).await;
-        let status: Value = response.json().await.unwrap_or(Value::Null);
-        if status["status"] == "sent" {
-            return app.get_json(&format!("/api/v1/messages/{id}")).await;
-        }
-        assert!(started.elapsed() < LIMIT, "{id}: {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_suite_sends_as_its_app_in_each_authorised_corp() {
     let setup = SuiteSetup::start().await;
@@ -87,7 +73,7 @@ async fn a_suite_sends_as_its_app_in_each_authorised_corp() {
     let (status, answer) = send(&app, card).await;
     assert_eq!(status, 202, "{answer}");
     for id in ["to-a", "to-b", "card-b"] {
-        let message = wait_sent(&app, id).await;
+        let message = app.wait_for_message_status(id, "sent", LIMIT).await;
         assert_eq!(message["account"], SUITE, "{message}");
     }
     let sends = fake.calls("message/send");
@@ -121,6 +107,6 @@ async fn a_suite_sends_as_its_app_in_each_authorised_corp() {
     let mut body = text("after-expiry");
     body["corp_id"] = json!(CORP_A);
     assert_eq!(send(&app, body).await.0, 202);
-    wait_sent(&app, "after-expiry").await;
+    app.wait_for_message_status("after-expiry", "sent", LIMIT).await;
     assert_eq!(fake.corp_calls("service/get_corp_token", CORP_A), 2);
 }
