@@ -25,6 +25,14 @@ use crate::{
     tracking::derive::API_CHANNEL,
 };
 
+fn stream_bad_request(error: poem::Error) -> StreamResponse {
+    StreamResponse::BadRequest(ErrorBody::new("invalid_request", error.to_string(), None))
+}
+
+fn reply_bad_request(error: poem::Error) -> ReplyResponse {
+    ReplyResponse::BadRequest(ErrorBody::new("invalid_request", error.to_string(), None))
+}
+
 /// Stream and reply routes.
 pub struct RobotApi {
     state: Arc<AppState>,
@@ -39,10 +47,14 @@ impl RobotApi {
 
 /// Answers of the stream routes.
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "stream_bad_request")]
 pub enum StreamResponse {
     /// The stream as it stands.
     #[oai(status = 200)]
     Ok(Json<StreamBody>),
+    /// The body is not JSON of the documented shape.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// Written after the force-finish: the final content goes out through
     /// the callback's `response_url` (`late_reply`).
     #[oai(status = 202)]
@@ -66,10 +78,14 @@ pub enum StreamResponse {
 
 /// Answers of the reply route.
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "reply_bad_request")]
 pub enum ReplyResponse {
     /// Queued durably; it is posted once.
     #[oai(status = 202)]
     Accepted(Json<ReplyBody>),
+    /// The body is not JSON of the documented shape.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// No callback with this message id brought a `response_url`.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
