@@ -18,6 +18,7 @@ pub mod events_view;
 pub mod forwarding;
 pub mod outbound;
 pub mod raw_log;
+pub mod replies;
 pub mod retention;
 pub mod robot;
 pub mod security;

@@ -23,6 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use self::{id::AccountId, routes::AccountRoutes};
 use crate::{
     configuration::{AccountKind, AccountSettings, ConfigError, PacingSettings, RobotReplyMode, Settings},
+    replies::ReplyRules,
     wecom::{CallbackCrypto, EncodingAesKey},
 };
 
@@ -97,6 +98,8 @@ pub struct Account {
     pub reply: RobotReplyMode,
     /// Robot: a new stream's first text.
     pub thinking_text: Option<String>,
+    /// App and robot: passive reply rules.
+    pub replies: ReplyRules,
     /// Send pacing.
     pub pacing: PacingSettings,
 }
@@ -299,6 +302,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         welcome_text: None,
         reply: RobotReplyMode::None,
         thinking_text: None,
+        replies: seed_rules(&app.replies, AccountKind::App)?,
         pacing: PacingSettings::default(),
     }];
     if let Some(suite) = &app.suite {
@@ -324,6 +328,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
             welcome_text: None,
             reply: RobotReplyMode::None,
             thinking_text: None,
+            replies: ReplyRules::default(),
             pacing: PacingSettings::default(),
         });
     }
@@ -355,6 +360,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         welcome_text: bot.welcome_text.clone(),
         reply: bot.reply,
         thinking_text: bot.thinking_text.clone(),
+        replies: seed_rules(&bot.replies, AccountKind::Robot)?,
         pacing: PacingSettings::default(),
     });
     Ok(accounts)
@@ -386,6 +392,7 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
             (settings.welcome_text.is_some(), "welcome_text"),
             (settings.reply != RobotReplyMode::None, "reply"),
             (settings.thinking_text.is_some(), "thinking_text"),
+            (!settings.replies.is_empty(), "replies (suite callbacks are answered `success`)"),
         ],
         AccountKind::Robot => &[
             (settings.corp_id.is_some(), "corp_id"),
@@ -440,8 +447,20 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
         welcome_text: settings.welcome_text.clone(),
         reply: settings.reply,
         thinking_text: settings.thinking_text.clone(),
+        replies: ReplyRules::compile(&settings.replies, settings.kind).map_err(refuse)?,
         pacing: settings.pacing,
         id,
+    })
+}
+
+/// The seed's accounts' rules; an error names the default account.
+fn seed_rules(
+    settings: &[crate::replies::ReplyRuleSettings],
+    kind: AccountKind,
+) -> Result<ReplyRules, ConfigError> {
+    ReplyRules::compile(settings, kind).map_err(|reason| ConfigError::Account {
+        id: format!("{DEFAULT_ACCOUNT} ({})", kind.as_str()),
+        reason,
     })
 }
 

@@ -49,6 +49,7 @@ pub fn apply(state: &AppState, settings: &Settings) -> Result<Reloaded, ConfigEr
         &state.suite_corps,
         settings.security.timestamp_window_secs,
         &state.conversations,
+        &state.replier,
     )));
     Ok(reloaded)
 }

@@ -6,6 +6,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use super::{Accounts, Family};
 use crate::{
+    replies::Replier,
     robot::Conversations,
     suite::AuthorisedCorps,
     webhooks::wecom::{Channel, WeComSource},
@@ -29,12 +30,14 @@ impl AccountRoutes {
         corps: &AuthorisedCorps,
         timestamp_window_secs: u64,
         conversations: &Arc<Conversations>,
+        replier: &Arc<Replier>,
     ) -> Self {
         let source = |channel, route_account, members| {
             Arc::new(
                 WeComSource::new(channel, route_account, members, corps.clone())
                     .with_timestamp_window(timestamp_window_secs)
-                    .with_conversations(Arc::clone(conversations)),
+                    .with_conversations(Arc::clone(conversations))
+                    .with_replier(Arc::clone(replier)),
             )
         };
         let by_account = accounts

@@ -109,6 +109,7 @@ async fn render(state: &AppState) -> String {
     }
 
     render_robot(&mut out, state.conversations.counters());
+    render_replies(&mut out, state.replier.counters());
 
     let log = state.event_log.health().snapshot();
     out.single(
@@ -395,4 +396,30 @@ fn render_robot(out: &mut Exposition, robot: &crate::robot::RobotCounters) {
     ] {
         out.sample("pmc_robot_response_url_claims_total", &[("outcome", outcome)], C::read(counter) as f64);
     }
+}
+
+fn render_replies(out: &mut Exposition, replies: &crate::replies::ReplyCounters) {
+    use crate::replies::ReplyCounters as C;
+    out.family(
+        "pmc_passive_replies_total",
+        "counter",
+        "Passive replies decided in-process, by who decided (the handler or a replies: rule).",
+    );
+    for (source, counter) in [("handler", &replies.by_handler), ("rule", &replies.by_rule)] {
+        out.sample("pmc_passive_replies_total", &[("source", source)], C::read(counter) as f64);
+    }
+    out.family(
+        "pmc_reply_handler_fallbacks_total",
+        "counter",
+        "Reply handler calls whose answer was dropped (the rules decided), by reason.",
+    );
+    for (reason, counter) in [("overrun", &replies.handler_overruns), ("panic", &replies.handler_panics)] {
+        out.sample("pmc_reply_handler_fallbacks_total", &[("reason", reason)], C::read(counter) as f64);
+    }
+    out.single(
+        "pmc_passive_replies_unfit_total",
+        "counter",
+        "Decided passive replies that did not fit their callback (answered empty).",
+        C::read(&replies.unfit) as f64,
+    );
 }

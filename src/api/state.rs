@@ -20,6 +20,8 @@ pub struct AppState {
     pub accounts: arc_swap::ArcSwap<AccountRoutes>,
     /// Robot streams and `response_url`s.
     pub conversations: Arc<crate::robot::Conversations>,
+    /// The reply handler and its counters.
+    pub replier: Arc<crate::replies::Replier>,
     /// The corps authorised for each suite account.
     pub suite_corps: crate::suite::AuthorisedCorps,
     /// The suites' and their corps' tokens.

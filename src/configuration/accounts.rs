@@ -86,6 +86,10 @@ pub struct AccountSettings {
     /// Robot: the text a new stream shows until the business system writes.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub thinking_text: Option<String>,
+    /// App and robot: passive reply rules, first match wins (see
+    /// [`crate::replies`]).
+    #[serde(default)]
+    pub replies: Vec<crate::replies::ReplyRuleSettings>,
     /// Send pacing under WeCom's limits.
     #[serde(default)]
     pub pacing: PacingSettings,

@@ -36,6 +36,9 @@ pub struct WeChatApiSettings {
     /// If set, user messages get this text as a passive reply.
     #[serde(deserialize_with = "empty_as_none")]
     pub auto_reply_text: Option<String>,
+    /// Passive reply rules of the default app (YAML only).
+    #[serde(default)]
+    pub replies: Vec<crate::replies::ReplyRuleSettings>,
 }
 
 impl Default for WeChatApiSettings {
@@ -50,6 +53,7 @@ impl Default for WeChatApiSettings {
             encoding_aes_key: None,
             suite: None,
             auto_reply_text: None,
+            replies: Vec::new(),
         }
     }
 }
@@ -96,6 +100,9 @@ pub struct WeChatBotSettings {
     /// The text a new stream shows first (`WECHAT_BOT_THINKING_TEXT`).
     #[serde(deserialize_with = "empty_as_none")]
     pub thinking_text: Option<String>,
+    /// Passive reply rules of the default robot (YAML only).
+    #[serde(default)]
+    pub replies: Vec<crate::replies::ReplyRuleSettings>,
 }
 
 impl Default for WeChatBotSettings {
@@ -109,6 +116,7 @@ impl Default for WeChatBotSettings {
             welcome_text: None,
             reply: super::RobotReplyMode::None,
             thinking_text: None,
+            replies: Vec::new(),
         }
     }
 }

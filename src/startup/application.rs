@@ -58,6 +58,8 @@ impl Application {
             sources: Vec::new(),
             reload: None,
             robot_clock: crate::robot::Clock::system(),
+            reply_handler: None,
+            reply_deadline: crate::replies::DEFAULT_HANDLER_DEADLINE,
         }
     }
 

@@ -81,6 +81,8 @@ pub struct ApplicationBuilder {
     sources: Vec<Arc<dyn WebhookHandler>>,
     reload: Option<SettingsSource>,
     robot_clock: crate::robot::Clock,
+    reply_handler: Option<Arc<dyn crate::replies::ReplyHandler>>,
+    reply_deadline: std::time::Duration,
 }
 
 impl ApplicationBuilder {
@@ -116,6 +118,20 @@ impl ApplicationBuilder {
     /// expiry by `clock` instead of the system's (tests move time by hand).
     pub fn robot_clock(mut self, clock: crate::robot::Clock) -> Self {
         self.robot_clock = clock;
+        self
+    }
+
+    /// Shapes passive replies with `handler` before the accounts' `replies:`
+    /// rules (see [`crate::replies`]); it has 200 ms unless
+    /// [`Self::reply_handler_deadline`] says otherwise.
+    pub fn reply_handler(mut self, handler: impl crate::replies::ReplyHandler) -> Self {
+        self.reply_handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// How long the reply handler has to decide before the rules do.
+    pub fn reply_handler_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.reply_deadline = deadline;
         self
     }
 
@@ -322,14 +338,17 @@ impl ApplicationBuilder {
         cache.share_counters(store.scope(), Arc::clone(&counters));
         let conversations =
             crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
+        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
         let state = Arc::new(AppState {
             accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
                 accounts,
                 &suite_corps,
                 settings.security.timestamp_window_secs,
                 &conversations,
+                &replier,
             )),
             conversations,
+            replier,
             suite_corps,
             suites: Arc::clone(&suites),
             counters,

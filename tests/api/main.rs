@@ -32,6 +32,7 @@ mod openapi_spec;
 mod outbound;
 mod payloads;
 mod replicas;
+mod replies;
 mod retention;
 mod robot;
 mod security;

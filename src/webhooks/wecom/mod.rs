@@ -16,6 +16,7 @@ use crate::{
     accounts::Account,
     configuration::{AccountKind, ChannelCredentials, RobotReplyMode},
     event_log::NewQuarantine,
+    replies::{Decision, Replier, ReplyRequest, render},
     robot::Conversations,
     suite::AuthorisedCorps,
     wecom::{
@@ -62,6 +63,7 @@ pub struct WeComSource {
     timestamp_window: Option<u64>,
     dedupe_namespace: Option<String>,
     conversations: Option<Arc<Conversations>>,
+    replier: Arc<Replier>,
 }
 
 impl WeComSource {
@@ -83,7 +85,14 @@ impl WeComSource {
             timestamp_window: None,
             dedupe_namespace,
             conversations: None,
+            replier: Arc::new(Replier::default()),
         }
+    }
+
+    /// Passive replies are decided by `replier`'s handler and the accounts' rules.
+    pub fn with_replier(mut self, replier: Arc<Replier>) -> Self {
+        self.replier = replier;
+        self
     }
 
     /// Robot accounts answer with streams and remember `response_url`s here.
@@ -175,18 +184,22 @@ impl WeComSource {
         }
     }
 
-    /// A smart robot's answer from its conversation: a new stream for a
-    /// user's message, the stream's state for a refresh poll (`reply:
-    /// stream` accounts). Marks the callback with the stream it opened.
-    /// Every callback's `response_url` is remembered for `/robot/replies`.
-    async fn robot_answer(&self, account: &Account, parsed: &mut ParsedCallback) -> Option<String> {
+    /// A smart robot's stream answer (`reply: stream` accounts): the
+    /// stream's state for a refresh poll, or — when `open` — a new stream
+    /// for a user's message (the callback is marked with it). Every
+    /// callback's `response_url` is remembered for `/robot/replies` first.
+    async fn robot_answer(
+        &self,
+        account: &Account,
+        parsed: &mut ParsedCallback,
+        open: bool,
+    ) -> Option<String> {
         let conversations = self.conversations.as_ref()?;
         let Callback::SmartRobot(robot) = &mut parsed.callback else { return None };
-        conversations.remember_response_url(account, robot);
         if account.reply != RobotReplyMode::Stream {
             return None;
         }
-        if robot.body.is_user_message() {
+        if open && robot.body.is_user_message() {
             let stream = conversations.open_stream(account, robot);
             robot.reply =
                 Some(ReplyRef { stream_id: stream.id.clone(), feedback_id: stream.feedback_id.clone() });
@@ -198,8 +211,45 @@ impl WeComSource {
         None
     }
 
+    /// The passive reply's plaintext, if any: a stream refresh poll gets its
+    /// stream; otherwise the reply handler, then the account's rules, then
+    /// its defaults (a new stream, `auto_reply_text`, `welcome_text`).
+    async fn reply_plaintext(
+        &self,
+        account: &Account,
+        corp_id: &str,
+        parsed: &mut ParsedCallback,
+    ) -> Option<String> {
+        if let (Some(conversations), Callback::SmartRobot(robot)) = (&self.conversations, &parsed.callback) {
+            conversations.remember_response_url(account, robot);
+            if matches!(robot.body, SmartRobotBody::Stream { .. }) {
+                return self.robot_answer(account, parsed, false).await;
+            }
+        }
+        let request = ReplyRequest::from_callback(account.id.as_str(), &parsed.callback)?;
+        match self.replier.decide(&account.replies, request).await {
+            Decision::Reply(reply) => match render(&reply, &parsed.callback, corp_id) {
+                Ok(plaintext) => Some(plaintext),
+                Err(error) => {
+                    self.replier.count_unfit();
+                    tracing::warn!(account = %account.id, error = %error, "A decided passive reply does not fit its callback; answering empty.");
+                    None
+                }
+            },
+            Decision::Empty => None,
+            Decision::Undecided => {
+                let stream = self.robot_answer(account, parsed, true).await;
+                let replies = ReplyPolicy {
+                    app_auto_reply_text: account.auto_reply_text.clone(),
+                    bot_welcome_text: account.welcome_text.clone(),
+                };
+                stream.or_else(|| replies.reply_for(&parsed.callback, corp_id))
+            }
+        }
+    }
+
     /// Suite instruction callbacks must be answered `success`; others get a
-    /// passive reply when the account has one, else an empty body.
+    /// passive reply when one is decided, else an empty body.
     async fn answer(
         &self,
         account: &Account,
@@ -211,13 +261,7 @@ impl WeComSource {
         if matches!(parsed.callback, Callback::Suite(_)) {
             return "success".to_owned();
         }
-        let replies = ReplyPolicy {
-            app_auto_reply_text: account.auto_reply_text.clone(),
-            bot_welcome_text: account.welcome_text.clone(),
-        };
-        let robot = self.robot_answer(account, parsed).await;
-        let Some(plaintext) = robot.or_else(|| replies.reply_for(&parsed.callback, crypto.receive_id()))
-        else {
+        let Some(plaintext) = self.reply_plaintext(account, crypto.receive_id(), parsed).await else {
             return String::new();
         };
         let timestamp = chrono::Utc::now().timestamp().to_string();
