@@ -238,4 +238,33 @@ mod tests {
         assert!(check(app, "image", &object(json!({"media_id": "m"}))).is_ok());
         assert!(check(app, "image", &object(json!({"filename": "a.PNG", "base64": encoded(10)}))).is_ok());
     }
+
+    #[test]
+    fn uploads_are_replaced_by_their_media_ids() {
+        let input = super::super::request::SendInput {
+            message_id: "m1".into(),
+            channel: "wecom_app".into(),
+            msgtype: Some("mpnews".into()),
+            contents: vec![(
+                "mpnews",
+                Some(json!({"articles": [
+                    {"title": "a", "content": "x", "thumb_filename": "a.jpg", "thumb_base64": encoded(8)},
+                    {"title": "b", "content": "y", "thumb_media_id": "kept"}]})),
+            )],
+            recipients: vec!["zhangsan".into()],
+            ..Default::default()
+        };
+        let request = SendRequest::parse(input).unwrap();
+        let uploads = uploads(&request);
+        assert_eq!(
+            uploads,
+            [Upload { kind: "image", filename: "a.jpg".into(), bytes: vec![7; 8], article: Some(0) }]
+        );
+        let content = resolved(&request, &[(uploads[0].clone(), "thumb-1".into())]);
+        assert_eq!(
+            Value::Object(content),
+            json!({"articles": [{"title": "a", "content": "x", "thumb_media_id": "thumb-1"},
+                                {"title": "b", "content": "y", "thumb_media_id": "kept"}]})
+        );
+    }
 }
