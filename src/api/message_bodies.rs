@@ -43,7 +43,14 @@ pub struct RegisterMessage {
     /// Tag ids to send to (`wecom_app`).
     #[oai(default)]
     pub tags: Vec<String>,
-    /// What to send: `text`, `markdown`, `textcard`, `news`, `template_card`
+    /// An app group chat to send to (`wecom_app`, `appchat/send`), instead
+    /// of recipients, parties and tags; tracked as one recipient, the chat.
+    /// Takes `text`, `image`, `voice`, `video`, `file`, `textcard`, `news`,
+    /// `mpnews`, `markdown`.
+    #[oai(validator(max_length = 32))]
+    pub chatid: Option<String>,
+    /// What to send: `text`, `markdown`, `textcard`, `news`, `template_card`,
+    /// `image`, `voice`, `video`, `file`, `mpnews`, `miniprogram_notice`
     /// (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,
     /// `voice`, `template_card` (robot).
     pub msgtype: Option<String>,
@@ -60,13 +67,28 @@ pub struct RegisterMessage {
     /// WeCom's card: `card_type` and its fields; interactive cards need a
     /// `task_id`, by which clicks find the message.
     pub template_card: Option<serde_json::Value>,
-    /// `{"base64", "md5"}` (robot).
+    /// App: `{"media_id"}`, or `{"filename", "base64"}` of a JPG or PNG
+    /// (≤ 10 MB) to have this service upload it (`media/upload`). Robot:
+    /// `{"base64", "md5"}`.
     pub image: Option<serde_json::Value>,
-    /// `{"media_id"}` (robot; from `webhook/upload_media`), or
-    /// `{"filename", "base64"}` to have this service upload it (≤ 20 MB).
+    /// `{"media_id"}` (app: from `media/upload`; robot: from
+    /// `webhook/upload_media`), or `{"filename", "base64"}` to have this
+    /// service upload it (≤ 20 MB).
     pub file: Option<serde_json::Value>,
     /// `{"media_id"}`, or `{"filename", "base64"}` of an AMR (≤ 2 MB, 60 s).
     pub voice: Option<serde_json::Value>,
+    /// `{"media_id", "title", "description"}`, or `{"filename", "base64",
+    /// "title", "description"}` of an MP4 (≤ 10 MB) to upload (app).
+    pub video: Option<serde_json::Value>,
+    /// `{"articles": [{"title", "thumb_media_id", "author",
+    /// "content_source_url", "content", "digest"}]}`, 1 to 8 (app); an
+    /// article may give `thumb_filename` and `thumb_base64` (a JPG or PNG)
+    /// instead of `thumb_media_id`, uploaded first.
+    pub mpnews: Option<serde_json::Value>,
+    /// `{"appid", "page", "title", "description", "emphasis_first_item",
+    /// "content_item": [{"key", "value"}]}` (app, a mini program bound to it;
+    /// at most 10 items).
+    pub miniprogram_notice: Option<serde_json::Value>,
     /// Confidential message (app).
     #[oai(default)]
     pub safe: bool,

@@ -1,5 +1,6 @@
 //! WeCom's send-side HTTP API: `gettoken`, `message/send`,
-//! `message/update_template_card`, `message/recall`, `webhook/send`. Every
+//! `message/update_template_card`, `message/recall`, `appchat/send`,
+//! `media/upload`, `webhook/send`, `webhook/upload_media`. Every
 //! answer is `{errcode, errmsg, …}`; decisions are made on `errcode` only.
 
 use std::time::Duration;
@@ -147,17 +148,29 @@ impl WeComApi {
         filename: &str,
         bytes: Vec<u8>,
     ) -> Result<ApiAnswer, CallError> {
-        let length = bytes.len() as u64;
-        let part = reqwest::multipart::Part::stream_with_length(bytes, length)
-            .file_name(filename.to_owned())
-            .mime_str("application/octet-stream")
-            .expect("a valid MIME type");
-        let form = reqwest::multipart::Form::new().part("media", part);
+        let form = media_form(filename, bytes);
         let request = self
             .http
             .post(format!("{}/cgi-bin/webhook/upload_media", self.base_url))
             .query(&[("key", key.expose_secret()), ("type", kind)])
             .multipart(form);
+        self.answer(request).await
+    }
+
+    /// `POST /cgi-bin/media/upload?access_token=…&type=image|voice|video|file`:
+    /// the multipart field `media`; answers a `media_id` valid for 3 days.
+    pub async fn upload_media(
+        &self,
+        token: &str,
+        kind: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<ApiAnswer, CallError> {
+        let request = self
+            .http
+            .post(format!("{}/cgi-bin/media/upload", self.base_url))
+            .query(&[("access_token", token), ("type", kind)])
+            .multipart(media_form(filename, bytes));
         self.answer(request).await
     }
 
@@ -190,6 +203,16 @@ impl WeComApi {
         })?;
         answer_of(response).await
     }
+}
+
+/// The multipart form of an upload: the file in the field `media`.
+fn media_form(filename: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    let length = bytes.len() as u64;
+    let part = reqwest::multipart::Part::stream_with_length(bytes, length)
+        .file_name(filename.to_owned())
+        .mime_str("application/octet-stream")
+        .expect("a valid MIME type");
+    reqwest::multipart::Form::new().part("media", part)
 }
 
 async fn answer_of(response: reqwest::Response) -> Result<ApiAnswer, CallError> {

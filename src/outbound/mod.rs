@@ -11,6 +11,7 @@
 //! goes through the event log, so a crash loses no send and replicas agree.
 
 pub mod client;
+pub mod media;
 pub mod pacing;
 pub mod queue;
 pub mod request;

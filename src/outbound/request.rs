@@ -42,7 +42,19 @@ impl SendChannel {
     /// The message types WeCom accepts on this channel.
     pub fn msgtypes(self) -> &'static [&'static str] {
         match self {
-            SendChannel::WecomApp => &["text", "markdown", "textcard", "news", "template_card"],
+            SendChannel::WecomApp => &[
+                "text",
+                "markdown",
+                "textcard",
+                "news",
+                "template_card",
+                "image",
+                "voice",
+                "video",
+                "file",
+                "mpnews",
+                "miniprogram_notice",
+            ],
             SendChannel::WecomBot => {
                 &["text", "markdown", "markdown_v2", "news", "image", "file", "voice", "template_card"]
             }
@@ -50,6 +62,10 @@ impl SendChannel {
         }
     }
 }
+
+/// The message types `appchat/send` takes (an app's group chat).
+pub const CHAT_MSGTYPES: [&str; 9] =
+    ["text", "image", "voice", "video", "file", "textcard", "news", "mpnews", "markdown"];
 
 /// Template card types each channel may send (robots have no callback, so
 /// no interactive cards).
@@ -86,6 +102,10 @@ pub struct SendRequest {
     pub parties: Vec<String>,
     /// Tag ids (app).
     pub tags: Vec<String>,
+    /// An app group chat to send to (`appchat/send`) instead of users,
+    /// parties or tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chatid: Option<String>,
     /// Confidential message (app).
     pub safe: bool,
     /// Let WeCom drop an identical body inside the interval (app).
@@ -122,6 +142,8 @@ pub struct SendInput {
     pub parties: Vec<String>,
     /// Tag ids.
     pub tags: Vec<String>,
+    /// An app group chat (`appchat/send`).
+    pub chatid: Option<String>,
     /// Confidential.
     pub safe: bool,
     /// WeCom's duplicate check.
@@ -158,7 +180,12 @@ impl SendRequest {
         check_ids("recipients", &input.recipients, 1000)?;
         check_ids("parties", &input.parties, 100)?;
         check_ids("tags", &input.tags, 100)?;
-        if channel == SendChannel::WecomApp
+        if let Some(chatid) = &input.chatid {
+            let addressed =
+                !(input.recipients.is_empty() && input.parties.is_empty() && input.tags.is_empty());
+            let duplicate_check = input.enable_duplicate_check || input.duplicate_check_interval.is_some();
+            check_chat(channel, &msgtype, chatid, addressed, duplicate_check)?;
+        } else if channel == SendChannel::WecomApp
             && input.recipients.is_empty()
             && input.parties.is_empty()
             && input.tags.is_empty()
@@ -187,6 +214,7 @@ impl SendRequest {
             recipients: input.recipients,
             parties: input.parties,
             tags: input.tags,
+            chatid: input.chatid,
             safe: input.safe,
             enable_duplicate_check: input.enable_duplicate_check,
             duplicate_check_interval: input.duplicate_check_interval,
@@ -216,6 +244,7 @@ impl SendRequest {
             recipients: Vec::new(),
             parties: Vec::new(),
             tags: Vec::new(),
+            chatid: None,
             safe: false,
             enable_duplicate_check: false,
             duplicate_check_interval: None,
@@ -241,8 +270,12 @@ impl SendRequest {
     }
 
     /// The user ids tracked per recipient: the named users (parties, tags and
-    /// `@all` expand on WeCom's side, so those messages are tracked as a whole).
+    /// `@all` expand on WeCom's side, so those messages are tracked as a
+    /// whole); a group chat is one recipient, named by its chat id.
     pub fn tracked_recipients(&self) -> Vec<String> {
+        if let Some(chatid) = &self.chatid {
+            return vec![chatid.clone()];
+        }
         if self.channel != SendChannel::WecomApp
             || self.recipients.iter().any(|user| user == "@all")
             || !self.parties.is_empty()
@@ -253,8 +286,9 @@ impl SendRequest {
         self.recipients.clone()
     }
 
-    /// The body of `message/send` for the app `agent_id`.
-    pub fn app_body(&self, agent_id: i64) -> Value {
+    /// The body of `message/send` for the app `agent_id`, with `content`
+    /// (the request's, its uploads replaced by their media ids).
+    pub fn app_body(&self, agent_id: i64, content: &Map<String, Value>) -> Value {
         let mut body = Map::new();
         if !self.recipients.is_empty() {
             body.insert("touser".into(), Value::String(self.recipients.join("|")));
@@ -267,7 +301,7 @@ impl SendRequest {
         }
         body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
         body.insert("agentid".into(), Value::from(agent_id));
-        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
+        body.insert(self.msgtype.clone(), Value::Object(content.clone()));
         if self.safe {
             body.insert("safe".into(), Value::from(1));
         }
@@ -293,17 +327,44 @@ impl SendRequest {
         Value::Object(body)
     }
 
-    /// A file or voice to upload before sending: (type, file name, bytes).
-    pub fn upload(&self) -> Option<(&str, String, Vec<u8>)> {
-        use base64::Engine;
-        if !matches!(self.msgtype.as_str(), "file" | "voice") || self.content.contains_key("media_id") {
-            return None;
-        }
-        let filename = self.content.get("filename")?.as_str()?.to_owned();
-        let bytes =
-            base64::engine::general_purpose::STANDARD.decode(self.content.get("base64")?.as_str()?).ok()?;
-        Some((self.msgtype.as_str(), filename, bytes))
+    /// The body of `appchat/send` for the group chat, with `content`.
+    pub fn chat_body(&self, content: &Map<String, Value>) -> Value {
+        let mut body = Map::new();
+        body.insert("chatid".into(), Value::String(self.chatid.clone().unwrap_or_default()));
+        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
+        body.insert(self.msgtype.clone(), Value::Object(content.clone()));
+        body.insert("safe".into(), Value::from(u8::from(self.safe)));
+        Value::Object(body)
     }
+}
+
+/// A send to an app group chat: the chat alone, a type `appchat/send` takes.
+fn check_chat(
+    channel: SendChannel,
+    msgtype: &str,
+    chatid: &str,
+    addressed: bool,
+    duplicate_check: bool,
+) -> Result<(), String> {
+    if channel != SendChannel::WecomApp {
+        return Err("chatid is for wecom_app (an app group chat); a robot sends to its own group".to_owned());
+    }
+    if !(1..=32).contains(&chatid.len()) || !chatid.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        return Err("chatid: 1 to 32 of [0-9A-Za-z]".to_owned());
+    }
+    if addressed {
+        return Err("chatid sends to the group chat: recipients, parties and tags do not apply".to_owned());
+    }
+    if !CHAT_MSGTYPES.contains(&msgtype) {
+        return Err(format!(
+            "msgtype {msgtype} cannot be sent to a group chat: one of {}",
+            CHAT_MSGTYPES.join(", ")
+        ));
+    }
+    if duplicate_check {
+        return Err("appchat/send has no duplicate check".to_owned());
+    }
+    Ok(())
 }
 
 fn check_ids(field: &str, ids: &[String], max: usize) -> Result<(), String> {
@@ -340,23 +401,6 @@ fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Valu
                 return Err("news.articles: 1 to 8 articles".to_owned());
             }
         }
-        "image" => {
-            need("base64")?;
-            need("md5")?;
-        }
-        // A media_id from upload_media, or the content, uploaded before sending.
-        "file" | "voice" if text("media_id").is_none() => {
-            need("filename")?;
-            let encoded = need("base64")?;
-            let limit = if msgtype == "file" { 20 << 20 } else { 2 << 20 };
-            use base64::Engine;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .map_err(|_| format!("{msgtype}.base64 is not base64"))?;
-            if bytes.len() < 5 || bytes.len() > limit {
-                return Err(format!("{msgtype}: 5 bytes to {} MB", limit >> 20));
-            }
-        }
         "template_card" => {
             let card_type = need("card_type")?;
             let allowed: &[&str] = if channel == SendChannel::WecomBot { &BOT_CARDS } else { &APP_CARDS };
@@ -373,7 +417,7 @@ fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Valu
                 None => {}
             }
         }
-        _ => {}
+        _ => super::media::check(channel, msgtype, content)?,
     }
     Ok(())
 }
@@ -409,7 +453,7 @@ mod tests {
         send.enable_duplicate_check = true;
         let request = SendRequest::parse(send).unwrap();
         assert_eq!(
-            request.app_body(1000002),
+            request.app_body(1000002, &request.content),
             json!({"touser": "zhangsan|lisi", "msgtype": "text", "agentid": 1000002,
                    "text": {"content": "你好"}, "enable_duplicate_check": 1})
         );

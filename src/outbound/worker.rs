@@ -11,6 +11,7 @@ use tokio::sync::{Notify, watch};
 use super::{
     Outbound,
     client::{ApiAnswer, CallError, RETRY_LATER, TOKEN_ERRORS},
+    media,
     queue::{self, job},
     request::{SendChannel, SendRequest},
     result::{SEND_RESULT_TYPE, SEND_TYPE, SendResult},
@@ -248,10 +249,14 @@ impl Outbound {
             SendChannel::WecomBot => match sender.robot_key() {
                 Some(key) => {
                     // A file or voice given as content is uploaded first (its media_id lasts 3 days).
-                    let media_id = match request.upload() {
+                    let media_id = match media::uploads(request).into_iter().next() {
                         None => None,
-                        Some((kind, filename, bytes)) => {
-                            match sender.api.robot_upload(key, kind, &filename, bytes).await {
+                        Some(upload) => {
+                            match sender
+                                .api
+                                .robot_upload(key, upload.kind, &upload.filename, upload.bytes)
+                                .await
+                            {
                                 Ok(answer) if answer.errcode == 0 => answer.text("media_id"),
                                 Ok(answer) => return Attempt::Answered(answer),
                                 Err(error) => return Attempt::NoAnswer(error),
@@ -280,7 +285,42 @@ impl Outbound {
             },
             SendChannel::WecomApp => {
                 let corp_id = request.corp_id.as_deref();
-                self.call_as_app(sender, corp_id, "message/send", |agent| request.app_body(agent)).await
+                // Media given as content is uploaded first; the send names the media ids.
+                let mut uploaded = Vec::new();
+                for upload in media::uploads(request) {
+                    let answer = {
+                        let upload = &upload;
+                        self.with_app_token(sender, corp_id, |token, _| async move {
+                            sender
+                                .api
+                                .upload_media(&token, upload.kind, &upload.filename, upload.bytes.clone())
+                                .await
+                        })
+                        .await
+                    };
+                    match answer {
+                        Attempt::Answered(answer) if answer.errcode == 0 => match answer.text("media_id") {
+                            Some(media_id) => uploaded.push((upload, media_id)),
+                            None => {
+                                return Attempt::Answered(ApiAnswer {
+                                    errcode: -2,
+                                    errmsg: "media/upload answered no media_id".to_owned(),
+                                    body: answer.body,
+                                });
+                            }
+                        },
+                        other => return other,
+                    }
+                }
+                let content = media::resolved(request, &uploaded);
+                if request.chatid.is_some() {
+                    self.call_as_app(sender, corp_id, "appchat/send", |_| request.chat_body(&content)).await
+                } else {
+                    self.call_as_app(sender, corp_id, "message/send", |agent| {
+                        request.app_body(agent, &content)
+                    })
+                    .await
+                }
             }
         }
     }
@@ -295,17 +335,31 @@ impl Outbound {
         path: &str,
         body: impl Fn(i64) -> serde_json::Value,
     ) -> Attempt {
+        let body = &body;
+        self.with_app_token(sender, corp_id, |token, agent| async move {
+            sender.api.post_with_token(path, &token, &body(agent)).await
+        })
+        .await
+    }
+
+    /// Makes `call(token, agent_id)` as `sender` (a suite: as its app in
+    /// `corp_id`); on 40014/42001 replaces the token once and calls again.
+    async fn with_app_token<F, Fut>(&self, sender: &Sender, corp_id: Option<&str>, call: F) -> Attempt
+    where
+        F: Fn(String, i64) -> Fut,
+        Fut: std::future::Future<Output = Result<ApiAnswer, CallError>>,
+    {
         let (token, agent) = match self.app_token(sender, corp_id, None).await {
             Ok(credential) => credential,
             Err(attempt) => return attempt,
         };
-        match sender.api.post_with_token(path, &token, &body(agent)).await {
+        match call(token.clone(), agent).await {
             Ok(answer) if TOKEN_ERRORS.contains(&answer.errcode) => {
                 let (fresh, agent) = match self.app_token(sender, corp_id, Some(&token)).await {
                     Ok(credential) => credential,
                     Err(attempt) => return attempt,
                 };
-                match sender.api.post_with_token(path, &fresh, &body(agent)).await {
+                match call(fresh, agent).await {
                     Ok(answer) => Attempt::Answered(answer),
                     Err(error) => Attempt::NoAnswer(error),
                 }

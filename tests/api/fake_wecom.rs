@@ -1,10 +1,11 @@
 //! A fake WeCom for the tests: an HTTP server of ours that speaks the send
 //! side of WeCom's API with its JSON shapes (`gettoken`, `message/send`,
 //! `message/update_template_card`, `message/recall`, `webhook/send`,
-//! `webhook/upload_media`), records what it received, injects faults, and
+//! `webhook/upload_media`; `media/upload` and `appchat/send` in [`media`]), records what it received, injects faults, and
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
 //! click on a sent card produces. The suite's service APIs are in [`suite`].
 
+pub mod media;
 pub mod robot;
 mod suite;
 
@@ -80,6 +81,7 @@ struct State {
     /// More robot keys, besides [`ROBOT_KEY`].
     robot_keys: HashSet<String>,
     suite: suite::SuiteState,
+    media: media::MediaState,
     robot: robot::RobotState,
 }
 
@@ -111,6 +113,8 @@ impl FakeWeCom {
             .at("/cgi-bin/message/send", poem::post(message_send))
             .at("/cgi-bin/message/update_template_card", poem::post(update_card))
             .at("/cgi-bin/message/recall", poem::post(recall))
+            .at("/cgi-bin/media/upload", poem::post(media::media_upload))
+            .at("/cgi-bin/appchat/send", poem::post(media::appchat_send))
             .at("/cgi-bin/webhook/send", poem::post(webhook_send))
             .at("/cgi-bin/webhook/upload_media", poem::post(upload_media))
             .at("/cgi-bin/aibot/response", poem::post(robot::response_url_post))

@@ -10,6 +10,7 @@ mod accounts_reload;
 mod accounts_replicas;
 mod accounts_views;
 mod api_surface;
+mod app_sends;
 mod backends;
 mod background;
 mod callbacks;

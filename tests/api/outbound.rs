@@ -16,7 +16,7 @@ use crate::{
     tracking::tracking_env,
 };
 
-fn env(fake: &FakeWeCom) -> Vec<(&'static str, String)> {
+pub(crate) fn env(fake: &FakeWeCom) -> Vec<(&'static str, String)> {
     let mut env = tracking_env();
     env.extend(fake.env());
     // Retries a second apart instead of WeCom's minute.
@@ -25,7 +25,7 @@ fn env(fake: &FakeWeCom) -> Vec<(&'static str, String)> {
     env
 }
 
-async fn send(app: &TestApp, body: Value, idempotency_key: Option<&str>) -> reqwest::Response {
+pub(crate) async fn send(app: &TestApp, body: Value, idempotency_key: Option<&str>) -> reqwest::Response {
     let mut request = app.client.post(format!("{}/api/v1/messages", app.base_url)).json(&body);
     if let Some(key) = idempotency_key {
         request = request.header("Idempotency-Key", key);
@@ -34,7 +34,7 @@ async fn send(app: &TestApp, body: Value, idempotency_key: Option<&str>) -> reqw
 }
 
 /// Polls `path` (up to 20 s) until `done` holds.
-async fn until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let started = Instant::now();
     loop {
         let response = app.get(path).await;
@@ -47,7 +47,7 @@ async fn until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Valu
     }
 }
 
-fn states(status: &Value) -> Vec<(String, String)> {
+pub(crate) fn states(status: &Value) -> Vec<(String, String)> {
     let mut states: Vec<(String, String)> = status["recipients"]
         .as_array()
         .unwrap()

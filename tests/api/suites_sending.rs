@@ -85,6 +85,22 @@ async fn a_suite_sends_as_its_app_in_each_authorised_corp() {
     assert_eq!(fake.corp_calls("service/get_corp_token", CORP_B), 1);
     assert_eq!(fake.tokens_issued(), 0, "no gettoken: a suite has no corp secret");
 
+    // Media given as content is uploaded with the corp's token, then sent by its media id.
+    use base64::Engine;
+    let file = base64::engine::general_purpose::STANDARD.encode("季度报表".repeat(50));
+    let body = json!({"id": "file-a", "channel": "wecom_app", "account": SUITE, "corp_id": CORP_A,
+        "recipients": ["lisi"], "msgtype": "file", "file": {"filename": "q4.txt", "base64": file}});
+    assert_eq!(send(&app, body).await.0, 202);
+    wait_sent(&app, "file-a").await;
+    let uploads = fake.calls("media/upload");
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!(uploads[0].via.as_deref(), Some("wwCorpA/0"), "{uploads:?}");
+    let sent = fake.calls("message/send").last().cloned().unwrap();
+    assert_eq!(sent.via.as_deref(), Some("wwCorpA/1000001"));
+    let media_id = sent.body["file"]["media_id"].as_str().unwrap();
+    assert_eq!(fake.uploaded(media_id).unwrap().filename, "q4.txt");
+    assert_eq!(fake.corp_calls("service/get_corp_token", CORP_A), 1, "the cached corp token");
+
     // The card update and the recall go through corp B's token and agent.
     let patch = app
         .client

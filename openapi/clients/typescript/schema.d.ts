@@ -1821,7 +1821,13 @@ export interface components {
              * @default []
              */
             tags?: string[];
-            /** @description What to send: `text`, `markdown`, `textcard`, `news`, `template_card`
+            /** @description An app group chat to send to (`wecom_app`, `appchat/send`), instead
+             *     of recipients, parties and tags; tracked as one recipient, the chat.
+             *     Takes `text`, `image`, `voice`, `video`, `file`, `textcard`, `news`,
+             *     `mpnews`, `markdown`. */
+            chatid?: string;
+            /** @description What to send: `text`, `markdown`, `textcard`, `news`, `template_card`,
+             *     `image`, `voice`, `video`, `file`, `mpnews`, `miniprogram_notice`
              *     (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,
              *     `voice`, `template_card` (robot). */
             msgtype?: string;
@@ -1838,13 +1844,28 @@ export interface components {
             /** @description WeCom's card: `card_type` and its fields; interactive cards need a
              *     `task_id`, by which clicks find the message. */
             template_card?: unknown;
-            /** @description `{"base64", "md5"}` (robot). */
+            /** @description App: `{"media_id"}`, or `{"filename", "base64"}` of a JPG or PNG
+             *     (≤ 10 MB) to have this service upload it (`media/upload`). Robot:
+             *     `{"base64", "md5"}`. */
             image?: unknown;
-            /** @description `{"media_id"}` (robot; from `webhook/upload_media`), or
-             *     `{"filename", "base64"}` to have this service upload it (≤ 20 MB). */
+            /** @description `{"media_id"}` (app: from `media/upload`; robot: from
+             *     `webhook/upload_media`), or `{"filename", "base64"}` to have this
+             *     service upload it (≤ 20 MB). */
             file?: unknown;
             /** @description `{"media_id"}`, or `{"filename", "base64"}` of an AMR (≤ 2 MB, 60 s). */
             voice?: unknown;
+            /** @description `{"media_id", "title", "description"}`, or `{"filename", "base64",
+             *     "title", "description"}` of an MP4 (≤ 10 MB) to upload (app). */
+            video?: unknown;
+            /** @description `{"articles": [{"title", "thumb_media_id", "author",
+             *     "content_source_url", "content", "digest"}]}`, 1 to 8 (app); an
+             *     article may give `thumb_filename` and `thumb_base64` (a JPG or PNG)
+             *     instead of `thumb_media_id`, uploaded first. */
+            mpnews?: unknown;
+            /** @description `{"appid", "page", "title", "description", "emphasis_first_item",
+             *     "content_item": [{"key", "value"}]}` (app, a mini program bound to it;
+             *     at most 10 items). */
+            miniprogram_notice?: unknown;
             /**
              * @description Confidential message (app).
              * @default false

@@ -48,7 +48,12 @@ class RegisterMessage:
                 external message, empty to track it as a whole. Not for robots.
             parties (list[str] | Unset): Department ids to send to (`wecom_app`).
             tags (list[str] | Unset): Tag ids to send to (`wecom_app`).
-            msgtype (str | Unset): What to send: `text`, `markdown`, `textcard`, `news`, `template_card`
+            chatid (str | Unset): An app group chat to send to (`wecom_app`, `appchat/send`), instead
+                of recipients, parties and tags; tracked as one recipient, the chat.
+                Takes `text`, `image`, `voice`, `video`, `file`, `textcard`, `news`,
+                `mpnews`, `markdown`.
+            msgtype (str | Unset): What to send: `text`, `markdown`, `textcard`, `news`, `template_card`,
+                `image`, `voice`, `video`, `file`, `mpnews`, `miniprogram_notice`
                 (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,
                 `voice`, `template_card` (robot).
             text (Any | Unset): `{"content": …}`; robots also take `mentioned_list`, `mentioned_mobile_list`.
@@ -58,10 +63,22 @@ class RegisterMessage:
             news (Any | Unset): `{"articles": [{"title", "description", "url", "picurl"}]}`, 1 to 8.
             template_card (Any | Unset): WeCom's card: `card_type` and its fields; interactive cards need a
                 `task_id`, by which clicks find the message.
-            image (Any | Unset): `{"base64", "md5"}` (robot).
-            file (Any | Unset): `{"media_id"}` (robot; from `webhook/upload_media`), or
-                `{"filename", "base64"}` to have this service upload it (≤ 20 MB).
+            image (Any | Unset): App: `{"media_id"}`, or `{"filename", "base64"}` of a JPG or PNG
+                (≤ 10 MB) to have this service upload it (`media/upload`). Robot:
+                `{"base64", "md5"}`.
+            file (Any | Unset): `{"media_id"}` (app: from `media/upload`; robot: from
+                `webhook/upload_media`), or `{"filename", "base64"}` to have this
+                service upload it (≤ 20 MB).
             voice (Any | Unset): `{"media_id"}`, or `{"filename", "base64"}` of an AMR (≤ 2 MB, 60 s).
+            video (Any | Unset): `{"media_id", "title", "description"}`, or `{"filename", "base64",
+                "title", "description"}` of an MP4 (≤ 10 MB) to upload (app).
+            mpnews (Any | Unset): `{"articles": [{"title", "thumb_media_id", "author",
+                "content_source_url", "content", "digest"}]}`, 1 to 8 (app); an
+                article may give `thumb_filename` and `thumb_base64` (a JPG or PNG)
+                instead of `thumb_media_id`, uploaded first.
+            miniprogram_notice (Any | Unset): `{"appid", "page", "title", "description", "emphasis_first_item",
+                "content_item": [{"key", "value"}]}` (app, a mini program bound to it;
+                at most 10 items).
             safe (bool | Unset): Confidential message (app). Default: False.
             enable_duplicate_check (bool | Unset): Let WeCom drop an identical message sent within the interval (app).
                 Default: False.
@@ -78,6 +95,7 @@ class RegisterMessage:
     recipients: list[str] | Unset = UNSET
     parties: list[str] | Unset = UNSET
     tags: list[str] | Unset = UNSET
+    chatid: str | Unset = UNSET
     msgtype: str | Unset = UNSET
     text: Any | Unset = UNSET
     markdown: Any | Unset = UNSET
@@ -88,6 +106,9 @@ class RegisterMessage:
     image: Any | Unset = UNSET
     file: Any | Unset = UNSET
     voice: Any | Unset = UNSET
+    video: Any | Unset = UNSET
+    mpnews: Any | Unset = UNSET
+    miniprogram_notice: Any | Unset = UNSET
     safe: bool | Unset = False
     enable_duplicate_check: bool | Unset = False
     duplicate_check_interval: int | Unset = UNSET
@@ -127,6 +148,8 @@ class RegisterMessage:
 
 
 
+        chatid = self.chatid
+
         msgtype = self.msgtype
 
         text = self.text
@@ -146,6 +169,12 @@ class RegisterMessage:
         file = self.file
 
         voice = self.voice
+
+        video = self.video
+
+        mpnews = self.mpnews
+
+        miniprogram_notice = self.miniprogram_notice
 
         safe = self.safe
 
@@ -178,6 +207,8 @@ class RegisterMessage:
             field_dict["parties"] = parties
         if tags is not UNSET:
             field_dict["tags"] = tags
+        if chatid is not UNSET:
+            field_dict["chatid"] = chatid
         if msgtype is not UNSET:
             field_dict["msgtype"] = msgtype
         if text is not UNSET:
@@ -198,6 +229,12 @@ class RegisterMessage:
             field_dict["file"] = file
         if voice is not UNSET:
             field_dict["voice"] = voice
+        if video is not UNSET:
+            field_dict["video"] = video
+        if mpnews is not UNSET:
+            field_dict["mpnews"] = mpnews
+        if miniprogram_notice is not UNSET:
+            field_dict["miniprogram_notice"] = miniprogram_notice
         if safe is not UNSET:
             field_dict["safe"] = safe
         if enable_duplicate_check is not UNSET:
@@ -235,6 +272,8 @@ class RegisterMessage:
         tags = cast(list[str], d.pop("tags", UNSET))
 
 
+        chatid = d.pop("chatid", UNSET)
+
         msgtype = d.pop("msgtype", UNSET)
 
         text = d.pop("text", UNSET)
@@ -254,6 +293,12 @@ class RegisterMessage:
         file = d.pop("file", UNSET)
 
         voice = d.pop("voice", UNSET)
+
+        video = d.pop("video", UNSET)
+
+        mpnews = d.pop("mpnews", UNSET)
+
+        miniprogram_notice = d.pop("miniprogram_notice", UNSET)
 
         safe = d.pop("safe", UNSET)
 
@@ -275,6 +320,7 @@ class RegisterMessage:
             recipients=recipients,
             parties=parties,
             tags=tags,
+            chatid=chatid,
             msgtype=msgtype,
             text=text,
             markdown=markdown,
@@ -285,6 +331,9 @@ class RegisterMessage:
             image=image,
             file=file,
             voice=voice,
+            video=video,
+            mpnews=mpnews,
+            miniprogram_notice=miniprogram_notice,
             safe=safe,
             enable_duplicate_check=enable_duplicate_check,
             duplicate_check_interval=duplicate_check_interval,
