@@ -91,7 +91,7 @@ async fn a_suite_sends_as_its_app_in_each_authorised_corp() {
     let body = json!({"id": "file-a", "channel": "wecom_app", "account": SUITE, "corp_id": CORP_A,
         "recipients": ["lisi"], "msgtype": "file", "file": {"filename": "q4.txt", "base64": file}});
     assert_eq!(send(&app, body).await.0, 202);
-    wait_sent(&app, "file-a").await;
+    app.wait_for_message_status("file-a", "sent", LIMIT).await;
     let uploads = fake.calls("media/upload");
     assert_eq!(uploads.len(), 1, "{uploads:?}");
     assert_eq!(uploads[0].via.as_deref(), Some("wwCorpA/0"), "{uploads:?}");

@@ -3806,6 +3806,15 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["StreamBody"];
                 };
             };
+            /** @description The body is not JSON of the documented shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No bearer token, or not one of ours. */
             401: {
                 headers: {
@@ -3906,6 +3915,15 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["StreamBody"];
                 };
             };
+            /** @description The body is not JSON of the documented shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No bearer token, or not one of ours. */
             401: {
                 headers: {
@@ -3995,6 +4013,15 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ReplyBody"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No bearer token, or not one of ours. */
