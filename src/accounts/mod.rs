@@ -22,7 +22,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use self::{id::AccountId, routes::AccountRoutes};
 use crate::{
-    configuration::{AccountKind, AccountSettings, ConfigError, PacingSettings, RobotReplyMode, Settings},
+    configuration::{
+        AccountKind, AccountSettings, ConfigError, PacingSettings, RobotConnectionMode, RobotReplyMode,
+        Settings,
+    },
     replies::ReplyRules,
     wecom::{CallbackCrypto, EncodingAesKey},
 };
@@ -96,6 +99,8 @@ pub struct Account {
     pub welcome_text: Option<String>,
     /// Robot: how a user's message is answered.
     pub reply: RobotReplyMode,
+    /// Robot: callback URL or long connection.
+    pub mode: RobotConnectionMode,
     /// Robot: a new stream's first text.
     pub thinking_text: Option<String>,
     /// App and robot: passive reply rules.
@@ -301,6 +306,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         auto_reply_text: app.auto_reply_text.clone(),
         welcome_text: None,
         reply: RobotReplyMode::None,
+        mode: RobotConnectionMode::Callback,
         thinking_text: None,
         replies: seed_rules(&app.replies, AccountKind::App)?,
         pacing: PacingSettings::default(),
@@ -327,6 +333,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
             auto_reply_text: None,
             welcome_text: None,
             reply: RobotReplyMode::None,
+            mode: RobotConnectionMode::Callback,
             thinking_text: None,
             replies: ReplyRules::default(),
             pacing: PacingSettings::default(),
@@ -359,6 +366,7 @@ fn legacy_accounts(settings: &Settings) -> Result<Vec<Account>, ConfigError> {
         auto_reply_text: None,
         welcome_text: bot.welcome_text.clone(),
         reply: bot.reply,
+        mode: RobotConnectionMode::Callback,
         thinking_text: bot.thinking_text.clone(),
         replies: seed_rules(&bot.replies, AccountKind::Robot)?,
         pacing: PacingSettings::default(),
@@ -406,6 +414,14 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
     if let Some((_, name)) = foreign.iter().find(|(present, _)| *present) {
         return Err(refuse(format!("{name} does not apply to a {} account", settings.kind.as_str())));
     }
+    if settings.kind != AccountKind::Robot && settings.mode != RobotConnectionMode::Callback {
+        return Err(refuse(format!("mode does not apply to a {} account", settings.kind.as_str())));
+    }
+    if settings.mode == RobotConnectionMode::Websocket
+        && (settings.bot_id.is_none() || settings.secret.is_none())
+    {
+        return Err(refuse("mode websocket needs bot_id and secret".to_owned()));
+    }
     let receive_id = match settings.kind {
         AccountKind::App => settings.corp_id.clone(),
         AccountKind::Suite => settings.suite_id.clone(),
@@ -446,6 +462,7 @@ fn configured_account(settings: &AccountSettings, default_base_url: &str) -> Res
         auto_reply_text: settings.auto_reply_text.clone(),
         welcome_text: settings.welcome_text.clone(),
         reply: settings.reply,
+        mode: settings.mode,
         thinking_text: settings.thinking_text.clone(),
         replies: ReplyRules::compile(&settings.replies, settings.kind).map_err(refuse)?,
         pacing: settings.pacing,

@@ -8,8 +8,10 @@
 
 mod claims;
 mod counters;
+mod leases;
 mod shared_keys;
 
+pub use self::leases::LeaseStoreError;
 use std::{sync::Arc, time::Duration};
 
 use fred::{

@@ -80,6 +80,10 @@ pub struct AccountSettings {
     /// Robot: welcome text for a smart robot's `enter_chat`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub welcome_text: Option<String>,
+    /// Robot: `callback` (WeCom calls the callback URL, the default) or
+    /// `websocket` (a long connection with `bot_id` and `secret`).
+    #[serde(default)]
+    pub mode: super::RobotConnectionMode,
     /// Robot: how a user's message is answered (`none` or `stream`).
     #[serde(default)]
     pub reply: RobotReplyMode,

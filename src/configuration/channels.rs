@@ -83,6 +83,9 @@ pub struct WeChatBotSettings {
     /// Group-robot send URL with its key (`WECHAT_BOT_WEBHOOK_URL`); a secret.
     #[serde(deserialize_with = "secret_empty_as_none")]
     pub webhook_url: Option<SecretString>,
+    /// The long-connection endpoint of robot accounts in `websocket` mode
+    /// (`WECHAT_BOT_WS_URL`).
+    pub ws_url: String,
     /// Robot secret (`WECHAT_BOT_SECRET`).
     #[serde(deserialize_with = "secret_empty_as_none")]
     pub secret: Option<SecretString>,
@@ -110,6 +113,7 @@ impl Default for WeChatBotSettings {
         Self {
             enabled: true,
             webhook_url: None,
+            ws_url: "wss://openws.work.weixin.qq.com".to_owned(),
             secret: None,
             token: None,
             encoding_aes_key: None,

@@ -38,6 +38,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WECHAT_BOT_TOKEN", "channels.wechat_bot.token"),
     ("WECHAT_BOT_ENCODING_AES_KEY", "channels.wechat_bot.encoding_aes_key"),
     ("WECHAT_BOT_REPLY", "channels.wechat_bot.reply"),
+    ("WECHAT_BOT_WS_URL", "channels.wechat_bot.ws_url"),
     ("WECHAT_BOT_THINKING_TEXT", "channels.wechat_bot.thinking_text"),
     ("MYSQL_HOST", "mysql.host"),
     ("MYSQL_PORT", "mysql.port"),

@@ -26,7 +26,7 @@ pub use self::{
     channels::{ChannelCredentials, SuiteSettings, WeChatApiSettings, WeChatBotSettings},
     load::{CliOverrides, ConfigError, ENV_OVERRIDES, environment_from, load, load_from, load_with_env_file},
     retention::{Period, RetentionSettings},
-    robot::{RobotReplyMode, RobotSettings},
+    robot::{RobotConnectionMode, RobotReplyMode, RobotSettings},
     security::{SecuritySettings, TlsSettings},
 };
 

@@ -26,6 +26,18 @@ impl<'de> Deserialize<'de> for RobotReplyMode {
     }
 }
 
+/// How a robot account receives its callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RobotConnectionMode {
+    /// WeCom calls the account's callback URL (the default).
+    #[default]
+    Callback,
+    /// The service holds a long connection to WeCom (bot id + secret),
+    /// one replica at a time.
+    Websocket,
+}
+
 /// `robot:` in the YAML.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -39,6 +51,13 @@ pub struct RobotSettings {
     pub stream_deadline_secs: u64,
     /// What a force-finished stream says (after any content so far).
     pub stream_fallback_text: String,
+    /// Long connections: how long a replica's hold on a bot's connection
+    /// lasts without renewal (ms); another replica takes over after it.
+    pub ws_lease_ms: u64,
+    /// Long connections: the heartbeat (`ping`) interval (ms).
+    pub ws_heartbeat_ms: u64,
+    /// Long connections: the longest wait between reconnection attempts (ms).
+    pub ws_reconnect_max_ms: u64,
 }
 
 impl Default for RobotSettings {
@@ -47,6 +66,9 @@ impl Default for RobotSettings {
             stream_keepalive_secs: 240,
             stream_deadline_secs: 350,
             stream_fallback_text: "抱歉，回答超时了，完整的回复稍后发送给你。".to_owned(),
+            ws_lease_ms: 10_000,
+            ws_heartbeat_ms: 30_000,
+            ws_reconnect_max_ms: 30_000,
         }
     }
 }

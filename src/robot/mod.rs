@@ -13,6 +13,7 @@
 
 mod clock;
 mod counters;
+pub mod longconn;
 pub mod response_url;
 mod store;
 pub mod stream;

@@ -336,6 +336,29 @@ impl ApplicationBuilder {
         let status_verifiers = settings.status_webhook.verifiers()?;
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
+        let lease = if cache.enabled() {
+            crate::robot::longconn::Lease::Shared {
+                cache: cache.clone(),
+                scope: store.scope().to_owned(),
+                holder: instance.clone(),
+            }
+        } else {
+            crate::robot::longconn::Lease::InProcess { holder: instance.clone() }
+        };
+        let _long_connections = background.enter(|| {
+            crate::robot::longconn::LongConnections::start(
+                &accounts,
+                crate::robot::longconn::ConnectionSettings {
+                    url: settings.channels.wechat_bot.ws_url.clone(),
+                    lease: Duration::from_millis(settings.robot.ws_lease_ms),
+                    heartbeat: Duration::from_millis(settings.robot.ws_heartbeat_ms),
+                    reconnect_max: Duration::from_millis(settings.robot.ws_reconnect_max_ms),
+                },
+                lease,
+                event_log.clone(),
+                Arc::clone(&counters),
+            )
+        });
         let conversations =
             crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
         let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));

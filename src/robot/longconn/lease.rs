@@ -1,0 +1,75 @@
+//! Who holds a bot's long connection: a lease with fencing, shared through
+//! Redis in external mode; embedded, the single process holds it.
+
+use crate::cache::{LeaseStoreError, StatusCache};
+
+/// The lease store.
+#[derive(Clone)]
+pub enum Lease {
+    /// One process: it always holds the lease (fence 1).
+    InProcess {
+        /// This process, as shown in `/api/v1/accounts`.
+        holder: String,
+    },
+    /// Replicas share Redis.
+    Shared {
+        /// The Redis client.
+        cache: StatusCache,
+        /// The deployment's scope (its database), so deployments sharing a Redis never meet.
+        scope: String,
+        /// This replica.
+        holder: String,
+    },
+}
+
+impl Lease {
+    /// This process's name as a holder.
+    pub fn holder(&self) -> &str {
+        match self {
+            Lease::InProcess { holder } | Lease::Shared { holder, .. } => holder,
+        }
+    }
+
+    /// Takes (or keeps) the lease: `Some(fence)` when this process holds it.
+    pub async fn acquire(&self, name: &str, ttl_ms: u64) -> Result<Option<u64>, LeaseStoreError> {
+        match self {
+            Lease::InProcess { .. } => Ok(Some(1)),
+            Lease::Shared { cache, scope, holder } => cache.acquire_lease(scope, name, holder, ttl_ms).await,
+        }
+    }
+
+    /// Extends a held lease: `false` once another holds it.
+    pub async fn renew(&self, name: &str, fence: u64, ttl_ms: u64) -> Result<bool, LeaseStoreError> {
+        match self {
+            Lease::InProcess { .. } => Ok(true),
+            Lease::Shared { cache, scope, holder } => {
+                cache.renew_lease(scope, name, holder, fence, ttl_ms).await
+            }
+        }
+    }
+
+    /// Gives a held lease up.
+    pub async fn release(&self, name: &str, fence: u64) {
+        if let Lease::Shared { cache, scope, holder } = self {
+            cache.release_lease(scope, name, holder, fence).await;
+        }
+    }
+
+    /// Marks a bot as kicked (`true`) for every replica, or clears it.
+    pub async fn set_kicked(&self, name: &str, kicked: bool) -> Result<(), LeaseStoreError> {
+        match self {
+            Lease::InProcess { .. } => Ok(()),
+            Lease::Shared { cache, scope, .. } => {
+                cache.set_flag(scope, &format!("kicked:{name}"), kicked).await
+            }
+        }
+    }
+
+    /// Whether any replica was kicked off this bot (and not told to reconnect).
+    pub async fn kicked(&self, name: &str) -> Result<bool, LeaseStoreError> {
+        match self {
+            Lease::InProcess { .. } => Ok(false),
+            Lease::Shared { cache, scope, .. } => cache.flag(scope, &format!("kicked:{name}")).await,
+        }
+    }
+}
