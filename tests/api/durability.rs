@@ -77,6 +77,13 @@ pub async fn start_processes(env: &[(&str, String)], count: usize) -> Processes 
 }
 
 impl Processes {
+    /// SIGKILLs replica `index` and waits for it to be gone.
+    pub async fn kill(&mut self, index: usize) {
+        let child = &mut self._children[index];
+        child.start_kill().unwrap();
+        let _status = child.wait().await.unwrap();
+    }
+
     /// Each replica's warnings and errors and its last lines, for a
     /// failing assertion.
     pub fn log_tails(&self) -> String {
