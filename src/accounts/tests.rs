@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 
+use secrecy::ExposeSecret;
+
 use super::*;
 use crate::configuration::{CliOverrides, load_from};
 
