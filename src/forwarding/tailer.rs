@@ -22,9 +22,31 @@ impl Forwarding {
     /// subscriber gets events from then on (and `replay` for the past).
     pub(super) async fn tail_once(&self) -> Result<bool, sea_orm::DbErr> {
         let db = self.store.connection();
+        let origin = self.instance.as_str();
+        // How far each source goes, read before the subscriptions: a row
+        // written after a subscription was created is then never routed by
+        // an older snapshot of them (it waits for the next pass instead).
+        let log_head = self.event_log.head();
+        let history_head = max_id(
+            history::Entity::find().filter(history::Column::Origin.eq(origin)),
+            history::Column::Id,
+            db,
+        )
+        .await?;
+        let interactions_head = max_id(
+            interaction::Entity::find().filter(interaction::Column::Origin.eq(origin)),
+            interaction::Column::Id,
+            db,
+        )
+        .await?;
+        let members_head = max_id(
+            member_event::Entity::find().filter(member_event::Column::Origin.eq(origin)),
+            member_event::Column::Id,
+            db,
+        )
+        .await?;
         let subscriptions = store::subscriptions(db).await?;
         let wanted = |kind: &str| subscriptions.iter().any(|row| row.kinds.split(',').any(|k| k == kind));
-        let origin = self.instance.as_str();
         let mut progressed = false;
 
         let name = format!("forward:history:{origin}");
@@ -32,6 +54,7 @@ impl Forwarding {
         let query = history::Entity::find()
             .filter(history::Column::Origin.eq(origin))
             .filter(history::Column::Id.gt(after))
+            .filter(history::Column::Id.lte(history_head))
             .order_by_asc(history::Column::Id)
             .limit(PAGE);
         let (last, outgoing) = if wanted("status") {
@@ -55,6 +78,7 @@ impl Forwarding {
         let query = interaction::Entity::find()
             .filter(interaction::Column::Origin.eq(origin))
             .filter(interaction::Column::Id.gt(after))
+            .filter(interaction::Column::Id.lte(interactions_head))
             .order_by_asc(interaction::Column::Id)
             .limit(PAGE);
         let (last, outgoing) = if wanted("interaction") {
@@ -73,6 +97,7 @@ impl Forwarding {
         let query = member_event::Entity::find()
             .filter(member_event::Column::Origin.eq(origin))
             .filter(member_event::Column::Id.gt(after))
+            .filter(member_event::Column::Id.lte(members_head))
             .order_by_asc(member_event::Column::Id)
             .limit(PAGE);
         let (last, outgoing) = if wanted("member") {
@@ -90,17 +115,17 @@ impl Forwarding {
         let name = format!("forward:callbacks:{origin}");
         let after = store::cursor(db, &name).await?;
         if !wanted("callback") {
-            let head = self.event_log.head();
-            if head > after {
-                store::enqueue(db, origin, &[], &subscriptions, Some((&name, head))).await?;
+            if log_head > after {
+                store::enqueue(db, origin, &[], &subscriptions, Some((&name, log_head))).await?;
             }
             return Ok(progressed);
         }
-        let page = self
+        let mut page = self
             .event_log
             .events_after(after, PAGE)
             .await
             .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        page.retain(|event| event.id <= log_head);
         if let Some(last) = page.last().map(|event| event.id) {
             let outgoing: Vec<_> = page
                 .iter()
@@ -185,6 +210,17 @@ impl Forwarding {
         self.wake.notify_one();
         Ok(count)
     }
+}
+
+/// The highest id `query` selects (0 when none).
+async fn max_id<E: EntityTrait>(
+    query: Select<E>,
+    id: impl sea_orm::ColumnTrait,
+    db: &DatabaseConnection,
+) -> Result<i64, sea_orm::DbErr> {
+    let max: Option<Option<i64>> =
+        query.select_only().column_as(id.max(), "max_id").into_tuple().one(db).await?;
+    Ok(max.flatten().unwrap_or(0))
 }
 
 /// The last id of a page of ids only.
