@@ -142,7 +142,9 @@ pub struct StorageSettings {
     pub dedupe_window_secs: u64,
     /// Most callbacks committed in one transaction.
     pub group_commit_max_batch: usize,
-    /// How long the committer waits for more callbacks to join a batch (µs).
+    /// How long the writer waits for more callbacks to join a batch (µs).
+    /// 0 (the default): no timer — a batch is whatever arrived during the
+    /// previous commit's fsync, so a lone callback never waits for company.
     pub group_commit_max_wait_micros: u64,
     /// `full` (fsync every commit: survives power loss) or `normal`
     /// (survives a process crash, not a power loss).
@@ -163,7 +165,7 @@ impl Default for StorageSettings {
             data_dir: PathBuf::from("data"),
             dedupe_window_secs: 24 * 3600,
             group_commit_max_batch: 512,
-            group_commit_max_wait_micros: 1000,
+            group_commit_max_wait_micros: 0,
             sqlite_synchronous: SqliteSynchronous::Full,
             retention: RetentionSettings::default(),
             min_free_bytes: 1 << 30,

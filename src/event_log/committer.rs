@@ -1,45 +1,46 @@
-//! The group-commit task: the event log's only writer.
+//! The group-commit writer: one dedicated thread (`event-log-writer`) that
+//! owns the event log's only writing connection.
 //!
-//! Handlers send their callback and wait on a oneshot. The committer takes
-//! every request already queued (waiting at most `max_wait` for more, up to
-//! `max_batch`), decides duplicates against the dedupe table, and writes the
-//! whole batch in one transaction: one fsync acknowledges many callbacks.
-//! Only after the commit does anyone hear "stored".
+//! Handlers send their callback and wait on a oneshot. The writer takes
+//! everything queued — no timer by default: the batch is whatever arrived
+//! during the last commit's fsync — decides duplicates against its
+//! in-memory [`DedupeIndex`] (the disk only for keys older than the index
+//! holds), writes the whole batch in one transaction, and answers every
+//! waiter. Only after the commit does anyone hear "stored".
 
 use std::{
     collections::HashMap,
+    path::PathBuf,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::OnConflict,
-};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
     AppendOutcome, EventLogError, NewEvent, NewQuarantine, StoredEvent,
-    entity::{dedupe_key, event, quarantine},
+    dedupe_index::{DedupeIndex, Lookup},
     health::EventLogHealth,
+    writer_db::{WriteError, WriterDb},
 };
-use crate::sql_chunks;
+use crate::configuration::SqliteSynchronous;
 
 /// How often expired dedupe keys are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Called with every committed batch, in commit order (the hand-off to the
-/// actor supervisor). Must not block.
+/// actor supervisor), on the writer thread. Must not block.
 pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
 
-/// A request to the committer.
+/// A request to the writer.
 pub(super) enum Request {
     Event(Box<NewEvent>, oneshot::Sender<Result<AppendOutcome, EventLogError>>),
     Quarantine(Box<NewQuarantine>, oneshot::Sender<Result<(), EventLogError>>),
     /// Retention's deletes, run by the one writer between batches: a second
-    /// writing connection makes the committer's read-then-write transaction
-    /// fail at once (SQLite's stale-snapshot BUSY), i.e. a 503 under load.
+    /// writing connection would contend for SQLite's write lock with every batch.
     Maintenance(Maintenance, oneshot::Sender<Result<u64, EventLogError>>),
+    /// Stop accepting; commit everything already queued; stop.
+    Close,
 }
 
 /// Work on the log other than storing callbacks.
@@ -53,7 +54,11 @@ pub(super) enum Maintenance {
 }
 
 pub(super) struct Committer {
-    pub db: DatabaseConnection,
+    /// `None` after a failed batch, until reopened: a connection whose
+    /// transaction state is unknown is never written on again.
+    pub db: Option<WriterDb>,
+    pub path: PathBuf,
+    pub synchronous: SqliteSynchronous,
     pub requests: mpsc::Receiver<Request>,
     pub next_id: i64,
     pub dedupe_window_ms: i64,
@@ -61,140 +66,158 @@ pub(super) struct Committer {
     pub max_wait: Duration,
     pub on_commit: CommitHook,
     pub health: Arc<EventLogHealth>,
-    /// Flips to `true` when the log is closed: stop accepting, drain, stop.
-    pub closing: tokio::sync::watch::Receiver<bool>,
+    pub index: DedupeIndex,
+    pub index_capacity: usize,
     /// Set by a failed batch: what is on disk must be read back before the
     /// next batch may be acknowledged (see [`Committer::resync`]).
     pub resync_needed: bool,
 }
 
+type EventReply = oneshot::Sender<Result<AppendOutcome, EventLogError>>;
+type QuarantineReply = oneshot::Sender<Result<(), EventLogError>>;
+
 impl Committer {
-    /// Runs until the log is closed (or every sender is dropped) and the
-    /// queue is drained: nothing accepted into the queue is ever dropped.
-    pub async fn run(mut self) {
+    /// Runs on its own thread until the log is closed (or every handle is
+    /// dropped) and the queue is drained: nothing accepted is ever dropped.
+    pub fn run(mut self) {
         let mut last_prune = Instant::now();
-        loop {
-            let first = tokio::select! {
-                biased;
-                request = self.requests.recv() => request,
-                // Fires on close (or when every handle is gone): no guard is held across the await.
-                _ = self.closing.changed() => {
-                    // No new requests from now on; the buffered ones are still received.
-                    self.requests.close();
-                    self.requests.recv().await
-                }
-            };
-            let Some(first) = first else { break };
-            let batch = self.gather(first).await;
-            self.commit(batch).await;
+        while let Some(first) = self.requests.blocking_recv() {
+            let batch = self.gather(first);
+            self.commit(batch);
             if last_prune.elapsed() >= PRUNE_INTERVAL {
-                self.prune_expired_keys().await;
+                self.prune_expired_keys();
                 last_prune = Instant::now();
             }
         }
-        tracing::info!("Event log committer drained and stopped.");
+        tracing::info!("Event log writer drained and stopped.");
     }
 
-    async fn gather(&mut self, first: Request) -> Vec<Request> {
-        let mut batch = vec![first];
-        let deadline = tokio::time::Instant::now() + self.max_wait;
-        while batch.len() < self.max_batch {
-            match self.requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    if self.max_wait.is_zero() {
-                        break;
-                    }
-                    match tokio::time::timeout_at(deadline, self.requests.recv()).await {
-                        Ok(Some(request)) => batch.push(request),
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-            }
+    /// Everything queued, up to `max_batch`; with a `max_wait` configured,
+    /// also what arrives within it.
+    fn gather(&mut self, first: Request) -> Vec<Request> {
+        let mut batch = Vec::new();
+        self.take(first, &mut batch);
+        self.drain(&mut batch);
+        if !self.max_wait.is_zero() && batch.len() < self.max_batch && !self.requests.is_closed() {
+            std::thread::sleep(self.max_wait);
+            self.drain(&mut batch);
         }
         batch
     }
 
-    async fn commit(&mut self, batch: Vec<Request>) {
+    fn drain(&mut self, batch: &mut Vec<Request>) {
+        while batch.len() < self.max_batch {
+            match self.requests.try_recv() {
+                Ok(request) => self.take(request, batch),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn take(&mut self, request: Request, batch: &mut Vec<Request>) {
+        match request {
+            // No new requests from now on; the buffered ones are still received.
+            Request::Close => self.requests.close(),
+            request => batch.push(request),
+        }
+    }
+
+    fn commit(&mut self, batch: Vec<Request>) {
         let started = Instant::now();
         let mut events = Vec::new();
         let mut quarantined = Vec::new();
-        let mut maintenance = Vec::new();
         for request in batch {
             match request {
                 Request::Event(new_event, reply) => events.push((*new_event, reply)),
                 Request::Quarantine(item, reply) => quarantined.push((*item, reply)),
-                Request::Maintenance(work, reply) => maintenance.push((work, reply)),
+                Request::Maintenance(work, reply) => {
+                    let _ = reply.send(self.maintain(work));
+                }
+                Request::Close => unreachable!("taken out by gather"),
             }
-        }
-        for (work, reply) in maintenance {
-            let _ = reply.send(super::retention::run(&self.db, work).await.map_err(EventLogError::from));
         }
         if events.is_empty() && quarantined.is_empty() {
             return;
         }
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let result = match self.resync().await {
-            Ok(()) => self.write(&events, &quarantined, now_ms).await,
-            Err(error) => Err(error),
-        };
-        match result {
-            Ok((outcomes, stored)) => {
-                self.health.record_commit(events.len() + quarantined.len(), stored.len(), started.elapsed());
-                for ((_, reply), outcome) in events.into_iter().zip(outcomes) {
+        let (new_events, event_replies): (Vec<NewEvent>, Vec<EventReply>) = events.into_iter().unzip();
+        let (items, quarantine_replies): (Vec<NewQuarantine>, Vec<QuarantineReply>) =
+            quarantined.into_iter().unzip();
+        if self.health.is_poisoned() {
+            refuse(event_replies, quarantine_replies);
+            return;
+        }
+        let requests = new_events.len() + items.len();
+        if let Err(error) = self.resync() {
+            self.fail(&error.into(), requests);
+            refuse(event_replies, quarantine_replies);
+            return;
+        }
+        match self.write(new_events, &items) {
+            Ok((stored, outcomes)) => {
+                for (reply, outcome) in event_replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                for (_, reply) in quarantined {
+                for reply in quarantine_replies {
                     let _ = reply.send(Ok(()));
                 }
+                self.health.record_commit(requests, stored.len(), started.elapsed());
                 if let Some(last) = stored.last() {
                     self.health.set_head(last.id);
                     (self.on_commit)(&stored);
                 }
             }
             Err(error) => {
-                tracing::error!(error = %error, batch = events.len() + quarantined.len(), "Event log commit failed; callbacks are refused so WeCom retries.");
-                self.health.record_failure(&error);
-                self.resync_needed = true;
-                for (_, reply) in events {
-                    let _ = reply.send(Err(EventLogError::Commit));
-                }
-                for (_, reply) in quarantined {
-                    let _ = reply.send(Err(EventLogError::Commit));
-                }
+                self.fail(&error, requests);
+                refuse(event_replies, quarantine_replies);
             }
         }
     }
 
+    fn fail(&mut self, error: &WriteError, batch: usize) {
+        match error {
+            WriteError::Sync(_) => {
+                tracing::error!(error = %error, batch, "The event log's fsync failed: whether the data is on disk is unknown. No callback is acknowledged until the service restarts.");
+                self.health.set_poisoned();
+            }
+            WriteError::Retryable(_) => {
+                tracing::error!(error = %error, batch, "Event log commit failed; callbacks are refused so WeCom retries.");
+            }
+        }
+        self.health.record_failure(error);
+        self.db = None;
+        self.resync_needed = true;
+    }
+
+    /// The writer's connection, reopened after a failure.
+    fn db(&mut self) -> rusqlite::Result<&mut WriterDb> {
+        if self.db.is_none() {
+            self.db = Some(WriterDb::open(&self.path, self.synchronous)?);
+        }
+        Ok(self.db.as_mut().expect("just opened"))
+    }
+
     /// After a failed batch, proves the log's state before writing again.
     ///
-    /// A failed `COMMIT` may still have reached the disk (an fsync error
-    /// after the frames were written), so the next ids are taken past the
-    /// highest one actually stored, never reused; and the connection that
-    /// failed was discarded by `sqlite_pool::guarded`, so this read runs on a
-    /// fresh one. Until it succeeds every batch is refused (503), never
-    /// acknowledged on a connection whose transaction state is unknown.
-    async fn resync(&mut self) -> Result<(), sea_orm::DbErr> {
+    /// A failed `COMMIT` may still have reached the disk, so the next ids
+    /// are taken past the highest one actually stored, never reused, and the
+    /// dedupe index is rebuilt from the disk (it only ever learns committed
+    /// keys). Until this succeeds every batch is refused (503).
+    fn resync(&mut self) -> rusqlite::Result<()> {
         if !self.resync_needed {
             return Ok(());
         }
-        use sea_orm::{QueryOrder, QuerySelect};
-        let last_id: Option<i64> = event::Entity::find()
-            .select_only()
-            .column(event::Column::Id)
-            .order_by_desc(event::Column::Id)
-            .limit(1)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        let last_id = last_id.unwrap_or(0);
+        let window_start = now_ms() - self.dedupe_window_ms;
+        let capacity = self.index_capacity;
+        let db = self.db()?;
+        let last_id = db.max_id()?;
+        let keys = db.recent_keys(window_start, capacity)?;
         if last_id >= self.next_id {
             tracing::warn!(
                 last_id,
                 "A batch reported as failed had reached the disk; its callbacks count as stored and WeCom's retries as duplicates."
             );
         }
+        self.index = DedupeIndex::rebuilt(capacity, window_start, keys);
         self.next_id = self.next_id.max(last_id + 1);
         self.health.set_head(last_id);
         self.resync_needed = false;
@@ -205,154 +228,100 @@ impl Committer {
         Ok(())
     }
 
-    /// One transaction for the whole batch. Returns one outcome per event,
-    /// in order, and the rows stored.
-    async fn write(
+    /// Decides duplicates and writes the new events and the quarantine in
+    /// one transaction. Returns the rows stored and one outcome per event.
+    fn write(
         &mut self,
-        events: &[(NewEvent, oneshot::Sender<Result<AppendOutcome, EventLogError>>)],
-        quarantined: &[(NewQuarantine, oneshot::Sender<Result<(), EventLogError>>)],
-        now_ms: i64,
-    ) -> Result<(Vec<AppendOutcome>, Vec<StoredEvent>), sea_orm::DbErr> {
-        // The keys are read before the transaction begins: the committer is
-        // the log's only writer, so nothing can change them meanwhile, and a
-        // transaction whose first statement is a write waits for the write
-        // lock (busy timeout). One that read first and then writes is refused
-        // at once (SQLITE_BUSY, no busy handler: it could deadlock) whenever
-        // another connection holds the lock, as a forced WAL checkpoint does.
-        let mut keys: Vec<&str> = events.iter().map(|(event, _)| event.dedupe_key.as_str()).collect();
-        // Repeating a key changes nothing but the statement's shape.
-        if let Some(&last) = keys.last() {
-            keys.resize(sql_chunks::padded_len(keys.len()), last);
-        }
-        let known: HashMap<String, dedupe_key::Model> = if keys.is_empty() {
-            HashMap::new()
-        } else {
-            dedupe_key::Entity::find()
-                .filter(dedupe_key::Column::DedupeKey.is_in(keys))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|row| (row.dedupe_key.clone(), row))
-                .collect()
-        };
+        events: Vec<NewEvent>,
+        quarantined: &[NewQuarantine],
+    ) -> Result<(Vec<StoredEvent>, Vec<AppendOutcome>), WriteError> {
+        let now_ms = now_ms();
         let window_start = now_ms - self.dedupe_window_ms;
-        let mut taken_in_batch: HashMap<&str, i64> = HashMap::new();
         let mut outcomes = Vec::with_capacity(events.len());
-        let mut stored = Vec::new();
+        let mut taken_in_batch: HashMap<&str, i64> = HashMap::new();
         let mut next_id = self.next_id;
-        for (new_event, _) in events {
+        for new_event in &events {
             let key = new_event.dedupe_key.as_str();
-            if let Some(&first_event_id) = taken_in_batch.get(key) {
-                outcomes.push(AppendOutcome::Duplicate { first_event_id });
-                continue;
-            }
-            if let Some(row) = known.get(key).filter(|row| row.first_seen_ms >= window_start) {
-                outcomes.push(AppendOutcome::Duplicate { first_event_id: row.event_id });
-                continue;
-            }
-            let id = next_id;
-            next_id += 1;
-            taken_in_batch.insert(key, id);
-            outcomes.push(AppendOutcome::Stored { id });
-            stored.push(new_event.clone().into_model(id));
-        }
-        let transaction = self.db.begin().await?;
-        if !stored.is_empty() {
-            let dedupe_rows = stored.iter().map(|row| dedupe_key::ActiveModel {
-                dedupe_key: Set(row.dedupe_key.clone()),
-                first_seen_ms: Set(now_ms),
-                event_id: Set(row.id),
-            });
-            let dedupe_rows: Vec<_> = dedupe_rows.collect();
-            for chunk in sql_chunks::chunks(&dedupe_rows) {
-                dedupe_key::Entity::insert_many(chunk.iter().cloned())
-                    .on_conflict(
-                        OnConflict::column(dedupe_key::Column::DedupeKey)
-                            .update_columns([dedupe_key::Column::FirstSeenMs, dedupe_key::Column::EventId])
-                            .to_owned(),
-                    )
-                    .exec_without_returning(&transaction)
-                    .await?;
-            }
-            for chunk in sql_chunks::chunks(&stored) {
-                event::Entity::insert_many(chunk.iter().cloned().map(event::ActiveModel::from))
-                    .exec_without_returning(&transaction)
-                    .await?;
+            let first = match taken_in_batch.get(key) {
+                Some(&first_event_id) => Some(first_event_id),
+                None => self.seen_within_window(key, window_start)?,
+            };
+            match first {
+                Some(first_event_id) => outcomes.push(AppendOutcome::Duplicate { first_event_id }),
+                None => {
+                    taken_in_batch.insert(key, next_id);
+                    outcomes.push(AppendOutcome::Stored { id: next_id });
+                    next_id += 1;
+                }
             }
         }
-        if !quarantined.is_empty() {
-            let rows = quarantined.iter().map(|(item, _)| item.clone().into_active_model());
-            quarantine::Entity::insert_many(rows)
-                .on_conflict(OnConflict::column(quarantine::Column::ContentHash).do_nothing().to_owned())
-                .exec_without_returning(&transaction)
-                .await?;
-        }
-        transaction.commit().await?;
+        drop(taken_in_batch);
+        let stored: Vec<StoredEvent> = events
+            .into_iter()
+            .zip(&outcomes)
+            .filter_map(|(new_event, outcome)| match *outcome {
+                AppendOutcome::Stored { id } => Some(new_event.into_model(id)),
+                AppendOutcome::Duplicate { .. } => None,
+            })
+            .collect();
+        self.db()?.write(&stored, quarantined, now_ms)?;
         // Ids of a failed batch are never reused: only advance after the commit.
         self.next_id = next_id;
-        Ok((outcomes, stored))
+        for row in &stored {
+            self.index.insert(&row.dedupe_key, now_ms, row.id);
+        }
+        Ok((stored, outcomes))
     }
 
-    async fn prune_expired_keys(&self) {
-        let cutoff = chrono::Utc::now().timestamp_millis() - self.dedupe_window_ms;
-        match dedupe_key::Entity::delete_many()
-            .filter(dedupe_key::Column::FirstSeenMs.lt(cutoff))
-            .exec(&self.db)
-            .await
-        {
-            Ok(result) if result.rows_affected > 0 => {
-                tracing::debug!(removed = result.rows_affected, "Pruned expired dedupe keys.");
+    /// The event that first carried `key` within the window, if any.
+    fn seen_within_window(&mut self, key: &str, window_start: i64) -> rusqlite::Result<Option<i64>> {
+        let seen = match self.index.lookup(key, window_start) {
+            Lookup::Seen { first_seen_ms, event_id } => Some((first_seen_ms, event_id)),
+            Lookup::New => None,
+            Lookup::Unknown => self.db()?.find_key(key)?,
+        };
+        Ok(seen.filter(|&(first_seen_ms, _)| first_seen_ms >= window_start).map(|(_, event_id)| event_id))
+    }
+
+    fn maintain(&mut self, work: Maintenance) -> Result<u64, EventLogError> {
+        let db = self.db()?;
+        let done = match work {
+            Maintenance::PruneEvents { cutoff_ms, floor } => db.prune_events(cutoff_ms, floor),
+            Maintenance::PruneQuarantine { cutoff_ms } => db.prune_quarantine(cutoff_ms),
+            Maintenance::Vacuum => {
+                if let Err(error) = db.give_back_space() {
+                    tracing::warn!(error = %error, "Giving back freed SQLite pages failed; retried at the next prune.");
+                }
+                Ok(0)
             }
+        };
+        done.map_err(EventLogError::from)
+    }
+
+    fn prune_expired_keys(&mut self) {
+        let cutoff = now_ms() - self.dedupe_window_ms;
+        self.index.prune(cutoff);
+        let pruned = self.db().and_then(|db| db.prune_keys(cutoff));
+        match pruned {
+            Ok(removed) if removed > 0 => tracing::debug!(removed, "Pruned expired dedupe keys."),
             Ok(_) => {}
             Err(error) => tracing::warn!(error = %error, "Pruning expired dedupe keys failed; will retry."),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::{sync::Arc, time::Duration};
-
-    use sqlx::{Connection, Executor, sqlite::SqliteConnectOptions};
-
-    use crate::{
-        configuration::StorageSettings,
-        event_log::{AppendOutcome, EventLog, NewEvent, StoredEvent},
-    };
-
-    /// Another connection holding the write lock (as a forced WAL
-    /// checkpoint does) and writing meanwhile: the batch waits for the lock
-    /// and is stored, instead of being refused with SQLITE_BUSY.
-    #[tokio::test]
-    async fn a_batch_waits_for_a_write_lock_held_elsewhere() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = StorageSettings { data_dir: dir.path().to_owned(), ..StorageSettings::default() };
-        let log = EventLog::open(&settings, Arc::new(|_: &[StoredEvent]| {})).await.unwrap();
-        let first = NewEvent::internal("status", "status.sent", "before".to_owned(), None, "x".to_owned());
-        log.append(first).await.unwrap();
-
-        let options = SqliteConnectOptions::new().filename(dir.path().join("events.db"));
-        let mut other = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
-        other.execute("BEGIN IMMEDIATE").await.unwrap();
-        let append = {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let event =
-                    NewEvent::internal("status", "status.sent", "during".to_owned(), None, "x".to_owned());
-                log.append(event).await
-            })
-        };
-        // The batch has read its keys and reached the write by now.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        other
-            .execute(
-                "INSERT INTO dedupe_keys (dedupe_key, first_seen_ms, event_id) VALUES ('elsewhere', 0, 0)",
-            )
-            .await
-            .unwrap();
-        other.execute("COMMIT").await.unwrap();
-        let outcome = tokio::time::timeout(Duration::from_secs(10), append).await.unwrap().unwrap();
-        assert!(matches!(outcome, Ok(AppendOutcome::Stored { .. })), "{outcome:?}");
-        log.close().await;
+fn refuse(events: Vec<EventReply>, quarantined: Vec<QuarantineReply>) {
+    for reply in events {
+        let _ = reply.send(Err(EventLogError::Commit));
+    }
+    for reply in quarantined {
+        let _ = reply.send(Err(EventLogError::Commit));
     }
 }
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests;

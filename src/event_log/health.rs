@@ -15,6 +15,8 @@ use serde::Serialize;
 #[derive(Debug, Default)]
 pub struct EventLogHealth {
     committer_running: AtomicBool,
+    /// An fsync failed: nothing is acknowledged until restart.
+    poisoned: AtomicBool,
     head: AtomicI64,
     batches: AtomicU64,
     requests: AtomicU64,
@@ -72,7 +74,16 @@ impl EventLogHealth {
         *self.last_error.lock().expect("health lock") = None;
     }
 
-    pub(super) fn record_failure(&self, error: &sea_orm::DbErr) {
+    pub(super) fn set_poisoned(&self) {
+        self.poisoned.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether an fsync failed (the log refuses every callback until restart).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn record_failure(&self, error: &dyn std::fmt::Display) {
         self.failed_batches.fetch_add(1, Ordering::Relaxed);
         *self.last_error.lock().expect("health lock") = Some(error.to_string());
     }
@@ -101,6 +112,7 @@ impl EventLogHealth {
     /// Ready to acknowledge callbacks: the committer runs and its last commit succeeded.
     pub fn is_ready(&self) -> bool {
         self.committer_running.load(Ordering::SeqCst)
+            && !self.is_poisoned()
             && self.last_error.lock().expect("health lock").is_none()
     }
 

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateEventLog), Box::new(AddAccounts)]
+        vec![Box::new(CreateEventLog), Box::new(AddAccounts), Box::new(DedupeKeysWithoutRowid)]
     }
 }
 
@@ -144,5 +144,35 @@ impl MigrationTrait for AddAccounts {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// `dedupe_keys` as a `WITHOUT ROWID` table: the key is the table's own
+/// b-tree, not a rowid table plus a unique index holding every key twice.
+/// The event log is always SQLite, so this step is SQLite's own SQL.
+struct DedupeKeysWithoutRowid;
+
+impl MigrationName for DedupeKeysWithoutRowid {
+    fn name(&self) -> &str {
+        "m0003_dedupe_keys_without_rowid"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for DedupeKeysWithoutRowid {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE TABLE dedupe_keys_compact (dedupe_key varchar(255) NOT NULL PRIMARY KEY, \
+                 first_seen_ms bigint NOT NULL, event_id bigint NOT NULL) WITHOUT ROWID; \
+                 INSERT INTO dedupe_keys_compact SELECT dedupe_key, first_seen_ms, event_id FROM dedupe_keys; \
+                 DROP TABLE dedupe_keys; \
+                 ALTER TABLE dedupe_keys_compact RENAME TO dedupe_keys; \
+                 CREATE INDEX idx_dedupe_first_seen ON dedupe_keys (first_seen_ms);",
+            )
+            .await?;
+        Ok(())
     }
 }

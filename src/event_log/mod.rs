@@ -1,5 +1,6 @@
-//! The local durable event log: SQLite through sea-orm, in WAL mode, written
-//! only by the group-commit [`committer`]. A callback is acknowledged to WeCom
+//! The local durable event log: SQLite in WAL mode, written only by the
+//! group-commit writer thread ([`committer`], on its own rusqlite
+//! connection) and read through sea-orm. A callback is acknowledged to WeCom
 //! only after [`EventLog::append`] returns, i.e. after its transaction
 //! committed. Duplicates (same dedupe key within the window, remembered
 //! across restarts) are recognised here, by the single writer, so there is no
@@ -7,25 +8,23 @@
 
 mod checkpoint;
 mod committer;
+mod dedupe_index;
 pub mod entity;
 mod health;
 pub mod migration;
 mod query;
 mod retention;
+mod writer_db;
 
 use std::{fs::File, path::PathBuf, sync::Arc, time::Duration};
 
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, SqlxSqliteConnector,
+    DatabaseConnection, SqlxSqliteConnector,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous as Sync},
 };
 use sea_orm_migration::MigratorTrait;
 use sha1::{Digest, Sha1};
-use tokio::{
-    sync::{Mutex, mpsc, oneshot},
-    task::JoinHandle,
-};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 pub use self::{
     committer::CommitHook,
@@ -34,8 +33,10 @@ pub use self::{
 };
 use self::{
     committer::{Committer, Request},
-    entity::{event, quarantine},
+    dedupe_index::DedupeIndex,
+    entity::event,
     migration::Migrator,
+    writer_db::WriterDb,
 };
 use crate::configuration::{SqliteSynchronous, StorageSettings};
 
@@ -44,6 +45,10 @@ pub type StoredEvent = event::Model;
 
 /// How many callbacks may wait for the committer before handlers feel backpressure.
 const QUEUE_CAPACITY: usize = 16 * 1024;
+
+/// Dedupe keys the writer keeps in memory (a few tens of MB at most); older
+/// keys within the window are looked up on disk.
+const DEDUPE_INDEX_KEYS: usize = 200_000;
 
 /// Errors of the event log. Their text is for logs, never for HTTP bodies.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +64,9 @@ pub enum EventLogError {
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// The writer's own connection failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// The batch holding this callback failed to commit.
     #[error("the event log could not commit")]
     Commit,
@@ -135,7 +143,7 @@ impl NewEvent {
         self
     }
 
-    fn into_model(self, id: i64) -> StoredEvent {
+    pub(super) fn into_model(self, id: i64) -> StoredEvent {
         event::Model {
             id,
             received_at_ms: self.received_at_ms,
@@ -178,19 +186,14 @@ pub struct NewQuarantine {
 }
 
 impl NewQuarantine {
-    fn into_active_model(self) -> quarantine::ActiveModel {
-        quarantine::ActiveModel {
-            id: NotSet,
-            received_at_ms: Set(self.received_at_ms),
-            channel: Set(self.channel),
-            account: Set(self.account),
-            error_code: Set(self.error_code),
-            content_hash: Set(hex::encode(Sha1::digest(self.ciphertext.as_bytes()))),
-            reason: Set(self.reason.chars().take(255).collect()),
-            ciphertext: Set(self.ciphertext),
-            plaintext: Set(self.plaintext),
-            source_ip: Set(self.source_ip),
-        }
+    /// Identifies a quarantined callback: WeCom's retries are kept once.
+    fn content_hash(&self) -> String {
+        hex::encode(Sha1::digest(self.ciphertext.as_bytes()))
+    }
+
+    /// The reason, cut to its column's 255 characters.
+    fn bounded_reason(&self) -> String {
+        self.reason.chars().take(255).collect()
     }
 }
 
@@ -244,7 +247,8 @@ pub struct EventLog {
     requests: mpsc::Sender<Request>,
     reader: DatabaseConnection,
     health: Arc<EventLogHealth>,
-    committer: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// Resolves when the writer thread has drained and stopped.
+    stopped: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// Set by the disk sampler below half of `storage.min_free_bytes`.
     disk_low: Arc<std::sync::atomic::AtomicBool>,
@@ -273,8 +277,17 @@ pub fn instance_id(data_dir: &std::path::Path) -> Result<String, EventLogError> 
 
 impl EventLog {
     /// Opens (creating and migrating) the event log in `settings.data_dir` and
-    /// starts its committer. `on_commit` receives every committed batch.
+    /// starts its writer thread. `on_commit` receives every committed batch.
     pub async fn open(settings: &StorageSettings, on_commit: CommitHook) -> Result<Self, EventLogError> {
+        Self::open_with(settings, on_commit, DEDUPE_INDEX_KEYS).await
+    }
+
+    /// [`EventLog::open`] with at most `index_keys` dedupe keys in memory.
+    pub(crate) async fn open_with(
+        settings: &StorageSettings,
+        on_commit: CommitHook,
+        index_keys: usize,
+    ) -> Result<Self, EventLogError> {
         let data_dir = &settings.data_dir;
         let data_dir_error = |reason: String| EventLogError::DataDir { path: data_dir.clone(), reason };
         std::fs::create_dir_all(data_dir).map_err(|error| data_dir_error(error.to_string()))?;
@@ -282,8 +295,9 @@ impl EventLog {
             .map_err(|error| data_dir_error(error.to_string()))?;
         lock.try_lock().map_err(|_| data_dir_error("is in use by another pmc-webhook process".to_owned()))?;
 
+        let path = data_dir.join("events.db");
         let options = SqliteConnectOptions::new()
-            .filename(data_dir.join("events.db"))
+            .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(match settings.sqlite_synchronous {
@@ -291,9 +305,7 @@ impl EventLog {
                 SqliteSynchronous::Normal => Sync::Normal,
             })
             .busy_timeout(Duration::from_secs(5))
-            // Batch statements come in few shapes (`sql_chunks`): 3 × ~10.
             .statement_cache_capacity(48)
-            // After a checkpoint resets it, the WAL file is cut back to 64 MB.
             .pragma("journal_size_limit", "67108864");
         let connect = |connections: u32, options: SqliteConnectOptions| async move {
             crate::sqlite_pool::guarded(SqlitePoolOptions::new())
@@ -307,50 +319,58 @@ impl EventLog {
                     )))
                 })
         };
-        // The committer never checkpoints: `checkpoint.rs` does, off the commit path.
-        let writer_pool = connect(1, options.clone().pragma("wal_autocheckpoint", "0")).await?;
-        let reader_pool = connect(4, options.clone()).await?;
-        let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
-        let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool);
-        crate::sqlite_pool::ensure_incremental_vacuum(&writer).await?;
-        Migrator::up(&writer, None).await?;
+        // Schema changes go through sea-orm once, at start; from then on the
+        // writer thread's own connection is the only one that writes.
+        let migrator = SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            connect(1, options.clone().pragma("wal_autocheckpoint", "0")).await?,
+        );
+        crate::sqlite_pool::ensure_incremental_vacuum(&migrator).await?;
+        Migrator::up(&migrator, None).await?;
+        migrator.close().await?;
+        let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(connect(4, options).await?);
 
-        let last_id: Option<i64> = event::Entity::find()
-            .select_only()
-            .column(event::Column::Id)
-            .order_by_desc(event::Column::Id)
-            .limit(1)
-            .into_tuple()
-            .one(&writer)
-            .await?;
+        let db = WriterDb::open(&path, settings.sqlite_synchronous)?;
+        let last_id = db.max_id()?;
+        let dedupe_window_ms = (settings.dedupe_window_secs as i64).saturating_mul(1000);
+        let window_start = chrono::Utc::now().timestamp_millis() - dedupe_window_ms;
+        let index = DedupeIndex::rebuilt(index_keys, window_start, db.recent_keys(window_start, index_keys)?);
         let health = Arc::new(EventLogHealth::default());
-        health.set_head(last_id.unwrap_or(0));
+        health.set_head(last_id);
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
-        tokio::spawn(checkpoint::run(reader.clone(), Arc::clone(&health), closing_receiver.clone()));
+        tokio::spawn(checkpoint::run(reader.clone(), Arc::clone(&health), closing_receiver));
         let committer = Committer {
-            db: writer,
+            db: Some(db),
+            path,
+            synchronous: settings.sqlite_synchronous,
             requests: receiver,
-            next_id: last_id.unwrap_or(0) + 1,
-            dedupe_window_ms: (settings.dedupe_window_secs as i64).saturating_mul(1000),
-            max_batch: settings.group_commit_max_batch,
+            next_id: last_id + 1,
+            dedupe_window_ms,
+            max_batch: settings.group_commit_max_batch.max(1),
             max_wait: Duration::from_micros(settings.group_commit_max_wait_micros),
             on_commit,
             health: Arc::clone(&health),
-            closing: closing_receiver,
+            index,
+            index_capacity: index_keys,
             resync_needed: false,
         };
         health.set_running(true);
-        let task_health = Arc::clone(&health);
-        let handle = tokio::spawn(async move {
-            committer.run().await;
-            task_health.set_running(false);
-        });
+        let (stopped_sender, stopped) = oneshot::channel();
+        let thread_health = Arc::clone(&health);
+        std::thread::Builder::new()
+            .name("event-log-writer".to_owned())
+            .spawn(move || {
+                // Dropped on return or panic: `close` never waits forever.
+                let _stopped = stopped_sender;
+                committer.run();
+                thread_health.set_running(false);
+            })
+            .map_err(|error| data_dir_error(format!("cannot start the writer thread: {error}")))?;
         Ok(Self {
             requests: sender,
             reader,
             health,
-            committer: Arc::new(Mutex::new(Some(handle))),
+            stopped: Arc::new(Mutex::new(Some(stopped))),
             closing: Arc::new(closing),
             disk_low: Arc::default(),
             _lock: Arc::new(lock),
@@ -392,9 +412,11 @@ impl EventLog {
     /// commits everything already queued, and waits for the committer.
     pub async fn close(&self) {
         let _ = self.closing.send(true);
-        let handle = self.committer.lock().await.take();
-        if let Some(handle) = handle {
-            let _ = handle.await;
+        // Queued behind everything already accepted; fails once the writer stopped.
+        let _ = self.requests.send(Request::Close).await;
+        let stopped = self.stopped.lock().await.take();
+        if let Some(stopped) = stopped {
+            let _ = stopped.await;
         }
     }
 }

@@ -2,29 +2,28 @@
 //! every consumer has processed, old quarantine, then the freed pages given
 //! back to the filesystem.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{
     EventLog, EventLogError,
     committer::{Maintenance, Request},
+    writer_db::PRUNE_CHUNK,
 };
-
-/// Rows deleted per request: a prune is cut into short pieces, so that
-/// callbacks queued behind it wait milliseconds, not the whole prune.
-const CHUNK: i64 = 500;
 
 impl EventLog {
     /// Deletes events received before `cutoff_ms` with an id at or below
     /// `floor` (what every consumer has processed). The newest event is
     /// always kept: it carries the id high-water mark across restarts, so
     /// ids are never reused. Returns how many were deleted. Runs on the
-    /// committer, between batches.
+    /// writer thread, between batches.
     pub async fn prune_events(&self, cutoff_ms: i64, floor: i64) -> Result<u64, EventLogError> {
         let mut total = 0;
         loop {
             let deleted = self.maintain(Maintenance::PruneEvents { cutoff_ms, floor }).await?;
             total += deleted;
-            if deleted < CHUNK as u64 {
+            // A prune is cut into chunks, so that callbacks queued behind it wait
+            // milliseconds, not the whole prune.
+            if deleted < PRUNE_CHUNK as u64 {
                 return Ok(total);
             }
         }
@@ -66,32 +65,5 @@ impl EventLog {
     /// Whether callbacks are refused for lack of disk space (see `crate::retention`).
     pub fn is_disk_low(&self) -> bool {
         self.disk_low.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-/// Runs `work` on the committer's connection; returns the rows deleted.
-pub(super) async fn run(db: &DatabaseConnection, work: Maintenance) -> Result<u64, sea_orm::DbErr> {
-    match work {
-        Maintenance::PruneEvents { cutoff_ms, floor } => Ok(db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at_ms < ? AND id <= ? \
-                 AND id < (SELECT MAX(id) FROM events) ORDER BY id LIMIT ?)",
-                [cutoff_ms.into(), floor.into(), CHUNK.into()],
-            ))
-            .await?
-            .rows_affected()),
-        Maintenance::PruneQuarantine { cutoff_ms } => Ok(db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "DELETE FROM quarantine WHERE received_at_ms < ?",
-                [cutoff_ms.into()],
-            ))
-            .await?
-            .rows_affected()),
-        Maintenance::Vacuum => {
-            crate::sqlite_pool::give_back_space(db).await;
-            Ok(0)
-        }
     }
 }
