@@ -227,6 +227,15 @@ pub trait WebhookHandler: Send + Sync + 'static {
     /// Checks that the request is authentic, before its content is read.
     fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError>;
 
+    /// `true` when [`WebhookHandler::handle_request`] itself refuses every
+    /// request `verify_signature` would, before reading its content (WeCom's
+    /// sources: decrypting verifies the signature first). `serve` then skips
+    /// the separate check, so the query and envelope are parsed, and the
+    /// signature computed, once per callback instead of twice.
+    fn verifies_while_handling(&self) -> bool {
+        false
+    }
+
     /// Turns a verified request into the events to store (and, optionally,
     /// the answer). `Ok(vec![…].into())` for the standard answer.
     async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError>;

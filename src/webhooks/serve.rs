@@ -100,15 +100,18 @@ async fn serve_inner(
     labels: &mut Option<(String, String)>,
 ) -> Result<Served, ServeError> {
     let received_at_ms = chrono::Utc::now().timestamp_millis();
-    handler.verify_signature(request)?;
-    // Below half of storage.min_free_bytes: refused before any write (WeCom
-    // retries). Only here, at the edge: the service's own send results must
-    // still be stored, or a send would go out again.
-    if event_log.is_disk_low() {
-        return Err(ServeError::Storage);
+    if !handler.verifies_while_handling() {
+        handler.verify_signature(request)?;
     }
+    // Below half of storage.min_free_bytes: refused before any write (WeCom
+    // retries), once the request is known to be authentic. Only here, at the
+    // edge: the service's own send results must still be stored, or a send
+    // would go out again.
+    let disk_low = event_log.is_disk_low();
     let handled = match handler.handle_request(request).await {
+        Ok(_) if disk_low => return Err(ServeError::Storage),
         Ok(handled) => handled,
+        Err(WebhookError::Quarantine { .. }) if disk_low => return Err(ServeError::Storage),
         Err(WebhookError::Quarantine { error, record }) => {
             // Authentic but unreadable: keep it before refusing, so that
             // nothing authentic is lost.

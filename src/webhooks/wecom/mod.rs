@@ -352,6 +352,12 @@ impl WebhookHandler for WeComSource {
         Ok(echo)
     }
 
+    /// `open`/`open_for` check the signature and `check_timestamp` runs
+    /// before anything is typed.
+    fn verifies_while_handling(&self) -> bool {
+        true
+    }
+
     /// The signature covers the ciphertext, so the envelope is read first.
     fn verify_signature(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
         let candidates = self.candidates()?;
