@@ -270,6 +270,7 @@ for c in "${COUNTS[@]}"; do
     requests "$WORK/requests.txt"
     start "$target" "$port"
     sleep 1
+    empty=$(du -sb "$DATA" | cut -f1)
     before=$(tree_ticks "$SERVER")
     FULL[$key]=$(run_wrk "$port" "$c" 0 "$WORK/requests.txt")
     after_load=$(tree_ticks "$SERVER")
@@ -300,7 +301,7 @@ for c in "${COUNTS[@]}"; do
     sleep 1
     PACED[$key]=$(run_wrk "$port" "$c" "$delay" "$WORK/requests.txt")
     stop
-    echo "$target -c$c: full ${FULL[$key]}, CPU ${CPU[$key]} µs/callback${CATCHUP[$key]:+ (load and tracking catch-up, caught up ${CATCHUP[$key]} s after the load; ${CPU_LOAD[$key]} µs over the load alone)}${DISK[$key]:+, ${DISK[$key]} B on disk per stored callback}${KEYS[$key]:+, ${KEYS[$key]} distinct dedupe keys for $ok callbacks}"
+    echo "$target -c$c: full ${FULL[$key]}, CPU ${CPU[$key]} µs/callback${CATCHUP[$key]:+ (load and tracking catch-up, caught up ${CATCHUP[$key]} s after the load; ${CPU_LOAD[$key]} µs over the load alone)}${DISK[$key]:+, ${DISK[$key]} B on disk per stored callback (${stored%.*} stored; the data directory held $empty B before the load)}${KEYS[$key]:+, its workers held ${KEYS[$key]} distinct dedupe keys (keyed as the Python peer: events by user, second and type)}"
     echo "$target -c$c: paced ${PACED[$key]}"
   done
 done
