@@ -115,7 +115,7 @@ impl CallbackApi {
             Ok(source) => source,
             Err(answer) => return answer,
         };
-        let request = webhook_request(request, remote, Bytes::new());
+        let request = wecom_request(request, remote, Bytes::new());
         match serve_url_check(source.as_ref(), &request, &self.state.counters) {
             Ok(echo) => CallbackResponse::Ok(PlainText(echo)),
             Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
@@ -158,7 +158,7 @@ impl CallbackApi {
                 return CallbackResponse::failure(failure);
             }
         };
-        let request = webhook_request(request, remote, bytes);
+        let request = wecom_request(request, remote, bytes);
         match serve(source.as_ref(), &request, &self.state.event_log, &self.state.counters).await {
             Ok(served) => CallbackResponse::Ok(PlainText(served.reply.unwrap_or_default())),
             Err(error) => CallbackResponse::failure(CallbackFailure::from(&error)),
@@ -166,11 +166,18 @@ impl CallbackApi {
     }
 }
 
-/// What a source sees of an HTTP request.
+/// What a source sees of an HTTP request, its headers included.
 pub(super) fn webhook_request(request: &Request, remote: &RemoteAddr, body: Bytes) -> WebhookRequest {
+    WebhookRequest { headers: request.headers().clone(), ..wecom_request(request, remote, body) }
+}
+
+/// What a WeCom source sees: everything but the headers, which WeCom's
+/// protocol never uses (its signature is in the query), so the callback
+/// path does not copy them.
+fn wecom_request(request: &Request, remote: &RemoteAddr, body: Bytes) -> WebhookRequest {
     WebhookRequest {
         raw_query: request.uri().query().unwrap_or("").to_owned(),
-        headers: request.headers().clone(),
+        headers: poem::http::HeaderMap::new(),
         body,
         // The client the guards resolved (through trusted proxies), else the peer.
         source_ip: request

@@ -33,7 +33,7 @@ use crate::{
 pub struct WebhookRequest {
     /// The raw query string, still percent-encoded.
     pub raw_query: String,
-    /// The headers.
+    /// The headers (empty on the WeCom callback routes: WeCom signs the query, not headers).
     pub headers: http::HeaderMap,
     /// The raw body (read whatever the Content-Type, up to the route's cap).
     pub body: bytes::Bytes,
