@@ -345,7 +345,10 @@ impl ApplicationBuilder {
         } else {
             crate::robot::longconn::Lease::InProcess { holder: instance.clone() }
         };
-        let _long_connections = background.enter(|| {
+        let conversations =
+            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
+        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
+        let long_connections = background.enter(|| {
             crate::robot::longconn::LongConnections::start(
                 &accounts,
                 crate::robot::longconn::ConnectionSettings {
@@ -357,11 +360,10 @@ impl ApplicationBuilder {
                 lease,
                 event_log.clone(),
                 Arc::clone(&counters),
+                &conversations,
+                &replier,
             )
         });
-        let conversations =
-            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
-        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
         let state = Arc::new(AppState {
             accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
                 accounts,
@@ -372,6 +374,7 @@ impl ApplicationBuilder {
             )),
             conversations,
             replier,
+            long_connections,
             suite_corps,
             suites: Arc::clone(&suites),
             counters,

@@ -3,24 +3,29 @@
 //! kick (`disconnected_event`), stay off until told otherwise.
 
 use std::{
-    sync::Arc,
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use futures::{SinkExt, StreamExt};
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{Mutex as AsyncMutex, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
     frame::{self, Frame},
     lease::Lease,
+    outbox::{Outbox, Outgoing},
+    respond,
     source::FrameSource,
 };
 use crate::{
     accounts::Account,
     event_log::EventLog,
+    replies::Replier,
+    robot::Conversations,
     webhooks::{CallbackCounters, WebhookRequest, serve},
 };
 
@@ -74,19 +79,44 @@ pub(super) struct Keeper {
     counters: Arc<CallbackCounters>,
     source: FrameSource,
     state: watch::Sender<ConnectionState>,
+    conversations: Arc<Conversations>,
+    outbox: Outbox,
+    outgoing: AsyncMutex<mpsc::Receiver<Outgoing>>,
+    /// Streams being pushed (one pusher each, whatever WeCom re-sends).
+    pushing: Arc<Mutex<HashSet<String>>>,
+}
+
+/// What a keeper is started with.
+pub(super) struct Parts {
+    pub(super) account: Arc<Account>,
+    pub(super) settings: Settings,
+    pub(super) lease: Lease,
+    pub(super) event_log: EventLog,
+    pub(super) counters: Arc<CallbackCounters>,
+    pub(super) conversations: Arc<Conversations>,
+    pub(super) replier: Arc<Replier>,
 }
 
 impl Keeper {
-    pub(super) fn new(
-        account: Arc<Account>,
-        settings: Settings,
-        lease: Lease,
-        event_log: EventLog,
-        counters: Arc<CallbackCounters>,
-        state: watch::Sender<ConnectionState>,
-    ) -> Self {
-        let source = FrameSource::new(Arc::clone(&account));
-        Self { account, settings, lease, event_log, counters, source, state }
+    /// A keeper, and the outbox that sends on its connection.
+    pub(super) fn new(parts: Parts, state: watch::Sender<ConnectionState>) -> (Self, Outbox) {
+        let Parts { account, settings, lease, event_log, counters, conversations, replier } = parts;
+        let source = FrameSource::new(Arc::clone(&account), Arc::clone(&conversations), replier);
+        let (outbox, outgoing) = Outbox::new();
+        let keeper = Self {
+            account,
+            settings,
+            lease,
+            event_log,
+            counters,
+            source,
+            state,
+            conversations,
+            outbox: outbox.clone(),
+            outgoing: AsyncMutex::new(outgoing),
+            pushing: Arc::default(),
+        };
+        (keeper, outbox)
     }
 
     fn lease_name(&self) -> String {
@@ -215,8 +245,19 @@ impl Keeper {
         tokio::pin!(subscribe_deadline);
         let mut subscribed = false;
         let mut missed_pongs = 0u32;
+        let mut outgoing = self.outgoing.lock().await;
+        // Who waits for WeCom's answer, by req_id, in the order sent.
+        let mut waiting: HashMap<String, VecDeque<oneshot::Sender<Frame>>> = HashMap::new();
         let end = loop {
             tokio::select! {
+                Some(Outgoing { frame, answer }) = outgoing.recv(), if subscribed => {
+                    if let Some(answer) = answer {
+                        waiting.entry(frame.headers.req_id.clone()).or_default().push_back(answer);
+                    }
+                    if let Err(error) = socket.send(Message::text(to_text(&frame))).await {
+                        break SessionEnd::Failed(format!("send: {error}"));
+                    }
+                }
                 _ = &mut subscribe_deadline, if !subscribed => break SessionEnd::Failed("subscribe: no answer".to_owned()),
                 _ = renew.tick() => {
                     match self.lease.renew(name, fence, ttl_ms).await {
@@ -272,6 +313,15 @@ impl Keeper {
                             if frame.headers.req_id.starts_with(frame::PING) {
                                 missed_pongs = 0;
                             }
+                            let req_id = frame.headers.req_id.clone();
+                            if let Some(queue) = waiting.get_mut(&req_id) {
+                                if let Some(answer) = queue.pop_front() {
+                                    let _gone = answer.send(frame);
+                                }
+                                if queue.is_empty() {
+                                    waiting.remove(&req_id);
+                                }
+                            }
                         }
                         Some(frame::PING) => {
                             let answer = Frame::ok_answer(&frame.headers.req_id);
@@ -280,9 +330,14 @@ impl Keeper {
                             }
                         }
                         Some(frame::MSG_CALLBACK | frame::EVENT_CALLBACK) => {
-                            self.store(&frame).await;
                             if frame.is_kick() {
+                                self.store(&frame).await;
                                 break SessionEnd::Kicked;
+                            }
+                            if let Some(answer) = self.store(&frame).await
+                                && let Err(error) = socket.send(Message::text(to_text(&answer))).await
+                            {
+                                break SessionEnd::Failed(format!("answer: {error}"));
                             }
                         }
                         Some(frame::DISCONNECTED_EVENT) => break SessionEnd::Kicked,
@@ -295,18 +350,41 @@ impl Keeper {
         end
     }
 
-    /// Stores a callback frame's body as the URL pipeline stores a callback.
-    async fn store(&self, frame: &Frame) {
-        let Some(body) = &frame.body else { return };
+    /// Stores a callback frame's body as the URL pipeline stores a callback,
+    /// and returns the frame that answers it now, if any. An answer that is
+    /// an open stream is sent by its pusher instead, which then sends every
+    /// change (one pusher per stream). A frame WeCom re-sent (stored
+    /// already) is answered with its stream as it stands, not as it opened.
+    async fn store(&self, frame: &Frame) -> Option<Frame> {
+        let body = frame.body.as_ref()?;
         let request = WebhookRequest {
             raw_query: String::new(),
             headers: http::HeaderMap::new(),
             body: bytes::Bytes::from(body.to_string()),
             source_ip: None,
         };
-        if let Err(error) = serve(&self.source, &request, &self.event_log, &self.counters).await {
-            tracing::error!(account = %self.account.id, req_id = frame.headers.req_id, error = %error, "A frame was not stored.");
+        let served = match serve(&self.source, &request, &self.event_log, &self.counters).await {
+            Ok(served) => served,
+            Err(error) => {
+                tracing::error!(account = %self.account.id, req_id = frame.headers.req_id, error = %error, "A frame was not stored.");
+                return None;
+            }
+        };
+        let plaintext = served.reply.filter(|reply| !reply.is_empty())?;
+        let (answer, open_stream) = respond::answer(&frame.headers.req_id, body, &plaintext)?;
+        let Some(stream) = open_stream else { return Some(answer) };
+        if !self.pushing.lock().expect("not poisoned").insert(stream.clone()) {
+            return None;
         }
+        let (outbox, conversations, pushing) =
+            (self.outbox.clone(), Arc::clone(&self.conversations), Arc::clone(&self.pushing));
+        let req_id = frame.headers.req_id.clone();
+        let first = (served.accepted.duplicates == 0).then_some(answer);
+        tokio::spawn(async move {
+            respond::push_stream(outbox, conversations, req_id, first, stream.clone()).await;
+            pushing.lock().expect("not poisoned").remove(&stream);
+        });
+        None
     }
 }
 

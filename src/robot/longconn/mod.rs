@@ -19,6 +19,8 @@
 mod connection;
 pub mod frame;
 pub mod lease;
+mod outbox;
+mod respond;
 mod source;
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -28,11 +30,14 @@ use tokio::sync::watch;
 pub use self::{
     connection::{ConnectionState, Settings as ConnectionSettings},
     lease::Lease,
+    outbox::{NotAnswered, Outbox},
 };
 use crate::{
     accounts::{Account, Accounts},
     configuration::{AccountKind, RobotConnectionMode},
     event_log::EventLog,
+    replies::Replier,
+    robot::Conversations,
     webhooks::CallbackCounters,
 };
 
@@ -40,6 +45,7 @@ use crate::{
 #[derive(Clone, Default)]
 pub struct LongConnections {
     states: Arc<BTreeMap<String, watch::Receiver<ConnectionState>>>,
+    outboxes: Arc<BTreeMap<String, Outbox>>,
 }
 
 impl LongConnections {
@@ -50,22 +56,32 @@ impl LongConnections {
         lease: Lease,
         event_log: EventLog,
         counters: Arc<CallbackCounters>,
+        conversations: &Arc<Conversations>,
+        replier: &Arc<Replier>,
     ) -> Self {
-        let mut states = BTreeMap::new();
+        let (mut states, mut outboxes) = (BTreeMap::new(), BTreeMap::new());
         for account in accounts.iter().filter(|account| uses_long_connection(account)) {
             let (sender, receiver) = watch::channel(ConnectionState::default());
-            let keeper = connection::Keeper::new(
-                Arc::clone(account),
-                settings.clone(),
-                lease.clone(),
-                event_log.clone(),
-                Arc::clone(&counters),
-                sender,
-            );
+            let parts = connection::Parts {
+                account: Arc::clone(account),
+                settings: settings.clone(),
+                lease: lease.clone(),
+                event_log: event_log.clone(),
+                counters: Arc::clone(&counters),
+                conversations: Arc::clone(conversations),
+                replier: Arc::clone(replier),
+            };
+            let (keeper, outbox) = connection::Keeper::new(parts, sender);
             tokio::spawn(keeper.run());
             states.insert(account.id.to_string(), receiver);
+            outboxes.insert(account.id.to_string(), outbox);
         }
-        Self { states: Arc::new(states) }
+        Self { states: Arc::new(states), outboxes: Arc::new(outboxes) }
+    }
+
+    /// Sends on an account's connection (when this process holds it).
+    pub fn outbox(&self, account: &str) -> Option<&Outbox> {
+        self.outboxes.get(account)
     }
 
     /// The state of an account's connection, if it has one.
