@@ -374,7 +374,7 @@ impl ApplicationBuilder {
             )),
             conversations,
             replier,
-            long_connections,
+            long_connections: long_connections.clone(),
             suite_corps,
             suites: Arc::clone(&suites),
             counters,
@@ -441,6 +441,7 @@ impl ApplicationBuilder {
             background,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
+            long_connections,
         })
     }
 }

@@ -52,13 +52,16 @@ pub struct Settings {
 /// What `/api/v1/accounts` shows of a connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ConnectionState {
-    /// `waiting` (another replica holds it), `connecting`, `subscribed`,
-    /// `reconnecting`, `kicked`.
+    /// `waiting` (another replica holds it, or the lease store does not
+    /// answer), `connecting`, `connected`, `reconnecting`, `kicked`,
+    /// `stopped`.
     pub status: String,
     /// Whether this process holds the lease.
     pub holder: bool,
     /// The lease's fence while held.
     pub fence: Option<u64>,
+    /// Since when (Unix ms) it is in this status.
+    pub since_ms: i64,
 }
 
 /// How a session ended.
@@ -84,6 +87,8 @@ pub(super) struct Keeper {
     outgoing: AsyncMutex<mpsc::Receiver<Outgoing>>,
     /// Streams being pushed (one pusher each, whatever WeCom re-sends).
     pushing: Arc<Mutex<HashSet<String>>>,
+    /// Told when a kick is cleared.
+    reconnect: Arc<tokio::sync::Notify>,
 }
 
 /// What a keeper is started with.
@@ -95,12 +100,14 @@ pub(super) struct Parts {
     pub(super) counters: Arc<CallbackCounters>,
     pub(super) conversations: Arc<Conversations>,
     pub(super) replier: Arc<Replier>,
+    pub(super) reconnect: Arc<tokio::sync::Notify>,
 }
 
 impl Keeper {
     /// A keeper, and the outbox that sends on its connection.
     pub(super) fn new(parts: Parts, state: watch::Sender<ConnectionState>) -> (Self, Outbox) {
-        let Parts { account, settings, lease, event_log, counters, conversations, replier } = parts;
+        let Parts { account, settings, lease, event_log, counters, conversations, replier, reconnect } =
+            parts;
         let source = FrameSource::new(Arc::clone(&account), Arc::clone(&conversations), replier);
         let (outbox, outgoing) = Outbox::new();
         let keeper = Self {
@@ -115,33 +122,43 @@ impl Keeper {
             outbox: outbox.clone(),
             outgoing: AsyncMutex::new(outgoing),
             pushing: Arc::default(),
+            reconnect,
         };
         (keeper, outbox)
     }
 
     fn lease_name(&self) -> String {
-        format!("aibot:{}", self.account.bot_id.as_deref().unwrap_or_default())
+        lease_name(&self.account)
     }
 
     fn set_state(&self, status: &str, fence: Option<u64>) {
-        self.state.send_replace(ConnectionState {
-            status: status.to_owned(),
-            holder: fence.is_some(),
-            fence,
+        self.state.send_if_modified(|state| {
+            if state.status == status && state.fence == fence {
+                return false;
+            }
+            *state = ConnectionState {
+                status: status.to_owned(),
+                holder: fence.is_some(),
+                fence,
+                since_ms: chrono::Utc::now().timestamp_millis(),
+            };
+            true
         });
     }
 
     pub(super) async fn run(self) {
         let name = self.lease_name();
         let ttl_ms = u64::try_from(self.settings.lease.as_millis()).unwrap_or(u64::MAX);
-        let poll = self.settings.lease / 3;
+        // A standby asks for the free lease often, so it takes over soon after it expires.
+        let poll = self.settings.lease / 5;
         let mut failures: u32 = 0;
         loop {
             match self.lease.kicked(&name).await {
                 Ok(false) => {}
                 Ok(true) => {
                     self.set_state("kicked", None);
-                    tokio::time::sleep(jittered(poll)).await;
+                    // Cleared by `POST /api/v1/accounts/{id}/reconnect` (on any replica).
+                    let _either = tokio::time::timeout(jittered(poll), self.reconnect.notified()).await;
                     continue;
                 }
                 Err(error) => {
@@ -176,8 +193,8 @@ impl Keeper {
                     self.lease.release(&name, fence).await;
                     self.set_state("kicked", None);
                     if matches!(self.lease, Lease::InProcess { .. }) {
-                        // No shared flag: this process simply stops.
-                        return;
+                        // No shared flag: this process waits to be told to reconnect.
+                        self.reconnect.notified().await;
                     }
                 }
                 SessionEnd::LeaseLost => {
@@ -307,7 +324,7 @@ impl Keeper {
                             subscribed = true;
                             missed_pongs = 0;
                             tracing::info!(account = %self.account.id, fence, "Subscribed.");
-                            self.set_state("subscribed", Some(fence));
+                            self.set_state("connected", Some(fence));
                         }
                         None => {
                             if frame.headers.req_id.starts_with(frame::PING) {
@@ -386,6 +403,11 @@ impl Keeper {
         });
         None
     }
+}
+
+/// The lease (and kick flag) of an account's bot.
+pub(super) fn lease_name(account: &Account) -> String {
+    format!("aibot:{}", account.bot_id.as_deref().unwrap_or_default())
 }
 
 fn to_text(frame: &Frame) -> String {

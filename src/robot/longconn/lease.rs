@@ -55,6 +55,16 @@ impl Lease {
         }
     }
 
+    /// Who holds `name`'s lease now.
+    pub async fn holder_of(&self, name: &str) -> Result<Option<String>, LeaseStoreError> {
+        match self {
+            Lease::InProcess { holder } => Ok(Some(holder.clone())),
+            Lease::Shared { cache, scope, .. } => {
+                Ok(cache.lease_holder(scope, name).await?.map(|(holder, _)| holder))
+            }
+        }
+    }
+
     /// Marks a bot as kicked (`true`) for every replica, or clears it.
     pub async fn set_kicked(&self, name: &str, kicked: bool) -> Result<(), LeaseStoreError> {
         match self {
