@@ -342,6 +342,8 @@ impl ApplicationBuilder {
                 scope: store.scope().to_owned(),
                 holder: instance.clone(),
             }
+        } else if settings.storage.mode == StorageMode::External {
+            crate::robot::longconn::Lease::Sql { db: store.connection().clone(), holder: instance.clone() }
         } else {
             crate::robot::longconn::Lease::InProcess { holder: instance.clone() }
         };

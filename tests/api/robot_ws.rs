@@ -1,6 +1,6 @@
 //! Long-connection robots (`mode: websocket`) over a fake WeCom WebSocket,
 //! with three replica processes of the real binary sharing the lease store
-//! (Redis): frames stored once by the holder; the holder stopped by SIGTERM
+//! (Redis, or MySQL alone): frames stored once by the holder; the holder stopped by SIGTERM
 //! (its lease released: the next takes over at once), then SIGKILLed (the
 //! next takes over within the lease time); a kick ends it; at no moment two
 //! connections for the bot (the fake counts).
@@ -199,4 +199,11 @@ async fn replicas_sharing_redis_hold_one_connection_and_take_over_after_sigterm_
     let mut env = mysql_env;
     env.extend(backends.redis_env());
     takeovers("bot-ws-redis", env).await;
+}
+
+#[tokio::test]
+async fn replicas_sharing_only_mysql_hold_one_connection_and_take_over_after_sigterm_and_sigkill() {
+    let Some(backends) = shared() else { return };
+    let (mysql_env, _db) = backends.fresh_mysql("pmc_robot_ws_sql").await;
+    takeovers("bot-ws-mysql", mysql_env).await;
 }

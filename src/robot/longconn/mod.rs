@@ -5,8 +5,8 @@
 //!
 //! WeCom allows one connection per bot (a new subscription kicks the old
 //! one with `disconnected_event`), so with several replicas exactly one
-//! holds it: the holder of the bot's [`lease`] (Redis in external mode,
-//! in-process embedded). The holder renews it while healthy and closes its
+//! holds it: the holder of the bot's [`lease`] (Redis in external mode, or
+//! MySQL without Redis; in-process embedded). The holder renews it while healthy and closes its
 //! connection as soon as a renewal is refused or the lease could have
 //! expired; a replica that finds it free takes over.
 //!
@@ -19,9 +19,11 @@
 mod connection;
 pub mod frame;
 pub mod lease;
+pub mod migration;
 mod outbox;
 mod respond;
 mod source;
+mod sql_lease;
 
 use std::{
     collections::BTreeMap,
