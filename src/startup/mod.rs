@@ -366,6 +366,7 @@ impl ApplicationBuilder {
                 &replier,
             )
         });
+        outbound.outbound().attach_long_connections(long_connections.clone());
         let state = Arc::new(AppState {
             accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
                 accounts,

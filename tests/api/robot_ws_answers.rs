@@ -237,3 +237,48 @@ async fn enter_chat_gets_a_welcome_and_a_card_click_a_card_update() {
     assert!(responses(&fake, "aibot_respond_msg", "req-enter-1").is_empty());
     assert!(responses(&fake, "aibot_respond_msg", "req-click-1").is_empty());
 }
+
+async fn send(app: &TestApp, body: Value) -> reqwest::Response {
+    api_client().post(format!("{}/api/v1/messages", app.base_url)).json(&body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn proactive_sends_go_out_as_aibot_send_msg_and_are_tracked_sent_or_failed() {
+    let (fake, bot) = (FakeWeComWs::start().await, "bot-ws-send");
+    let clock = ManualClock::starting_now();
+    let (app, _dir) = spawn(&fake, bot, &clock).await;
+
+    let body = json!({"id": "aibot-send-1", "channel": "wecom_aibot", "account": "wsbot",
+                      "recipients": ["zhangsan"], "msgtype": "markdown", "markdown": {"content": "**您的工单已处理**"}});
+    let response = send(&app, body).await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    let sent = app.wait_for_message_status("aibot-send-1", "sent", Duration::from_secs(10)).await;
+    assert_eq!(sent["recipients"][0]["recipient"], "zhangsan", "{sent}");
+    let frames = fake.received_cmd("aibot_send_msg");
+    assert_eq!(frames.len(), 1);
+    assert_eq!(
+        frames[0]["body"],
+        json!({"chatid": "zhangsan", "msgtype": "markdown", "markdown": {"content": "**您的工单已处理**"}})
+    );
+    assert!(frames[0]["headers"]["req_id"].as_str().unwrap().starts_with("aibot_send_msg_"));
+
+    // WeCom refuses: the message fails with its errcode.
+    fake.answer_with("aibot_send_msg", 40008);
+    let card = json!({"card_type": "text_notice", "main_title": {"title": "告警"}});
+    let body = json!({"id": "aibot-send-2", "channel": "wecom_aibot", "account": "wsbot", "chatid": "wrOgAAAA",
+                      "msgtype": "template_card", "template_card": card});
+    assert_eq!(send(&app, body).await.status(), 202);
+    app.wait_for_message_status("aibot-send-2", "failed", Duration::from_secs(10)).await;
+    let history = app.get_json("/api/v1/messages/aibot-send-2/history").await;
+    let detail = history["history"].as_array().unwrap().last().unwrap()["detail"].clone();
+    assert!(detail.as_str().unwrap().contains("40008"), "{history}");
+    assert_eq!(fake.received_cmd("aibot_send_msg")[1]["body"]["chatid"], "wrOgAAAA");
+
+    // One conversation per send; a robot that is not in websocket mode cannot.
+    let body = json!({"id": "aibot-send-3", "channel": "wecom_aibot", "account": "wsbot",
+                      "recipients": ["a", "b"], "msgtype": "markdown", "markdown": {"content": "x"}});
+    assert_eq!(send(&app, body).await.status(), 422);
+    let body = json!({"id": "aibot-send-4", "channel": "wecom_aibot", "recipients": ["a"],
+                      "msgtype": "markdown", "markdown": {"content": "x"}});
+    assert_eq!(send(&app, body).await.status(), 422);
+}

@@ -130,6 +130,12 @@ impl LongConnections {
         self.connections.get(account).map(|connection| &connection.outbox)
     }
 
+    /// The outbox of an account's connection while this process holds it.
+    pub fn holding(&self, account: &str) -> Option<&Outbox> {
+        let connection = self.connections.get(account)?;
+        connection.state.borrow().holder.then_some(&connection.outbox)
+    }
+
     /// What `/api/v1/accounts` shows of an account's connection.
     pub async fn view(&self, account: &str) -> Option<ConnectionView> {
         let connection = self.connections.get(account)?;
