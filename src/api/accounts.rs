@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::auth::{Guarded, ReadAccess};
+use super::auth::{Guarded, ReadAccess, WriteAccess};
 use super::{ApiTags, state::AppState};
 use crate::{accounts::Account, configuration::AccountKind};
 
@@ -49,6 +49,24 @@ pub struct AccountBody {
     pub authorised_corps: Option<Vec<String>>,
     /// Robots: the smart robot's id, when configured.
     pub bot_id: Option<String>,
+    /// Robots in `websocket` mode: their long connection.
+    pub connection: Option<ConnectionBody>,
+}
+
+/// A `websocket` robot's long connection, as this replica sees it.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ConnectionBody {
+    /// The replica (instance id) holding the bot's lease, and so its one
+    /// connection; absent while nobody does or the lease store does not answer.
+    pub holder: Option<String>,
+    /// `connected`, `connecting`, `reconnecting`, `kicked` (a newer
+    /// subscription replaced it: nobody reconnects until
+    /// `POST /api/v1/accounts/{id}/reconnect`), `standby` (another replica
+    /// holds it), `waiting` (the lease store does not answer), `stopped`.
+    pub state: String,
+    /// Since when, as this replica saw it (RFC 3339).
+    pub since: Option<String>,
 }
 
 /// Every account.
@@ -56,6 +74,20 @@ pub struct AccountBody {
 pub struct AccountsBody {
     /// Apps and suites first, then robots, each by id.
     pub accounts: Vec<AccountBody>,
+}
+
+/// `POST /api/v1/accounts/{id}/reconnect` answers.
+#[derive(ApiResponse)]
+pub enum ReconnectResponse {
+    /// The kick is cleared: the holder connects again.
+    #[oai(status = 202)]
+    Accepted(Json<ConnectionBody>),
+    /// No such account, or not a `websocket` robot.
+    #[oai(status = 404)]
+    NotFound(Json<super::error::ErrorBody>),
+    /// The lease store (Redis) does not answer; try again.
+    #[oai(status = 503)]
+    Unavailable(Json<super::error::ErrorBody>),
 }
 
 /// `/api/v1/accounts` answers.
@@ -72,7 +104,18 @@ impl AccountsApi {
         Self { state }
     }
 
-    fn body(&self, account: &Account) -> AccountBody {
+    async fn connection(&self, account: &str) -> Option<ConnectionBody> {
+        let view = self.state.long_connections.view(account).await?;
+        Some(ConnectionBody {
+            holder: view.holder,
+            state: view.state,
+            since: chrono::DateTime::from_timestamp_millis(view.since_ms)
+                .filter(|_| view.since_ms > 0)
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        })
+    }
+
+    async fn body(&self, account: &Account) -> AccountBody {
         let mut routes = vec![account.route()];
         if account.legacy {
             routes.insert(0, account.family().route().to_owned());
@@ -100,6 +143,7 @@ impl AccountsApi {
             authorised_corps: (account.kind == AccountKind::Suite)
                 .then(|| self.state.suite_corps.of(account.id.as_str())),
             bot_id: account.bot_id.clone(),
+            connection: self.connection(account.id.as_str()).await,
         }
     }
 }
@@ -116,10 +160,48 @@ impl AccountsApi {
         Guarded::Allowed(
             async move {
                 let routes = self.state.routes();
-                let accounts = routes.accounts.iter().map(|account| self.body(account)).collect();
+                let mut accounts = Vec::new();
+                for account in routes.accounts.iter() {
+                    accounts.push(self.body(account).await);
+                }
                 AccountsResponse::Ok(Json(AccountsBody { accounts }))
             }
             .await,
         )
+    }
+
+    /// Reconnect a robot's long connection
+    ///
+    /// Clears a kick (`disconnected_event`: another subscription took the
+    /// bot over, so no replica reconnected) for every replica: the lease's
+    /// holder connects again.
+    #[oai(path = "/api/v1/accounts/:id/reconnect", method = "post", operation_id = "reconnectAccount")]
+    async fn reconnect(
+        &self,
+        _access: WriteAccess,
+        /// The robot account's id.
+        id: Path<String>,
+    ) -> Guarded<ReconnectResponse> {
+        use crate::robot::longconn::ReconnectError;
+        Guarded::Allowed(match self.state.long_connections.reconnect(&id.0).await {
+            Ok(()) => {
+                // The keeper wakes from its wait on its own task; show what it will do.
+                let mut body = self.connection(&id.0).await.unwrap_or(ConnectionBody {
+                    holder: None,
+                    state: "connecting".to_owned(),
+                    since: None,
+                });
+                if body.state == "kicked" {
+                    body.state = "connecting".to_owned();
+                }
+                ReconnectResponse::Accepted(Json(body))
+            }
+            Err(error @ ReconnectError::NoConnection(_)) => ReconnectResponse::NotFound(
+                super::error::ErrorBody::new("not_found", error.to_string(), None),
+            ),
+            Err(error @ ReconnectError::Store(_)) => ReconnectResponse::Unavailable(
+                super::error::ErrorBody::new("lease_store_unavailable", error.to_string(), None),
+            ),
+        })
     }
 }

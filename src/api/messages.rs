@@ -147,10 +147,12 @@ impl MessagesApi {
                     }
                 };
                 if request.channel != "external" {
-                    return invalid("channel must be external, wecom_app or wecom_bot");
+                    return invalid("channel must be external, wecom_app, wecom_bot or wecom_aibot");
                 }
                 if request.msgtype.is_some() {
-                    return invalid("msgtype is for sending: use channel wecom_app or wecom_bot");
+                    return invalid(
+                        "msgtype is for sending: use channel wecom_app, wecom_bot or wecom_aibot",
+                    );
                 }
                 if request.recipients.len() > 10_000
                     || request.recipients.iter().any(|r| r.is_empty() || r.len() > 128)

@@ -22,6 +22,8 @@ pub struct AppState {
     pub conversations: Arc<crate::robot::Conversations>,
     /// The reply handler and its counters.
     pub replier: Arc<crate::replies::Replier>,
+    /// The long connections of `websocket` robot accounts.
+    pub long_connections: crate::robot::longconn::LongConnections,
     /// The corps authorised for each suite account.
     pub suite_corps: crate::suite::AuthorisedCorps,
     /// The suites' and their corps' tokens.

@@ -47,6 +47,13 @@ return 0
 #[error("lease store unavailable: {0}")]
 pub struct LeaseStoreError(String);
 
+impl LeaseStoreError {
+    /// An error of another lease store.
+    pub fn new(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
 impl StatusCache {
     /// Acquires or extends `name`'s lease for `holder`: `Some(fence)` when
     /// held, `None` while another holder has it.

@@ -10,6 +10,7 @@
 //! WeCom's `msgid`/`response_code` for recall and card updates. Everything
 //! goes through the event log, so a crash loses no send and replicas agree.
 
+mod checks;
 pub mod client;
 pub mod media;
 pub mod pacing;
@@ -63,6 +64,8 @@ pub struct Outbound {
     claims: Option<ReplicaClaims>,
     retries: crate::configuration::SendingSettings,
     closing: watch::Sender<bool>,
+    /// `wecom_aibot` sends go out on these (started after sending is).
+    long_connections: std::sync::OnceLock<crate::robot::longconn::LongConnections>,
 }
 
 /// The running loops.
@@ -107,6 +110,7 @@ impl Outbound {
             claims,
             retries: settings.sending.clone(),
             closing,
+            long_connections: std::sync::OnceLock::new(),
         });
         let notify = Arc::new(Notify::new());
         let tasks = vec![
@@ -116,6 +120,11 @@ impl Outbound {
         Ok(OutboundHandle { outbound, tasks })
     }
 
+    /// Gives `wecom_aibot` sends the robots' long connections.
+    pub fn attach_long_connections(&self, connections: crate::robot::longconn::LongConnections) {
+        let _once = self.long_connections.set(connections);
+    }
+
     /// Whether `account` can send on `channel` (suites: to `corp_id`, which
     /// must have authorised it); else why not.
     pub fn ready(&self, channel: SendChannel, account: &str, corp_id: Option<&str>) -> Result<(), String> {
@@ -123,7 +132,7 @@ impl Outbound {
         let sender = senders.get(channel, account).ok_or_else(|| {
             let kind = match channel {
                 SendChannel::WecomApp => "app or suite",
-                SendChannel::WecomBot | SendChannel::WecomRobotReply => "robot",
+                SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => "robot",
             };
             format!(
                 "no {kind} account {account:?} is configured for {} (GET /api/v1/accounts)",
@@ -133,9 +142,16 @@ impl Outbound {
         if !sender.account.enabled {
             return Err(format!("account {account} is disabled"));
         }
-        // A robot reply needs only the callback's response_url.
-        if channel != SendChannel::WecomRobotReply {
-            sender.account.can_send()?;
+        // A robot reply needs only the callback's response_url; a
+        // long-connection robot only its connection.
+        match channel {
+            SendChannel::WecomRobotReply => {}
+            SendChannel::WecomAibot => {
+                if !crate::robot::longconn::uses_long_connection(&sender.account) {
+                    return Err(format!("account {account} is not a robot in mode websocket"));
+                }
+            }
+            _ => sender.account.can_send()?,
         }
         match (sender.account.kind, corp_id) {
             (AccountKind::Suite, None) => Err(format!(

@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::checks::{check_chat, check_content, check_ids};
+
 /// How a message is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -17,6 +19,9 @@ pub enum SendChannel {
     /// A smart robot's answer to one callback, posted once to the
     /// callback's `response_url` (`POST /api/v1/robot/replies`).
     WecomRobotReply,
+    /// A smart robot in long-connection mode: `aibot_send_msg` on the
+    /// holder's connection, into a chat (`chatid`) or a user's single chat.
+    WecomAibot,
 }
 
 impl SendChannel {
@@ -26,6 +31,7 @@ impl SendChannel {
             SendChannel::WecomApp => "wecom_app",
             SendChannel::WecomBot => "wecom_bot",
             SendChannel::WecomRobotReply => "wecom_robot_reply",
+            SendChannel::WecomAibot => "wecom_aibot",
         }
     }
 
@@ -35,6 +41,7 @@ impl SendChannel {
         match name {
             "wecom_app" => Some(SendChannel::WecomApp),
             "wecom_bot" => Some(SendChannel::WecomBot),
+            "wecom_aibot" => Some(SendChannel::WecomAibot),
             _ => None,
         }
     }
@@ -58,7 +65,7 @@ impl SendChannel {
             SendChannel::WecomBot => {
                 &["text", "markdown", "markdown_v2", "news", "image", "file", "voice", "template_card"]
             }
-            SendChannel::WecomRobotReply => &["markdown", "template_card"],
+            SendChannel::WecomRobotReply | SendChannel::WecomAibot => &["markdown", "template_card"],
         }
     }
 }
@@ -67,11 +74,11 @@ impl SendChannel {
 pub const CHAT_MSGTYPES: [&str; 9] =
     ["text", "image", "voice", "video", "file", "textcard", "news", "mpnews", "markdown"];
 
-/// Template card types each channel may send (robots have no callback, so
-/// no interactive cards).
-const APP_CARDS: [&str; 5] =
+/// Template card types each channel may send (group robots have no
+/// callback, so no interactive cards).
+pub(super) const APP_CARDS: [&str; 5] =
     ["text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction"];
-const BOT_CARDS: [&str; 2] = ["text_notice", "news_notice"];
+pub(super) const BOT_CARDS: [&str; 2] = ["text_notice", "news_notice"];
 
 fn is_default_account(account: &str) -> bool {
     account == crate::accounts::DEFAULT_ACCOUNT
@@ -154,9 +161,9 @@ pub struct SendInput {
 
 impl SendRequest {
     /// Validates an API body into a send; the error says what is wrong.
-    pub fn parse(input: SendInput) -> Result<Self, String> {
+    pub fn parse(mut input: SendInput) -> Result<Self, String> {
         let channel = SendChannel::parse(&input.channel)
-            .ok_or_else(|| "channel must be external, wecom_app or wecom_bot".to_owned())?;
+            .ok_or_else(|| "channel must be external, wecom_app, wecom_bot or wecom_aibot".to_owned())?;
         let msgtype = input.msgtype.ok_or_else(|| "msgtype is required to send".to_owned())?;
         if !channel.msgtypes().contains(&msgtype.as_str()) {
             return Err(format!(
@@ -180,7 +187,22 @@ impl SendRequest {
         check_ids("recipients", &input.recipients, 1000)?;
         check_ids("parties", &input.parties, 100)?;
         check_ids("tags", &input.tags, 100)?;
-        if let Some(chatid) = &input.chatid {
+        if channel == SendChannel::WecomAibot {
+            // One conversation: a chat, or a user's single chat (its chatid is the user id).
+            if input.chatid.is_none() && input.recipients.len() == 1 {
+                input.chatid = input.recipients.pop();
+            }
+            if input.chatid.is_none()
+                || !input.recipients.is_empty()
+                || !input.parties.is_empty()
+                || !input.tags.is_empty()
+            {
+                return Err("wecom_aibot sends into one conversation: chatid (a group chat), or recipients with one user id (a single chat)".to_owned());
+            }
+            if input.enable_duplicate_check || input.duplicate_check_interval.is_some() {
+                return Err("aibot_send_msg has no duplicate check".to_owned());
+            }
+        } else if let Some(chatid) = &input.chatid {
             let addressed =
                 !(input.recipients.is_empty() && input.parties.is_empty() && input.tags.is_empty());
             let duplicate_check = input.enable_duplicate_check || input.duplicate_check_interval.is_some();
@@ -286,6 +308,15 @@ impl SendRequest {
         self.recipients.clone()
     }
 
+    /// The body of `aibot_send_msg`: `{chatid, msgtype, <msgtype>}`.
+    pub fn aibot_body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("chatid".into(), Value::String(self.chatid.clone().unwrap_or_default()));
+        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
+        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
+        Value::Object(body)
+    }
+
     /// The body of `message/send` for the app `agent_id`, with `content`
     /// (the request's, its uploads replaced by their media ids).
     pub fn app_body(&self, agent_id: i64, content: &Map<String, Value>) -> Value {
@@ -336,95 +367,6 @@ impl SendRequest {
         body.insert("safe".into(), Value::from(u8::from(self.safe)));
         Value::Object(body)
     }
-}
-
-/// A send to an app group chat: the chat alone, a type `appchat/send` takes.
-fn check_chat(
-    channel: SendChannel,
-    msgtype: &str,
-    chatid: &str,
-    addressed: bool,
-    duplicate_check: bool,
-) -> Result<(), String> {
-    if channel != SendChannel::WecomApp {
-        return Err("chatid is for wecom_app (an app group chat); a robot sends to its own group".to_owned());
-    }
-    if !(1..=32).contains(&chatid.len()) || !chatid.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
-        return Err("chatid: 1 to 32 of [0-9A-Za-z]".to_owned());
-    }
-    if addressed {
-        return Err("chatid sends to the group chat: recipients, parties and tags do not apply".to_owned());
-    }
-    if !CHAT_MSGTYPES.contains(&msgtype) {
-        return Err(format!(
-            "msgtype {msgtype} cannot be sent to a group chat: one of {}",
-            CHAT_MSGTYPES.join(", ")
-        ));
-    }
-    if duplicate_check {
-        return Err("appchat/send has no duplicate check".to_owned());
-    }
-    Ok(())
-}
-
-fn check_ids(field: &str, ids: &[String], max: usize) -> Result<(), String> {
-    if ids.len() > max {
-        return Err(format!("{field}: at most {max}"));
-    }
-    if ids.iter().any(|id| id.is_empty() || id.len() > 128 || id.contains('|')) {
-        return Err(format!("{field}: ids of 1 to 128 characters, without '|'"));
-    }
-    Ok(())
-}
-
-/// The checks WeCom would fail the whole send for, made before queueing.
-fn check_content(channel: SendChannel, msgtype: &str, content: &Map<String, Value>) -> Result<(), String> {
-    let text = |key: &str| content.get(key).and_then(Value::as_str);
-    let need = |key: &str| -> Result<&str, String> {
-        text(key).filter(|value| !value.is_empty()).ok_or_else(|| format!("{msgtype}.{key} is required"))
-    };
-    match msgtype {
-        "text" | "markdown" | "markdown_v2" => {
-            let limit = if msgtype == "text" { 2048 } else { 4096 };
-            if need("content")?.len() > limit {
-                return Err(format!("{msgtype}.content: at most {limit} bytes (UTF-8)"));
-            }
-        }
-        "textcard" => {
-            need("title")?;
-            need("description")?;
-            need("url")?;
-        }
-        "news" => {
-            let articles = content.get("articles").and_then(Value::as_array).map_or(0, Vec::len);
-            if !(1..=8).contains(&articles) {
-                return Err("news.articles: 1 to 8 articles".to_owned());
-            }
-        }
-        "template_card" => {
-            let card_type = need("card_type")?;
-            let allowed: &[&str] = if channel == SendChannel::WecomBot { &BOT_CARDS } else { &APP_CARDS };
-            if !allowed.contains(&card_type) {
-                return Err(format!("template_card.card_type must be one of {}", allowed.join(", ")));
-            }
-            let interactive = !matches!(card_type, "text_notice" | "news_notice");
-            match text("task_id") {
-                Some(task_id) if valid_task_id(task_id) => {}
-                Some(_) => return Err("template_card.task_id: 1 to 128 of [0-9A-Za-z_-@]".to_owned()),
-                None if interactive => {
-                    return Err(format!("template_card.task_id is required for {card_type} cards"));
-                }
-                None => {}
-            }
-        }
-        _ => super::media::check(channel, msgtype, content)?,
-    }
-    Ok(())
-}
-
-fn valid_task_id(task_id: &str) -> bool {
-    (1..=128).contains(&task_id.len())
-        && task_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'@'))
 }
 
 #[cfg(test)]

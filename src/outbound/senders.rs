@@ -55,6 +55,11 @@ impl Sender {
             SendChannel::WecomBot => Limit::robot(&self.robot_name, pacing.robot_per_minute),
             // One answer per callback, through its own URL: nothing to pace.
             SendChannel::WecomRobotReply => Vec::new(),
+            // WeCom's limits per conversation: 30 a minute, 1 000 an hour.
+            SendChannel::WecomAibot => recipients
+                .iter()
+                .flat_map(|chat| Limit::member(&format!("aibot:{}:{chat}", self.account.id), 30, 1000))
+                .collect(),
             SendChannel::WecomApp => {
                 let scope = match (self.account.legacy, corp_id) {
                     (_, Some(corp)) => format!("{}:{corp}:", self.account.id),
@@ -115,7 +120,7 @@ impl Senders {
     pub fn get(&self, channel: SendChannel, account: &str) -> Option<&Arc<Sender>> {
         let family = match channel {
             SendChannel::WecomApp => Family::Api,
-            SendChannel::WecomBot | SendChannel::WecomRobotReply => Family::Bot,
+            SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => Family::Bot,
         };
         self.by_key.get(&(family, account.to_owned()))
     }

@@ -24,6 +24,8 @@ use crate::{
 
 /// Sends in flight at once.
 const CONCURRENCY: usize = 16;
+/// How long WeCom's answer to an `aibot_send_msg` frame may take.
+const AIBOT_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -244,6 +246,32 @@ impl Outbound {
         }
     }
 
+    /// `aibot_send_msg` on this replica's connection of the account's bot,
+    /// tracked by WeCom's answer frame. A replica that does not hold the
+    /// connection does not open one: the send is retried (with backoff, up
+    /// to `sending.max_attempts`) until this replica holds it.
+    async fn aibot_send(&self, request: &SendRequest) -> Attempt {
+        use crate::robot::longconn::frame::{self, Frame};
+        let outbox =
+            self.long_connections.get().and_then(|connections| connections.holding(&request.account));
+        let Some(outbox) = outbox else {
+            return Attempt::NoAnswer(CallError::Transport(format!(
+                "this replica does not hold robot account {}'s long connection",
+                request.account
+            )));
+        };
+        let send =
+            Frame::request(frame::SEND_MSG, frame::req_id(frame::SEND_MSG), Some(request.aibot_body()));
+        match outbox.request(send, AIBOT_ANSWER_TIMEOUT).await {
+            Ok(answer) => Attempt::Answered(ApiAnswer {
+                errcode: answer.errcode.unwrap_or(-1),
+                errmsg: answer.errmsg.clone().unwrap_or_default(),
+                body: serde_json::to_value(&answer).unwrap_or_default(),
+            }),
+            Err(error) => Attempt::NoAnswer(CallError::Transport(format!("aibot_send_msg: {error}"))),
+        }
+    }
+
     async fn attempt(&self, sender: &Sender, request: &SendRequest) -> Attempt {
         match request.channel {
             SendChannel::WecomBot => match sender.robot_key() {
@@ -273,6 +301,7 @@ impl Outbound {
                     errmsg: format!("robot account {} has no webhook_url", sender.account.id),
                 }),
             },
+            SendChannel::WecomAibot => self.aibot_send(request).await,
             SendChannel::WecomRobotReply => match &request.response_url {
                 Some(url) => match sender.api.post_to_url(url, &request.bot_body(None)).await {
                     Ok(answer) => Attempt::Answered(answer),

@@ -18,6 +18,8 @@ use crate::{
     tracking::TrackingPipeline,
 };
 
+/// How long shutdown waits for a long connection to close.
+const LONG_CONNECTIONS_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long shutdown waits for the raw log to reach MongoDB.
 const RAW_LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for sends already talking to WeCom.
@@ -47,6 +49,7 @@ pub struct Application {
     pub(super) background: Background,
     pub(super) drain_timeout: Duration,
     pub(super) shutdown_timeout: Duration,
+    pub(super) long_connections: crate::robot::longconn::LongConnections,
 }
 
 impl Application {
@@ -109,6 +112,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), StartupError> {
         tracing::info!(address = %self.local_addr, scheme = self.scheme(), "Listening.");
+        // The robots' long connections go first, leases released, so that
+        // another replica takes them over at once.
+        let long_connections = self.long_connections.clone();
+        let shutdown = async move {
+            shutdown.await;
+            long_connections.close(LONG_CONNECTIONS_CLOSE_TIMEOUT).await;
+        };
         let served = Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(self.endpoint, shutdown, Some(self.shutdown_timeout))

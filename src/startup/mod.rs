@@ -342,10 +342,15 @@ impl ApplicationBuilder {
                 scope: store.scope().to_owned(),
                 holder: instance.clone(),
             }
+        } else if settings.storage.mode == StorageMode::External {
+            crate::robot::longconn::Lease::Sql { db: store.connection().clone(), holder: instance.clone() }
         } else {
             crate::robot::longconn::Lease::InProcess { holder: instance.clone() }
         };
-        let _long_connections = background.enter(|| {
+        let conversations =
+            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
+        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
+        let long_connections = background.enter(|| {
             crate::robot::longconn::LongConnections::start(
                 &accounts,
                 crate::robot::longconn::ConnectionSettings {
@@ -357,11 +362,11 @@ impl ApplicationBuilder {
                 lease,
                 event_log.clone(),
                 Arc::clone(&counters),
+                &conversations,
+                &replier,
             )
         });
-        let conversations =
-            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
-        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
+        outbound.outbound().attach_long_connections(long_connections.clone());
         let state = Arc::new(AppState {
             accounts: arc_swap::ArcSwap::from_pointee(AccountRoutes::new(
                 accounts,
@@ -372,6 +377,7 @@ impl ApplicationBuilder {
             )),
             conversations,
             replier,
+            long_connections: long_connections.clone(),
             suite_corps,
             suites: Arc::clone(&suites),
             counters,
@@ -438,6 +444,7 @@ impl ApplicationBuilder {
             background,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),
             shutdown_timeout: Duration::from_secs(settings.webhook.shutdown_timeout_secs),
+            long_connections,
         })
     }
 }

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::events_view::migration::CreateSharedEvents),
             Box::new(crate::accounts::migration::AddAccounts),
             Box::new(crate::suite::migration::CreateSuites),
+            Box::new(crate::robot::longconn::migration::CreateRobotLeases),
         ]
     }
 

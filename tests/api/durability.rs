@@ -84,6 +84,12 @@ impl Processes {
         let _status = child.wait().await.unwrap();
     }
 
+    /// Sends SIGTERM to replica `index` (a graceful shutdown) without waiting for it.
+    pub fn terminate(&mut self, index: usize) {
+        let pid = self._children[index].id().expect("still running").to_string();
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    }
+
     /// Each replica's warnings and errors and its last lines, for a
     /// failing assertion.
     pub fn log_tails(&self) -> String {

@@ -1,5 +1,7 @@
 //! A fake of WeCom's long-connection endpoint: accepts subscriptions,
-//! answers `ping`, counts the live connections of every bot (and the most
+//! answers `ping`, `aibot_respond_*` and `aibot_send_msg` with
+//! `{headers: {req_id}, errcode, errmsg}` (errcode 0 unless a test sets one
+//! for a command), counts the live connections of every bot (and the most
 //! ever live at once), records frames, and lets a test push frames to a
 //! bot's current connection.
 
@@ -21,6 +23,7 @@ struct State {
     senders: HashMap<String, Vec<(u64, mpsc::UnboundedSender<String>)>>,
     received: Vec<Value>,
     next_id: u64,
+    errcodes: HashMap<String, i64>,
 }
 
 pub struct FakeWeComWs {
@@ -60,6 +63,16 @@ impl FakeWeComWs {
     /// Frames received (of every bot), in order.
     pub fn received(&self) -> Vec<Value> {
         self.state.lock().unwrap().received.clone()
+    }
+
+    /// Frames received with command `cmd`, in order.
+    pub fn received_cmd(&self, cmd: &str) -> Vec<Value> {
+        self.received().into_iter().filter(|frame| frame["cmd"] == cmd).collect()
+    }
+
+    /// Answers frames of command `cmd` with `errcode` from now on (0: ok).
+    pub fn answer_with(&self, cmd: &str, errcode: i64) {
+        self.state.lock().unwrap().errcodes.insert(cmd.to_owned(), errcode);
     }
 
     /// Pushes a frame to every live connection of `bot`; how many got it.
@@ -105,7 +118,12 @@ async fn serve(stream: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
                     guard.senders.entry(id.clone()).or_default().push((connection, sender.clone()));
                     bot = Some((id, connection));
                 }
-                let answer = json!({"headers": {"req_id": req_id}, "errcode": 0, "errmsg": "ok"});
+                let errcode = frame["cmd"]
+                    .as_str()
+                    .and_then(|cmd| state.lock().unwrap().errcodes.get(cmd).copied())
+                    .unwrap_or(0);
+                let errmsg = if errcode == 0 { "ok".to_owned() } else { format!("fake error {errcode}") };
+                let answer = json!({"headers": {"req_id": req_id}, "errcode": errcode, "errmsg": errmsg});
                 if sink.send(Message::text(answer.to_string())).await.is_err() { break; }
             }
         }

@@ -38,6 +38,7 @@ mod replies;
 mod retention;
 mod robot;
 mod robot_ws;
+mod robot_ws_answers;
 mod security;
 mod simulator;
 mod smoke;

@@ -686,6 +686,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/reconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconnect a robot's long connection
+         * @description Clears a kick (`disconnected_event`: another subscription took the
+         *     bot over, so no replica reconnected) for every replica: the lease's
+         *     holder connects again.
+         */
+        post: operations["reconnectAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -745,6 +767,8 @@ export interface components {
             authorised_corps?: string[];
             /** @description Robots: the smart robot's id, when configured. */
             bot_id?: string;
+            /** @description Robots in `websocket` mode: their long connection. */
+            connection?: components["schemas"]["ConnectionBody"] & unknown;
         };
         /**
          * AccountsBody
@@ -974,6 +998,22 @@ export interface components {
             state: string;
             /** @description What is missing, when unconfigured. */
             detail?: string;
+        };
+        /**
+         * ConnectionBody
+         * @description A `websocket` robot's long connection, as this replica sees it.
+         */
+        ConnectionBody: {
+            /** @description The replica (instance id) holding the bot's lease, and so its one
+             *     connection; absent while nobody does or the lease store does not answer. */
+            holder?: string;
+            /** @description `connected`, `connecting`, `reconnecting`, `kicked` (a newer
+             *     subscription replaced it: nobody reconnects until
+             *     `POST /api/v1/accounts/{id}/reconnect`), `standby` (another replica
+             *     holds it), `waiting` (the lease store does not answer), `stopped`. */
+            state: string;
+            /** @description Since when, as this replica saw it (RFC 3339). */
+            since?: string;
         };
         /**
          * DeliveryBody
@@ -5256,6 +5296,66 @@ export interface operations {
             };
             /** @description A read-only token on an operation that changes something. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reconnectAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The robot account's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kick is cleared: the holder connects again. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConnectionBody"];
+                };
+            };
+            /** @description No bearer token, or not one of ours. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A read-only token on an operation that changes something. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account, or not a `websocket` robot. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The lease store (Redis) does not answer; try again. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

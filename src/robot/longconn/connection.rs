@@ -3,24 +3,29 @@
 //! kick (`disconnected_event`), stay off until told otherwise.
 
 use std::{
-    sync::Arc,
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use futures::{SinkExt, StreamExt};
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{Mutex as AsyncMutex, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
     frame::{self, Frame},
     lease::Lease,
+    outbox::{Outbox, Outgoing},
+    respond,
     source::FrameSource,
 };
 use crate::{
     accounts::Account,
     event_log::EventLog,
+    replies::Replier,
+    robot::Conversations,
     webhooks::{CallbackCounters, WebhookRequest, serve},
 };
 
@@ -47,13 +52,16 @@ pub struct Settings {
 /// What `/api/v1/accounts` shows of a connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ConnectionState {
-    /// `waiting` (another replica holds it), `connecting`, `subscribed`,
-    /// `reconnecting`, `kicked`.
+    /// `waiting` (another replica holds it, or the lease store does not
+    /// answer), `connecting`, `connected`, `reconnecting`, `kicked`,
+    /// `stopped`.
     pub status: String,
     /// Whether this process holds the lease.
     pub holder: bool,
     /// The lease's fence while held.
     pub fence: Option<u64>,
+    /// Since when (Unix ms) it is in this status.
+    pub since_ms: i64,
 }
 
 /// How a session ended.
@@ -74,44 +82,83 @@ pub(super) struct Keeper {
     counters: Arc<CallbackCounters>,
     source: FrameSource,
     state: watch::Sender<ConnectionState>,
+    conversations: Arc<Conversations>,
+    outbox: Outbox,
+    outgoing: AsyncMutex<mpsc::Receiver<Outgoing>>,
+    /// Streams being pushed (one pusher each, whatever WeCom re-sends).
+    pushing: Arc<Mutex<HashSet<String>>>,
+    /// Told when a kick is cleared.
+    reconnect: Arc<tokio::sync::Notify>,
+}
+
+/// What a keeper is started with.
+pub(super) struct Parts {
+    pub(super) account: Arc<Account>,
+    pub(super) settings: Settings,
+    pub(super) lease: Lease,
+    pub(super) event_log: EventLog,
+    pub(super) counters: Arc<CallbackCounters>,
+    pub(super) conversations: Arc<Conversations>,
+    pub(super) replier: Arc<Replier>,
+    pub(super) reconnect: Arc<tokio::sync::Notify>,
 }
 
 impl Keeper {
-    pub(super) fn new(
-        account: Arc<Account>,
-        settings: Settings,
-        lease: Lease,
-        event_log: EventLog,
-        counters: Arc<CallbackCounters>,
-        state: watch::Sender<ConnectionState>,
-    ) -> Self {
-        let source = FrameSource::new(Arc::clone(&account));
-        Self { account, settings, lease, event_log, counters, source, state }
+    /// A keeper, and the outbox that sends on its connection.
+    pub(super) fn new(parts: Parts, state: watch::Sender<ConnectionState>) -> (Self, Outbox) {
+        let Parts { account, settings, lease, event_log, counters, conversations, replier, reconnect } =
+            parts;
+        let source = FrameSource::new(Arc::clone(&account), Arc::clone(&conversations), replier);
+        let (outbox, outgoing) = Outbox::new();
+        let keeper = Self {
+            account,
+            settings,
+            lease,
+            event_log,
+            counters,
+            source,
+            state,
+            conversations,
+            outbox: outbox.clone(),
+            outgoing: AsyncMutex::new(outgoing),
+            pushing: Arc::default(),
+            reconnect,
+        };
+        (keeper, outbox)
     }
 
     fn lease_name(&self) -> String {
-        format!("aibot:{}", self.account.bot_id.as_deref().unwrap_or_default())
+        lease_name(&self.account)
     }
 
     fn set_state(&self, status: &str, fence: Option<u64>) {
-        self.state.send_replace(ConnectionState {
-            status: status.to_owned(),
-            holder: fence.is_some(),
-            fence,
+        self.state.send_if_modified(|state| {
+            if state.status == status && state.fence == fence {
+                return false;
+            }
+            *state = ConnectionState {
+                status: status.to_owned(),
+                holder: fence.is_some(),
+                fence,
+                since_ms: chrono::Utc::now().timestamp_millis(),
+            };
+            true
         });
     }
 
     pub(super) async fn run(self) {
         let name = self.lease_name();
         let ttl_ms = u64::try_from(self.settings.lease.as_millis()).unwrap_or(u64::MAX);
-        let poll = self.settings.lease / 3;
+        // A standby asks for the free lease often, so it takes over soon after it expires.
+        let poll = self.settings.lease / 5;
         let mut failures: u32 = 0;
         loop {
             match self.lease.kicked(&name).await {
                 Ok(false) => {}
                 Ok(true) => {
                     self.set_state("kicked", None);
-                    tokio::time::sleep(jittered(poll)).await;
+                    // Cleared by `POST /api/v1/accounts/{id}/reconnect` (on any replica).
+                    let _either = tokio::time::timeout(jittered(poll), self.reconnect.notified()).await;
                     continue;
                 }
                 Err(error) => {
@@ -146,8 +193,8 @@ impl Keeper {
                     self.lease.release(&name, fence).await;
                     self.set_state("kicked", None);
                     if matches!(self.lease, Lease::InProcess { .. }) {
-                        // No shared flag: this process simply stops.
-                        return;
+                        // No shared flag: this process waits to be told to reconnect.
+                        self.reconnect.notified().await;
                     }
                 }
                 SessionEnd::LeaseLost => {
@@ -215,8 +262,19 @@ impl Keeper {
         tokio::pin!(subscribe_deadline);
         let mut subscribed = false;
         let mut missed_pongs = 0u32;
+        let mut outgoing = self.outgoing.lock().await;
+        // Who waits for WeCom's answer, by req_id, in the order sent.
+        let mut waiting: HashMap<String, VecDeque<oneshot::Sender<Frame>>> = HashMap::new();
         let end = loop {
             tokio::select! {
+                Some(Outgoing { frame, answer }) = outgoing.recv(), if subscribed => {
+                    if let Some(answer) = answer {
+                        waiting.entry(frame.headers.req_id.clone()).or_default().push_back(answer);
+                    }
+                    if let Err(error) = socket.send(Message::text(to_text(&frame))).await {
+                        break SessionEnd::Failed(format!("send: {error}"));
+                    }
+                }
                 _ = &mut subscribe_deadline, if !subscribed => break SessionEnd::Failed("subscribe: no answer".to_owned()),
                 _ = renew.tick() => {
                     match self.lease.renew(name, fence, ttl_ms).await {
@@ -266,11 +324,20 @@ impl Keeper {
                             subscribed = true;
                             missed_pongs = 0;
                             tracing::info!(account = %self.account.id, fence, "Subscribed.");
-                            self.set_state("subscribed", Some(fence));
+                            self.set_state("connected", Some(fence));
                         }
                         None => {
                             if frame.headers.req_id.starts_with(frame::PING) {
                                 missed_pongs = 0;
+                            }
+                            let req_id = frame.headers.req_id.clone();
+                            if let Some(queue) = waiting.get_mut(&req_id) {
+                                if let Some(answer) = queue.pop_front() {
+                                    let _gone = answer.send(frame);
+                                }
+                                if queue.is_empty() {
+                                    waiting.remove(&req_id);
+                                }
                             }
                         }
                         Some(frame::PING) => {
@@ -280,9 +347,14 @@ impl Keeper {
                             }
                         }
                         Some(frame::MSG_CALLBACK | frame::EVENT_CALLBACK) => {
-                            self.store(&frame).await;
                             if frame.is_kick() {
+                                self.store(&frame).await;
                                 break SessionEnd::Kicked;
+                            }
+                            if let Some(answer) = self.store(&frame).await
+                                && let Err(error) = socket.send(Message::text(to_text(&answer))).await
+                            {
+                                break SessionEnd::Failed(format!("answer: {error}"));
                             }
                         }
                         Some(frame::DISCONNECTED_EVENT) => break SessionEnd::Kicked,
@@ -295,19 +367,47 @@ impl Keeper {
         end
     }
 
-    /// Stores a callback frame's body as the URL pipeline stores a callback.
-    async fn store(&self, frame: &Frame) {
-        let Some(body) = &frame.body else { return };
+    /// Stores a callback frame's body as the URL pipeline stores a callback,
+    /// and returns the frame that answers it now, if any. An answer that is
+    /// an open stream is sent by its pusher instead, which then sends every
+    /// change (one pusher per stream). A frame WeCom re-sent (stored
+    /// already) is answered with its stream as it stands, not as it opened.
+    async fn store(&self, frame: &Frame) -> Option<Frame> {
+        let body = frame.body.as_ref()?;
         let request = WebhookRequest {
             raw_query: String::new(),
             headers: http::HeaderMap::new(),
             body: bytes::Bytes::from(body.to_string()),
             source_ip: None,
         };
-        if let Err(error) = serve(&self.source, &request, &self.event_log, &self.counters).await {
-            tracing::error!(account = %self.account.id, req_id = frame.headers.req_id, error = %error, "A frame was not stored.");
+        let served = match serve(&self.source, &request, &self.event_log, &self.counters).await {
+            Ok(served) => served,
+            Err(error) => {
+                tracing::error!(account = %self.account.id, req_id = frame.headers.req_id, error = %error, "A frame was not stored.");
+                return None;
+            }
+        };
+        let plaintext = served.reply.filter(|reply| !reply.is_empty())?;
+        let (answer, open_stream) = respond::answer(&frame.headers.req_id, body, &plaintext)?;
+        let Some(stream) = open_stream else { return Some(answer) };
+        if !self.pushing.lock().expect("not poisoned").insert(stream.clone()) {
+            return None;
         }
+        let (outbox, conversations, pushing) =
+            (self.outbox.clone(), Arc::clone(&self.conversations), Arc::clone(&self.pushing));
+        let req_id = frame.headers.req_id.clone();
+        let first = (served.accepted.duplicates == 0).then_some(answer);
+        tokio::spawn(async move {
+            respond::push_stream(outbox, conversations, req_id, first, stream.clone()).await;
+            pushing.lock().expect("not poisoned").remove(&stream);
+        });
+        None
     }
+}
+
+/// The lease (and kick flag) of an account's bot.
+pub(super) fn lease_name(account: &Account) -> String {
+    format!("aibot:{}", account.bot_id.as_deref().unwrap_or_default())
 }
 
 fn to_text(frame: &Frame) -> String {

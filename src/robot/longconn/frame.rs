@@ -12,6 +12,14 @@ pub const PING: &str = "ping";
 pub const MSG_CALLBACK: &str = "aibot_msg_callback";
 /// An event (enter_chat, card events, feedback, disconnected_event).
 pub const EVENT_CALLBACK: &str = "aibot_event_callback";
+/// Answers a user's message (a stream, a card).
+pub const RESPOND_MSG: &str = "aibot_respond_msg";
+/// Answers `enter_chat` with a welcome (text or card).
+pub const RESPOND_WELCOME: &str = "aibot_respond_welcome_msg";
+/// Answers a card event by replacing the card.
+pub const RESPOND_UPDATE: &str = "aibot_respond_update_msg";
+/// Sends proactively into a chat that messaged the bot.
+pub const SEND_MSG: &str = "aibot_send_msg";
 /// The connection was replaced by a newer subscription.
 pub const DISCONNECTED_EVENT: &str = "disconnected_event";
 

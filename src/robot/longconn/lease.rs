@@ -1,6 +1,10 @@
 //! Who holds a bot's long connection: a lease with fencing, shared through
-//! Redis in external mode; embedded, the single process holds it.
+//! Redis in external mode (or MySQL when there is no Redis); embedded, the
+//! single process holds it.
 
+use sea_orm::DatabaseConnection;
+
+use super::sql_lease;
 use crate::cache::{LeaseStoreError, StatusCache};
 
 /// The lease store.
@@ -20,13 +24,20 @@ pub enum Lease {
         /// This replica.
         holder: String,
     },
+    /// Replicas share MySQL (and no Redis): `robot_leases`.
+    Sql {
+        /// The tracking store's MySQL.
+        db: DatabaseConnection,
+        /// This replica.
+        holder: String,
+    },
 }
 
 impl Lease {
     /// This process's name as a holder.
     pub fn holder(&self) -> &str {
         match self {
-            Lease::InProcess { holder } | Lease::Shared { holder, .. } => holder,
+            Lease::InProcess { holder } | Lease::Shared { holder, .. } | Lease::Sql { holder, .. } => holder,
         }
     }
 
@@ -35,6 +46,7 @@ impl Lease {
         match self {
             Lease::InProcess { .. } => Ok(Some(1)),
             Lease::Shared { cache, scope, holder } => cache.acquire_lease(scope, name, holder, ttl_ms).await,
+            Lease::Sql { db, holder } => sql_lease::acquire(db, name, holder, ttl_ms).await,
         }
     }
 
@@ -45,13 +57,27 @@ impl Lease {
             Lease::Shared { cache, scope, holder } => {
                 cache.renew_lease(scope, name, holder, fence, ttl_ms).await
             }
+            Lease::Sql { db, holder } => sql_lease::renew(db, name, holder, fence, ttl_ms).await,
         }
     }
 
     /// Gives a held lease up.
     pub async fn release(&self, name: &str, fence: u64) {
-        if let Lease::Shared { cache, scope, holder } = self {
-            cache.release_lease(scope, name, holder, fence).await;
+        match self {
+            Lease::InProcess { .. } => {}
+            Lease::Shared { cache, scope, holder } => cache.release_lease(scope, name, holder, fence).await,
+            Lease::Sql { db, holder } => sql_lease::release(db, name, holder, fence).await,
+        }
+    }
+
+    /// Who holds `name`'s lease now.
+    pub async fn holder_of(&self, name: &str) -> Result<Option<String>, LeaseStoreError> {
+        match self {
+            Lease::InProcess { holder } => Ok(Some(holder.clone())),
+            Lease::Shared { cache, scope, .. } => {
+                Ok(cache.lease_holder(scope, name).await?.map(|(holder, _)| holder))
+            }
+            Lease::Sql { db, .. } => sql_lease::holder_of(db, name).await,
         }
     }
 
@@ -62,6 +88,7 @@ impl Lease {
             Lease::Shared { cache, scope, .. } => {
                 cache.set_flag(scope, &format!("kicked:{name}"), kicked).await
             }
+            Lease::Sql { db, .. } => sql_lease::set_kicked(db, name, kicked).await,
         }
     }
 
@@ -70,6 +97,7 @@ impl Lease {
         match self {
             Lease::InProcess { .. } => Ok(false),
             Lease::Shared { cache, scope, .. } => cache.flag(scope, &format!("kicked:{name}")).await,
+            Lease::Sql { db, .. } => sql_lease::kicked(db, name).await,
         }
     }
 }

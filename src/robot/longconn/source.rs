@@ -1,7 +1,10 @@
 //! Frames as a webhook source: the body of an `aibot_msg_callback` /
 //! `aibot_event_callback` is the same JSON a URL callback decrypts to, so it
 //! is typed by the same parser, keyed by the same dedupe key in the same
-//! namespace, and stored by [`crate::webhooks::serve`].
+//! namespace, and stored by [`crate::webhooks::serve`]. Its answer is
+//! decided as a URL callback's passive reply is
+//! ([`crate::webhooks::wecom::decide_reply`]): the plaintext becomes the
+//! body of the `aibot_respond_*` frame the connection sends.
 
 use std::sync::Arc;
 
@@ -10,7 +13,12 @@ use async_trait::async_trait;
 use crate::{
     accounts::Account,
     event_log::NewQuarantine,
-    webhooks::{Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, WebhookRequest},
+    replies::Replier,
+    robot::Conversations,
+    webhooks::{
+        Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, WebhookRequest,
+        wecom::decide_reply,
+    },
     wecom::payload,
 };
 
@@ -19,13 +27,16 @@ pub struct FrameSource {
     account: Arc<Account>,
     account_id: String,
     namespace: Option<String>,
+    conversations: Arc<Conversations>,
+    replier: Arc<Replier>,
 }
 
 impl FrameSource {
-    /// The frames of `account`'s connection.
-    pub fn new(account: Arc<Account>) -> Self {
+    /// The frames of `account`'s connection, answered through
+    /// `conversations` (streams) and `replier` (handler and rules).
+    pub fn new(account: Arc<Account>, conversations: Arc<Conversations>, replier: Arc<Replier>) -> Self {
         let namespace = account.dedupe_namespace();
-        Self { account_id: account.id.to_string(), namespace, account }
+        Self { account_id: account.id.to_string(), namespace, account, conversations, replier }
     }
 }
 
@@ -59,7 +70,7 @@ impl WebhookHandler for FrameSource {
 
     async fn handle_request(&self, request: &WebhookRequest) -> Result<Handled, WebhookError> {
         let plaintext = String::from_utf8_lossy(&request.body).into_owned();
-        let parsed = match payload::parse_json_payload(&plaintext) {
+        let mut parsed = match payload::parse_json_payload(&plaintext) {
             Ok(parsed) => parsed,
             Err(error) => {
                 let record = NewQuarantine {
@@ -75,10 +86,13 @@ impl WebhookHandler for FrameSource {
                 return Err(WebhookError::Quarantine { error, record: Box::new(record) });
             }
         };
+        // Decided before storing, so the stored callback names the stream that answers it.
+        let reply =
+            decide_reply(Some(&self.conversations), &self.replier, &self.account, "", &mut parsed).await;
         let mut event = IncomingEvent::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
         event.user_id = parsed.user_id;
         event.account = Some(self.account_id.clone());
         event.envelope = Some(RawEnvelope { format: "json".to_owned(), plaintext, ..RawEnvelope::default() });
-        Ok(Handled { events: vec![event], reply: None })
+        Ok(Handled { events: vec![event], reply })
     }
 }

@@ -4,25 +4,26 @@
 //! encrypted passive reply) — through the same [`WebhookHandler`] trait as
 //! every other source, so storing, dedupe and counting are shared.
 
+mod answer;
 mod replies;
 
 use std::{fmt, sync::Arc};
 
 use async_trait::async_trait;
 
-pub use self::replies::ReplyPolicy;
+pub use self::{answer::decide as decide_reply, replies::ReplyPolicy};
 use super::{Handled, IncomingEvent, RawEnvelope, WebhookError, WebhookHandler, WebhookRequest};
 use crate::{
     accounts::Account,
-    configuration::{AccountKind, ChannelCredentials, RobotReplyMode},
+    configuration::{AccountKind, ChannelCredentials},
     event_log::NewQuarantine,
-    replies::{Decision, Replier, ReplyRequest, render},
+    replies::Replier,
     robot::Conversations,
     suite::AuthorisedCorps,
     wecom::{
         CallbackCrypto, CallbackQuery, EnvelopeFormat, OpenedCallback, WeComError,
         envelope::Envelope,
-        payload::{self, Callback, ParsedCallback, ReplyRef, SmartRobotBody},
+        payload::{self, Callback, ParsedCallback},
     },
 };
 
@@ -184,68 +185,14 @@ impl WeComSource {
         }
     }
 
-    /// A smart robot's stream answer (`reply: stream` accounts): the
-    /// stream's state for a refresh poll, or — when `open` — a new stream
-    /// for a user's message (the callback is marked with it). Every
-    /// callback's `response_url` is remembered for `/robot/replies` first.
-    async fn robot_answer(
-        &self,
-        account: &Account,
-        parsed: &mut ParsedCallback,
-        open: bool,
-    ) -> Option<String> {
-        let conversations = self.conversations.as_ref()?;
-        let Callback::SmartRobot(robot) = &mut parsed.callback else { return None };
-        if account.reply != RobotReplyMode::Stream {
-            return None;
-        }
-        if open && robot.body.is_user_message() {
-            let stream = conversations.open_stream(account, robot);
-            robot.reply =
-                Some(ReplyRef { stream_id: stream.id.clone(), feedback_id: stream.feedback_id.clone() });
-            return Some(stream.reply().to_json());
-        }
-        if let SmartRobotBody::Stream { stream } = &robot.body {
-            return Some(conversations.poll(account, &stream.id).await.reply().to_json());
-        }
-        None
-    }
-
-    /// The passive reply's plaintext, if any: a stream refresh poll gets its
-    /// stream; otherwise the reply handler, then the account's rules, then
-    /// its defaults (a new stream, `auto_reply_text`, `welcome_text`).
+    /// The passive reply's plaintext, if any (see [`answer::decide`]).
     async fn reply_plaintext(
         &self,
         account: &Account,
         corp_id: &str,
         parsed: &mut ParsedCallback,
     ) -> Option<String> {
-        if let (Some(conversations), Callback::SmartRobot(robot)) = (&self.conversations, &parsed.callback) {
-            conversations.remember_response_url(account, robot);
-            if matches!(robot.body, SmartRobotBody::Stream { .. }) {
-                return self.robot_answer(account, parsed, false).await;
-            }
-        }
-        let request = ReplyRequest::from_callback(account.id.as_str(), &parsed.callback)?;
-        match self.replier.decide(&account.replies, request).await {
-            Decision::Reply(reply) => match render(&reply, &parsed.callback, corp_id) {
-                Ok(plaintext) => Some(plaintext),
-                Err(error) => {
-                    self.replier.count_unfit();
-                    tracing::warn!(account = %account.id, error = %error, "A decided passive reply does not fit its callback; answering empty.");
-                    None
-                }
-            },
-            Decision::Empty => None,
-            Decision::Undecided => {
-                let stream = self.robot_answer(account, parsed, true).await;
-                let replies = ReplyPolicy {
-                    app_auto_reply_text: account.auto_reply_text.clone(),
-                    bot_welcome_text: account.welcome_text.clone(),
-                };
-                stream.or_else(|| replies.reply_for(&parsed.callback, corp_id))
-            }
-        }
+        answer::decide(self.conversations.as_deref(), &self.replier, account, corp_id, parsed).await
     }
 
     /// Suite instruction callbacks must be answered `success`; others get a

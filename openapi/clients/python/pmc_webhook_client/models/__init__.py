@@ -2,6 +2,7 @@
 
 from .accepted import Accepted
 from .account_body import AccountBody
+from .account_body_connection import AccountBodyConnection
 from .accounts_body import AccountsBody
 from .actor_status import ActorStatus
 from .actors_body import ActorsBody
@@ -11,6 +12,7 @@ from .backend_status import BackendStatus
 from .callback_count import CallbackCount
 from .card_update import CardUpdate
 from .channel_status import ChannelStatus
+from .connection_body import ConnectionBody
 from .delivery_body import DeliveryBody
 from .delivery_page import DeliveryPage
 from .error_body import ErrorBody
@@ -57,6 +59,7 @@ from .we_com_answer_body import WeComAnswerBody
 __all__ = (
     "Accepted",
     "AccountBody",
+    "AccountBodyConnection",
     "AccountsBody",
     "ActorsBody",
     "ActorsBodyAppliedByType",
@@ -66,6 +69,7 @@ __all__ = (
     "CallbackCount",
     "CardUpdate",
     "ChannelStatus",
+    "ConnectionBody",
     "DeliveryBody",
     "DeliveryPage",
     "ErrorBody",

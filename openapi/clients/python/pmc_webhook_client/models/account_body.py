@@ -11,6 +11,8 @@ from ..types import UNSET, Unset
 from ..types import UNSET, Unset
 from typing import cast
 
+if TYPE_CHECKING:
+  from ..models.account_body_connection import AccountBodyConnection
 
 
 
@@ -41,6 +43,7 @@ class AccountBody:
             suite_id (str | Unset): Suites: the suite id.
             authorised_corps (list[str] | Unset): Suites: the corps that have authorised it.
             bot_id (str | Unset): Robots: the smart robot's id, when configured.
+            connection (AccountBodyConnection | Unset): Robots in `websocket` mode: their long connection.
      """
 
     id: str
@@ -58,6 +61,7 @@ class AccountBody:
     suite_id: str | Unset = UNSET
     authorised_corps: list[str] | Unset = UNSET
     bot_id: str | Unset = UNSET
+    connection: AccountBodyConnection | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -65,6 +69,7 @@ class AccountBody:
 
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.account_body_connection import AccountBodyConnection # noqa: PLC0415
         id = self.id
 
         kind = self.kind
@@ -103,6 +108,10 @@ class AccountBody:
 
         bot_id = self.bot_id
 
+        connection: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.connection, Unset):
+            connection = self.connection.to_dict()
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -130,6 +139,8 @@ class AccountBody:
             field_dict["authorised_corps"] = authorised_corps
         if bot_id is not UNSET:
             field_dict["bot_id"] = bot_id
+        if connection is not UNSET:
+            field_dict["connection"] = connection
 
         return field_dict
 
@@ -137,6 +148,7 @@ class AccountBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.account_body_connection import AccountBodyConnection # noqa: PLC0415
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -171,6 +183,16 @@ class AccountBody:
 
         bot_id = d.pop("bot_id", UNSET)
 
+        _connection = d.pop("connection", UNSET)
+        connection: AccountBodyConnection | Unset
+        if isinstance(_connection,  Unset):
+            connection = UNSET
+        else:
+            connection = AccountBodyConnection.from_dict(_connection)
+
+
+
+
         account_body = cls(
             id=id,
             kind=kind,
@@ -187,6 +209,7 @@ class AccountBody:
             suite_id=suite_id,
             authorised_corps=authorised_corps,
             bot_id=bot_id,
+            connection=connection,
         )
 
 
