@@ -141,7 +141,7 @@ impl StatusCache {
         Ok(value.is_some())
     }
 
-    fn connected_inner(&self) -> Result<&super::Connected, LeaseStoreError> {
+    pub(super) fn connected_inner(&self) -> Result<&super::Connected, LeaseStoreError> {
         match self.inner.as_deref() {
             None => Err(LeaseStoreError("Redis is not configured".to_owned())),
             Some(inner) if inner.client.is_connected() => Ok(inner),

@@ -9,9 +9,10 @@
 mod claims;
 mod counters;
 mod leases;
+mod relay;
 mod shared_keys;
 
-pub use self::leases::LeaseStoreError;
+pub use self::{leases::LeaseStoreError, relay::Submitted};
 use std::{sync::Arc, time::Duration};
 
 use fred::{

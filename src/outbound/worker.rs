@@ -24,8 +24,9 @@ use crate::{
 
 /// Sends in flight at once.
 const CONCURRENCY: usize = 16;
-/// How long WeCom's answer to an `aibot_send_msg` frame may take.
-const AIBOT_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long WeCom's answer to an `aibot_send_msg` frame may take (relayed:
+/// the holder's poll and WeCom's 5 s).
+const AIBOT_ANSWER_TIMEOUT: Duration = Duration::from_secs(8);
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -246,29 +247,24 @@ impl Outbound {
         }
     }
 
-    /// `aibot_send_msg` on this replica's connection of the account's bot,
-    /// tracked by WeCom's answer frame. A replica that does not hold the
-    /// connection does not open one: the send is retried (with backoff, up
-    /// to `sending.max_attempts`) until this replica holds it.
+    /// `aibot_send_msg` on the bot's one connection, tracked by WeCom's
+    /// answer frame: this replica's own while it holds it, else relayed to
+    /// the replica that does. No answer (no holder yet, a takeover under
+    /// way) retries the send with backoff, up to `sending.max_attempts`.
     async fn aibot_send(&self, request: &SendRequest) -> Attempt {
-        use crate::robot::longconn::frame::{self, Frame};
-        let outbox =
-            self.long_connections.get().and_then(|connections| connections.holding(&request.account));
-        let Some(outbox) = outbox else {
-            return Attempt::NoAnswer(CallError::Transport(format!(
-                "this replica does not hold robot account {}'s long connection",
-                request.account
-            )));
+        let Some(connections) = self.long_connections.get() else {
+            return Attempt::NoAnswer(CallError::Transport("long connections are not started".to_owned()));
         };
-        let send =
-            Frame::request(frame::SEND_MSG, frame::req_id(frame::SEND_MSG), Some(request.aibot_body()));
-        match outbox.request(send, AIBOT_ANSWER_TIMEOUT).await {
+        let sent = connections
+            .send(&request.account, &request.message_id, request.aibot_body(), AIBOT_ANSWER_TIMEOUT)
+            .await;
+        match sent {
             Ok(answer) => Attempt::Answered(ApiAnswer {
                 errcode: answer.errcode.unwrap_or(-1),
                 errmsg: answer.errmsg.clone().unwrap_or_default(),
                 body: serde_json::to_value(&answer).unwrap_or_default(),
             }),
-            Err(error) => Attempt::NoAnswer(CallError::Transport(format!("aibot_send_msg: {error}"))),
+            Err(error) => Attempt::NoAnswer(CallError::Transport(error.to_string())),
         }
     }
 

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::accounts::migration::AddAccounts),
             Box::new(crate::suite::migration::CreateSuites),
             Box::new(crate::robot::longconn::migration::CreateRobotLeases),
+            Box::new(crate::robot::longconn::migration::CreateRobotRelay),
         ]
     }
 

@@ -3,7 +3,8 @@
 //! (Redis, or MySQL alone): frames stored once by the holder; the holder stopped by SIGTERM
 //! (its lease released: the next takes over at once), then SIGKILLed (the
 //! next takes over within the lease time); a kick ends it; at no moment two
-//! connections for the bot (the fake counts).
+//! connections for the bot (the fake counts). A send accepted by a standby
+//! goes out on the holder's connection.
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,15 @@ pub async fn connection(url: &str) -> Value {
         .and_then(|accounts| accounts.iter().find(|account| account["id"] == "wsbot"))
         .map(|account| account["connection"].clone())
         .unwrap_or_default()
+}
+
+/// A message's status as replica `url` answers it.
+async fn message_status(url: &str, id: &str) -> String {
+    let Ok(response) = api_client().get(format!("{url}/api/v1/messages/{id}")).send().await else {
+        return String::new();
+    };
+    let body: Value = response.json().await.unwrap_or_default();
+    body["status"].as_str().unwrap_or_default().to_owned()
 }
 
 /// Which of `alive` holds the connection (says `connected`), once one does.
@@ -128,6 +138,26 @@ pub async fn takeovers(bot: &str, store_env: Vec<(&'static str, String)>) -> (u1
         total
     };
     assert_eq!(copies, 1, "stored once{}", replicas.log_tails());
+
+    // A proactive send accepted by a standby goes out once, on the holder's
+    // connection (relayed through the lease's store), and is tracked there.
+    let id = format!("{bot}-relayed-1");
+    let send = json!({"id": id, "channel": "wecom_aibot", "account": "wsbot", "recipients": ["zhangsan"],
+                      "msgtype": "markdown", "markdown": {"content": "relayed"}});
+    let response =
+        api_client().post(format!("{}/api/v1/messages", urls[other])).json(&send).send().await.unwrap();
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap_or_default());
+    wait_until("the relayed send sent", Duration::from_secs(20), async || {
+        message_status(&urls[other], &id).await == "sent"
+    })
+    .await;
+    let sends = fake.received_cmd("aibot_send_msg");
+    assert_eq!(sends.len(), 1, "sent once{}", replicas.log_tails());
+    assert_eq!(
+        sends[0]["body"],
+        json!({"chatid": "zhangsan", "msgtype": "markdown", "markdown": {"content": "relayed"}})
+    );
+    assert_eq!(message_status(&urls[first], &id).await, "sent", "every replica sees it sent");
 
     // SIGTERM: the holder closes and releases its lease; another takes over at once.
     let subscriptions = fake.subscriptions(bot);

@@ -18,6 +18,7 @@ use super::{
     frame::{self, Frame},
     lease::Lease,
     outbox::{Outbox, Outgoing},
+    relay::{self, Relay},
     respond,
     source::FrameSource,
 };
@@ -89,6 +90,8 @@ pub(super) struct Keeper {
     pushing: Arc<Mutex<HashSet<String>>>,
     /// Told when a kick is cleared.
     reconnect: Arc<tokio::sync::Notify>,
+    /// Sends other replicas queued for this bot's holder.
+    relay: Relay,
 }
 
 /// What a keeper is started with.
@@ -101,12 +104,13 @@ pub(super) struct Parts {
     pub(super) conversations: Arc<Conversations>,
     pub(super) replier: Arc<Replier>,
     pub(super) reconnect: Arc<tokio::sync::Notify>,
+    pub(super) relay: Relay,
 }
 
 impl Keeper {
     /// A keeper, and the outbox that sends on its connection.
     pub(super) fn new(parts: Parts, state: watch::Sender<ConnectionState>) -> (Self, Outbox) {
-        let Parts { account, settings, lease, event_log, counters, conversations, replier, reconnect } =
+        let Parts { account, settings, lease, event_log, counters, conversations, replier, reconnect, relay } =
             parts;
         let source = FrameSource::new(Arc::clone(&account), Arc::clone(&conversations), replier);
         let (outbox, outgoing) = Outbox::new();
@@ -123,6 +127,7 @@ impl Keeper {
             outgoing: AsyncMutex::new(outgoing),
             pushing: Arc::default(),
             reconnect,
+            relay,
         };
         (keeper, outbox)
     }
@@ -258,6 +263,9 @@ impl Keeper {
         renew.tick().await;
         let mut heartbeat = tokio::time::interval(self.settings.heartbeat);
         heartbeat.tick().await;
+        let mut relayed = tokio::time::interval(relay::POLL);
+        relayed.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let relaying = self.relay.is_shared();
         let subscribe_deadline = tokio::time::sleep(CONNECT_TIMEOUT);
         tokio::pin!(subscribe_deadline);
         let mut subscribed = false;
@@ -275,6 +283,7 @@ impl Keeper {
                         break SessionEnd::Failed(format!("send: {error}"));
                     }
                 }
+                _ = relayed.tick(), if subscribed && relaying => self.send_relayed(name).await,
                 _ = &mut subscribe_deadline, if !subscribed => break SessionEnd::Failed("subscribe: no answer".to_owned()),
                 _ = renew.tick() => {
                     match self.lease.renew(name, fence, ttl_ms).await {
@@ -365,6 +374,23 @@ impl Keeper {
         };
         let _closed = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
         end
+    }
+
+    /// Takes the sends other replicas queued for this bot and sends each
+    /// on this connection (from a task of its own: this loop carries the
+    /// frames out and the answers in).
+    async fn send_relayed(&self, name: &str) {
+        let taken = match self.relay.take(name).await {
+            Ok(taken) => taken,
+            Err(error) => {
+                tracing::debug!(account = %self.account.id, error = %error, "Relayed sends could not be taken.");
+                return;
+            }
+        };
+        for relayed in taken {
+            let (relay, outbox, name) = (self.relay.clone(), self.outbox.clone(), name.to_owned());
+            tokio::spawn(async move { relay.send(&name, &outbox, relayed).await });
+        }
     }
 
     /// Stores a callback frame's body as the URL pipeline stores a callback,

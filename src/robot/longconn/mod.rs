@@ -21,9 +21,11 @@ pub mod frame;
 pub mod lease;
 pub mod migration;
 mod outbox;
+pub mod relay;
 mod respond;
 mod source;
 mod sql_lease;
+mod sql_relay;
 
 use std::{
     collections::BTreeMap,
@@ -31,15 +33,18 @@ use std::{
     time::Duration,
 };
 
+use serde_json::Value;
 use tokio::{
     sync::{Notify, watch},
     task::JoinHandle,
 };
 
+use self::frame::Frame;
 pub use self::{
     connection::{ConnectionState, Settings as ConnectionSettings},
     lease::Lease,
     outbox::{NotAnswered, Outbox},
+    relay::{Relay, RelayError},
 };
 use crate::{
     accounts::{Account, Accounts},
@@ -55,6 +60,7 @@ use crate::{
 pub struct LongConnections {
     connections: Arc<BTreeMap<String, Connection>>,
     lease: Lease,
+    relay: Relay,
     keepers: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -76,6 +82,20 @@ pub struct ConnectionView {
     pub state: String,
     /// Since when (Unix ms), as this replica saw it.
     pub since_ms: i64,
+}
+
+/// Why a send on a long connection got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Not a `websocket` robot account of this process.
+    #[error("account {0} has no long connection")]
+    NoConnection(String),
+    /// This replica's connection did not answer.
+    #[error("aibot_send_msg: {0}")]
+    Connection(#[from] NotAnswered),
+    /// The holder, through the relay, did not answer.
+    #[error("aibot_send_msg relayed to the holder: {0}")]
+    Relay(#[from] RelayError),
 }
 
 /// Why a reconnect was refused.
@@ -101,6 +121,7 @@ impl LongConnections {
         replier: &Arc<Replier>,
     ) -> Self {
         let (mut connections, mut keepers) = (BTreeMap::new(), Vec::new());
+        let relay = Relay::new(lease.clone());
         for account in accounts.iter().filter(|account| uses_long_connection(account)) {
             let (sender, receiver) = watch::channel(ConnectionState::default());
             let parts = connection::Parts {
@@ -112,6 +133,7 @@ impl LongConnections {
                 conversations: Arc::clone(conversations),
                 replier: Arc::clone(replier),
                 reconnect: Arc::new(Notify::new()),
+                relay: relay.clone(),
             };
             let reconnect = Arc::clone(&parts.reconnect);
             let (keeper, outbox) = connection::Keeper::new(parts, sender);
@@ -122,18 +144,33 @@ impl LongConnections {
                 Connection { lease_name, state: receiver, outbox, reconnect },
             );
         }
-        Self { connections: Arc::new(connections), lease, keepers: Arc::new(Mutex::new(keepers)) }
-    }
-
-    /// Sends on an account's connection (when this process holds it).
-    pub fn outbox(&self, account: &str) -> Option<&Outbox> {
-        self.connections.get(account).map(|connection| &connection.outbox)
+        Self { connections: Arc::new(connections), lease, relay, keepers: Arc::new(Mutex::new(keepers)) }
     }
 
     /// The outbox of an account's connection while this process holds it.
     pub fn holding(&self, account: &str) -> Option<&Outbox> {
         let connection = self.connections.get(account)?;
         connection.state.borrow().holder.then_some(&connection.outbox)
+    }
+
+    /// Sends an `aibot_send_msg` body (send `id`) on an account's
+    /// connection and waits up to `timeout` for WeCom's answer: on this
+    /// replica's connection while it holds it, else relayed to the replica
+    /// that does.
+    pub async fn send(
+        &self,
+        account: &str,
+        id: &str,
+        body: Value,
+        timeout: Duration,
+    ) -> Result<Frame, SendError> {
+        let connection =
+            self.connections.get(account).ok_or_else(|| SendError::NoConnection(account.to_owned()))?;
+        if let Some(outbox) = self.holding(account) {
+            let frame = Frame::request(frame::SEND_MSG, frame::req_id(frame::SEND_MSG), Some(body));
+            return Ok(outbox.request(frame, timeout).await?);
+        }
+        Ok(self.relay.request(&connection.lease_name, id, &body, timeout).await?)
     }
 
     /// What `/api/v1/accounts` shows of an account's connection.

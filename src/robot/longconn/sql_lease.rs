@@ -12,11 +12,11 @@ use crate::cache::LeaseStoreError;
 /// The database's time, in Unix ms.
 const NOW_MS: &str = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 
-fn statement(sql: &str, values: Vec<Value>) -> Statement {
+pub(super) fn statement(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::MySql, sql.replace("{now}", NOW_MS), values)
 }
 
-fn unavailable(error: sea_orm::DbErr) -> LeaseStoreError {
+pub(super) fn unavailable(error: sea_orm::DbErr) -> LeaseStoreError {
     LeaseStoreError::new(format!("MySQL: {error}"))
 }
 
