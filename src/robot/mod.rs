@@ -73,6 +73,11 @@ impl Conversations {
         &self.counters
     }
 
+    /// The store streams live in (shared in external mode).
+    pub(crate) fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
     /// Now, by this service's clock (Unix ms).
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()

@@ -237,3 +237,62 @@ async fn replicas_sharing_only_mysql_hold_one_connection_and_take_over_after_sig
     let (mysql_env, _db) = backends.fresh_mysql("pmc_robot_ws_sql").await;
     takeovers("bot-ws-mysql", mysql_env).await;
 }
+
+/// A stream being pushed when its holder is SIGKILLed is pushed on by the
+/// replica that takes the connection over: the business system's last
+/// write reaches the user under the callback's `req_id`.
+#[tokio::test]
+async fn a_stream_left_unfinished_by_a_killed_holder_is_pushed_on_by_the_next() {
+    let Some(backends) = shared() else { return };
+    let (mysql_env, _db) = backends.fresh_mysql("pmc_robot_ws_push").await;
+    let (fake, bot) = (FakeWeComWs::start().await, "bot-ws-push");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("accounts.yaml");
+    std::fs::write(&config, crate::robot_ws_answers::ws_accounts(bot)).unwrap();
+    let mut env = crate::tracking::tracking_env();
+    env.extend(mysql_env);
+    env.extend(backends.redis_env());
+    env.push(("PMC_CONFIG", config.display().to_string()));
+    env.push(("WECHAT_BOT_WS_URL", fake.url.clone()));
+    env.push(("PMC__ROBOT__WS_LEASE_MS", LEASE_MS.to_string()));
+    env.push(("PMC__ROBOT__WS_HEARTBEAT_MS", "500".to_owned()));
+    let mut replicas: Processes = crate::durability::start_processes(&env, 2).await;
+    let urls = replicas.urls.clone();
+    wait_until("a subscription", Duration::from_secs(20), async || fake.live(bot) == 1).await;
+    let first = holder(&urls, &[0, 1]).await;
+    let second = 1 - first;
+
+    // Streams live in Redis, which outlives a run: a message id of this run.
+    let msgid = format!("wsk-{}", chrono::Utc::now().timestamp_micros());
+    let req_id = format!("req-{msgid}");
+    let answers = |fake: &FakeWeComWs| crate::robot_ws_answers::responses(fake, "aibot_respond_msg", &req_id);
+    assert_eq!(fake.push(bot, &crate::robot_ws_answers::msg_frame(bot, &msgid, "我的订单到哪了？")), 1);
+    wait_until("the opening answer", Duration::from_secs(10), async || !answers(&fake).is_empty()).await;
+    let opening = answers(&fake)[0]["body"]["stream"].clone();
+    assert_eq!(opening["finish"], false, "{opening}");
+    let stream = opening["id"].as_str().unwrap().to_owned();
+
+    let subscriptions = fake.subscriptions(bot);
+    replicas.kill(first).await;
+    wait_until("a takeover after SIGKILL", Duration::from_millis(LEASE_MS * 3), async || {
+        fake.subscriptions(bot) > subscriptions && fake.live(bot) == 1
+    })
+    .await;
+    let written = api_client()
+        .put(format!("{}/api/v1/robot/streams/{stream}", urls[second]))
+        .json(&json!({"content": "已查到：顺丰 SF123", "finish": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 200, "{}", written.text().await.unwrap_or_default());
+    wait_until("the write pushed by the new holder", Duration::from_secs(15), async || {
+        answers(&fake).iter().any(|frame| {
+            frame["body"]["stream"]["content"] == "已查到：顺丰 SF123"
+                && frame["body"]["stream"]["finish"] == true
+        })
+    })
+    .await;
+    let last = answers(&fake).last().unwrap()["body"]["stream"].clone();
+    assert_eq!(last["id"], stream.as_str());
+    assert_eq!(fake.max_live(bot), 1, "never two connections for one bot{}", replicas.log_tails());
+}

@@ -14,20 +14,19 @@ use serde::Serialize;
 use tokio::sync::{Mutex as AsyncMutex, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
+mod frames;
+
 use super::{
     frame::{self, Frame},
     lease::Lease,
     outbox::{Outbox, Outgoing},
+    pushes::Pushes,
     relay::{self, Relay},
-    respond,
     source::FrameSource,
 };
 use crate::{
-    accounts::Account,
-    event_log::EventLog,
-    replies::Replier,
-    robot::Conversations,
-    webhooks::{CallbackCounters, WebhookRequest, serve},
+    accounts::Account, event_log::EventLog, replies::Replier, robot::Conversations,
+    webhooks::CallbackCounters,
 };
 
 /// How long connecting and subscribing may take.
@@ -92,6 +91,8 @@ pub(super) struct Keeper {
     reconnect: Arc<tokio::sync::Notify>,
     /// Sends other replicas queued for this bot's holder.
     relay: Relay,
+    /// The streams this bot's holder (whichever replica) is pushing.
+    pushes: Pushes,
 }
 
 /// What a keeper is started with.
@@ -113,6 +114,7 @@ impl Keeper {
         let Parts { account, settings, lease, event_log, counters, conversations, replier, reconnect, relay } =
             parts;
         let source = FrameSource::new(Arc::clone(&account), Arc::clone(&conversations), replier);
+        let pushes = Pushes::new(conversations.store().clone());
         let (outbox, outgoing) = Outbox::new();
         let keeper = Self {
             account,
@@ -128,6 +130,7 @@ impl Keeper {
             pushing: Arc::default(),
             reconnect,
             relay,
+            pushes,
         };
         (keeper, outbox)
     }
@@ -334,6 +337,7 @@ impl Keeper {
                             missed_pongs = 0;
                             tracing::info!(account = %self.account.id, fence, "Subscribed.");
                             self.set_state("connected", Some(fence));
+                            self.resume_pushes(name).await;
                         }
                         None => {
                             if frame.headers.req_id.starts_with(frame::PING) {
@@ -374,60 +378,6 @@ impl Keeper {
         };
         let _closed = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
         end
-    }
-
-    /// Takes the sends other replicas queued for this bot and sends each
-    /// on this connection (from a task of its own: this loop carries the
-    /// frames out and the answers in).
-    async fn send_relayed(&self, name: &str) {
-        let taken = match self.relay.take(name).await {
-            Ok(taken) => taken,
-            Err(error) => {
-                tracing::debug!(account = %self.account.id, error = %error, "Relayed sends could not be taken.");
-                return;
-            }
-        };
-        for relayed in taken {
-            let (relay, outbox, name) = (self.relay.clone(), self.outbox.clone(), name.to_owned());
-            tokio::spawn(async move { relay.send(&name, &outbox, relayed).await });
-        }
-    }
-
-    /// Stores a callback frame's body as the URL pipeline stores a callback,
-    /// and returns the frame that answers it now, if any. An answer that is
-    /// an open stream is sent by its pusher instead, which then sends every
-    /// change (one pusher per stream). A frame WeCom re-sent (stored
-    /// already) is answered with its stream as it stands, not as it opened.
-    async fn store(&self, frame: &Frame) -> Option<Frame> {
-        let body = frame.body.as_ref()?;
-        let request = WebhookRequest {
-            raw_query: String::new(),
-            headers: http::HeaderMap::new(),
-            body: bytes::Bytes::from(body.to_string()),
-            source_ip: None,
-        };
-        let served = match serve(&self.source, &request, &self.event_log, &self.counters).await {
-            Ok(served) => served,
-            Err(error) => {
-                tracing::error!(account = %self.account.id, req_id = frame.headers.req_id, error = %error, "A frame was not stored.");
-                return None;
-            }
-        };
-        let plaintext = served.reply.filter(|reply| !reply.is_empty())?;
-        let (answer, open_stream) = respond::answer(&frame.headers.req_id, body, &plaintext)?;
-        let Some(stream) = open_stream else { return Some(answer) };
-        if !self.pushing.lock().expect("not poisoned").insert(stream.clone()) {
-            return None;
-        }
-        let (outbox, conversations, pushing) =
-            (self.outbox.clone(), Arc::clone(&self.conversations), Arc::clone(&self.pushing));
-        let req_id = frame.headers.req_id.clone();
-        let first = (served.accepted.duplicates == 0).then_some(answer);
-        tokio::spawn(async move {
-            respond::push_stream(outbox, conversations, req_id, first, stream.clone()).await;
-            pushing.lock().expect("not poisoned").remove(&stream);
-        });
-        None
     }
 }
 

@@ -21,6 +21,7 @@ pub mod frame;
 pub mod lease;
 pub mod migration;
 mod outbox;
+pub mod pushes;
 pub mod relay;
 mod respond;
 mod source;
