@@ -36,8 +36,14 @@ use crate::{
 };
 
 mod application;
+mod robots;
+mod storage;
 
-pub use self::application::{Application, shutdown_signal};
+use self::storage::mysql_url;
+pub use self::{
+    application::{Application, shutdown_signal},
+    storage::migrate,
+};
 
 /// Why the service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -336,35 +342,19 @@ impl ApplicationBuilder {
         let status_verifiers = settings.status_webhook.verifiers()?;
         let counters = Arc::new(CallbackCounters::default());
         cache.share_counters(store.scope(), Arc::clone(&counters));
-        let lease = if cache.enabled() {
-            crate::robot::longconn::Lease::Shared {
-                cache: cache.clone(),
-                scope: store.scope().to_owned(),
-                holder: instance.clone(),
-            }
-        } else if settings.storage.mode == StorageMode::External {
-            crate::robot::longconn::Lease::Sql { db: store.connection().clone(), holder: instance.clone() }
-        } else {
-            crate::robot::longconn::Lease::InProcess { holder: instance.clone() }
-        };
-        let conversations =
-            crate::robot::Conversations::new(cache.clone(), self.robot_clock, settings.robot.clone());
-        let replier = Arc::new(crate::replies::Replier::new(self.reply_handler, self.reply_deadline));
-        let long_connections = background.enter(|| {
-            crate::robot::longconn::LongConnections::start(
-                &accounts,
-                crate::robot::longconn::ConnectionSettings {
-                    url: settings.channels.wechat_bot.ws_url.clone(),
-                    lease: Duration::from_millis(settings.robot.ws_lease_ms),
-                    heartbeat: Duration::from_millis(settings.robot.ws_heartbeat_ms),
-                    reconnect_max: Duration::from_millis(settings.robot.ws_reconnect_max_ms),
-                },
-                lease,
-                event_log.clone(),
-                Arc::clone(&counters),
-                &conversations,
-                &replier,
-            )
+        let robots::Robots { conversations, replier, long_connections } = background.enter(|| {
+            robots::start(robots::Parts {
+                settings: &settings,
+                accounts: &accounts,
+                cache: &cache,
+                store: &store,
+                instance: &instance,
+                event_log: &event_log,
+                counters: &counters,
+                clock: self.robot_clock,
+                reply_handler: self.reply_handler,
+                reply_deadline: self.reply_deadline,
+            })
         });
         outbound.outbound().attach_long_connections(long_connections.clone());
         let state = Arc::new(AppState {
@@ -447,43 +437,6 @@ impl ApplicationBuilder {
             long_connections,
         })
     }
-}
-
-/// Creates or upgrades every configured schema (`pmc-webhook migrate`):
-/// the event log, and the tracking store in SQLite or MySQL. Returns what
-/// was migrated, one line each.
-pub async fn migrate(settings: &Settings) -> Result<Vec<String>, StartupError> {
-    std::fs::create_dir_all(&settings.storage.data_dir).map_err(|error| EventLogError::DataDir {
-        path: settings.storage.data_dir.clone(),
-        reason: error.to_string(),
-    })?;
-    let store = open_tracking_store(settings).await?;
-    let event_log = EventLog::open(&settings.storage, Arc::new(|_: &[event_log::StoredEvent]| {})).await?;
-    event_log.close().await;
-    Ok(vec![
-        format!("event log: {} (up to date)", settings.storage.data_dir.join("events.db").display()),
-        format!("tracking store: {} (up to date)", store.backend_name()),
-    ])
-}
-
-async fn open_tracking_store(settings: &Settings) -> Result<SqlTrackingStore, StartupError> {
-    let instance = event_log::instance_id(&settings.storage.data_dir)?;
-    Ok(match settings.storage.mode {
-        StorageMode::Embedded => SqlTrackingStore::open_sqlite(&settings.storage.data_dir, &instance).await?,
-        StorageMode::External => SqlTrackingStore::open_mysql(&mysql_url(settings)?, &instance).await?,
-    })
-}
-
-fn mysql_url(settings: &Settings) -> Result<secrecy::SecretString, ConfigError> {
-    let url = settings.mysql.url();
-    if let Some(url) = &url {
-        tracing::info!(endpoint = %url, tls = ?settings.mysql.tls, "MySQL (tracking store).");
-    }
-    url.map(|url| secrecy::SecretString::from(url.expose().to_owned())).ok_or(ConfigError::Invalid {
-        key: "mysql.host",
-        env: "MYSQL_HOST",
-        reason: "storage.mode external needs MySQL".to_owned(),
-    })
 }
 
 fn report_accounts(accounts: &Accounts) {
