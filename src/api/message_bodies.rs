@@ -9,7 +9,7 @@ use super::convert::time_from_ms;
 use crate::tracking::entity::{message, recipient};
 
 /// A message to register (channel `external`: you sent it) or to send
-/// (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+/// (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send mirrors WeCom's
 /// own body: `msgtype` and the object named after it, e.g.
 /// `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
 /// "text": {"content": "你好"}}`.
@@ -21,11 +21,15 @@ pub struct RegisterMessage {
     pub id: Option<String>,
     /// `external`: sent by you, outside this service. `wecom_app`: send
     /// through the app (`message/send`). `wecom_bot`: send through the group
-    /// robot (`webhook/send`).
+    /// robot (`webhook/send`). `wecom_aibot`: a smart robot's proactive
+    /// message on its long connection. `wecom_external`: a mass send to
+    /// customers through the app (`add_msg_template`; `recipients` are
+    /// external_userids, `msgtype` text), each customer `sent` or `failed`
+    /// once their member sends it (`get_groupmsg_send_result`).
     #[oai(default = "default_channel")]
     pub channel: String,
     /// The account to send through (`GET /api/v1/accounts`): an app or
-    /// suite for `wecom_app`, a robot for `wecom_bot`; for `external`, the
+    /// suite for `wecom_app` and `wecom_external`, a robot for `wecom_bot`; for `external`, the
     /// account the message belongs to. Default `default`.
     #[oai(validator(pattern = "^[a-z0-9_-]{1,40}$"))]
     pub account: Option<String>,
@@ -34,7 +38,8 @@ pub struct RegisterMessage {
     #[oai(validator(max_length = 64))]
     pub corp_id: Option<String>,
     /// Recipient user ids (`["@all"]`: everyone in the app's range); for an
-    /// external message, empty to track it as a whole. Not for robots.
+    /// external message, empty to track it as a whole; for `wecom_external`,
+    /// the customers' external_userids. Not for robots.
     #[oai(default)]
     pub recipients: Vec<String>,
     /// Department ids to send to (`wecom_app`).

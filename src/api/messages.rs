@@ -147,11 +147,11 @@ impl MessagesApi {
                     }
                 };
                 if request.channel != "external" {
-                    return invalid("channel must be external, wecom_app, wecom_bot or wecom_aibot");
+                    return invalid("channel must be external, wecom_app, wecom_bot, wecom_aibot or wecom_external");
                 }
                 if request.msgtype.is_some() {
                     return invalid(
-                        "msgtype is for sending: use channel wecom_app, wecom_bot or wecom_aibot",
+                        "msgtype is for sending: use channel wecom_app, wecom_bot, wecom_aibot or wecom_external",
                     );
                 }
                 if request.recipients.len() > 10_000

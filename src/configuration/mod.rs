@@ -226,11 +226,23 @@ pub struct SendingSettings {
     pub first_retry_secs: u64,
     /// Tries before a send is given up as failed.
     pub max_attempts: i32,
+    /// A mass send to customers (`wecom_external`) asks WeCom for each
+    /// customer's outcome this often (s) …
+    pub external_poll_secs: u64,
+    /// … until every customer has one, or this long (s) has passed: a
+    /// customer whose member has not sent it by then is failed.
+    pub external_watch_secs: u64,
 }
 
 impl Default for SendingSettings {
     fn default() -> Self {
-        Self { rate_limited_backoff_secs: 60, first_retry_secs: 2, max_attempts: 12 }
+        Self {
+            rate_limited_backoff_secs: 60,
+            first_retry_secs: 2,
+            max_attempts: 12,
+            external_poll_secs: 300,
+            external_watch_secs: 3 * 24 * 3600,
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod checks;
 pub mod client;
+pub mod external;
 pub mod media;
 pub mod pacing;
 pub mod queue;
@@ -33,7 +34,7 @@ use tokio::{
 pub use self::{
     client::{ApiAnswer, WeComApi},
     request::{SendChannel, SendInput, SendRequest},
-    result::{RECALL_TYPE, SEND_RESULT_TYPE, SEND_TYPE, SendResult},
+    result::{EXTERNAL_RESULT_TYPE, RECALL_TYPE, SEND_RESULT_TYPE, SEND_TYPE, SendResult},
 };
 use self::{
     pacing::Pacer,
@@ -64,6 +65,8 @@ pub struct Outbound {
     claims: Option<ReplicaClaims>,
     retries: crate::configuration::SendingSettings,
     closing: watch::Sender<bool>,
+    /// Mass sends to customers whose outcomes are still asked for.
+    watches: external::Watches,
     /// `wecom_aibot` sends go out on these (started after sending is).
     long_connections: std::sync::OnceLock<crate::robot::longconn::LongConnections>,
 }
@@ -99,7 +102,9 @@ impl Outbound {
         let api = WeComApi::new(&settings.channels.wechat_api.base_url);
         let senders = Senders::build(accounts, &api, &shared, None);
         let (closing, _) = watch::channel(false);
+        let watches = external::Watches::new(queue.db().clone(), &settings.sending);
         let outbound = Arc::new(Outbound {
+            watches,
             queue,
             event_log,
             api,
@@ -116,6 +121,7 @@ impl Outbound {
         let tasks = vec![
             tokio::spawn(worker::tail(Arc::clone(&outbound), Arc::clone(&notify), commits)),
             tokio::spawn(worker::work(Arc::clone(&outbound), notify)),
+            tokio::spawn(external::poll(Arc::clone(&outbound))),
         ];
         Ok(OutboundHandle { outbound, tasks })
     }
@@ -131,7 +137,7 @@ impl Outbound {
         let senders = self.senders.load();
         let sender = senders.get(channel, account).ok_or_else(|| {
             let kind = match channel {
-                SendChannel::WecomApp => "app or suite",
+                SendChannel::WecomApp | SendChannel::WecomExternal => "app or suite",
                 SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => "robot",
             };
             format!(

@@ -46,12 +46,16 @@ pub mod job {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS outbound_jobs (event_id INTEGER PRIMARY KEY, message_id TEXT NOT NULL, \
      request TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, not_before_ms INTEGER NOT NULL, \
      last_error TEXT)",
     "CREATE INDEX IF NOT EXISTS idx_jobs_due ON outbound_jobs (state, not_before_ms)",
     "CREATE TABLE IF NOT EXISTS outbound_cursor (name TEXT PRIMARY KEY, event_id INTEGER NOT NULL)",
+    // Mass sends to customers whose outcomes are still asked for (`external.rs`).
+    "CREATE TABLE IF NOT EXISTS external_watches (message_id TEXT PRIMARY KEY, account TEXT NOT NULL, \
+     corp_id TEXT, wecom_msgid TEXT NOT NULL, pending TEXT NOT NULL, polls INTEGER NOT NULL, \
+     next_poll_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL)",
 ];
 
 /// The queue.
@@ -82,6 +86,11 @@ impl SendQueue {
             db.execute_unprepared(statement).await?;
         }
         Ok(Self { db })
+    }
+
+    /// The database (`outbound.db`), for the tables beside the queue.
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// The last event id the tailer looked at.

@@ -22,6 +22,10 @@ pub enum SendChannel {
     /// A smart robot in long-connection mode: `aibot_send_msg` on the
     /// holder's connection, into a chat (`chatid`) or a user's single chat.
     WecomAibot,
+    /// A mass send to customers (external contacts) through an app:
+    /// `externalcontact/add_msg_template`; each customer's outcome comes
+    /// later, from `get_groupmsg_send_result` ([`super::external`]).
+    WecomExternal,
 }
 
 impl SendChannel {
@@ -32,6 +36,7 @@ impl SendChannel {
             SendChannel::WecomBot => "wecom_bot",
             SendChannel::WecomRobotReply => "wecom_robot_reply",
             SendChannel::WecomAibot => "wecom_aibot",
+            SendChannel::WecomExternal => "wecom_external",
         }
     }
 
@@ -42,6 +47,7 @@ impl SendChannel {
             "wecom_app" => Some(SendChannel::WecomApp),
             "wecom_bot" => Some(SendChannel::WecomBot),
             "wecom_aibot" => Some(SendChannel::WecomAibot),
+            "wecom_external" => Some(SendChannel::WecomExternal),
             _ => None,
         }
     }
@@ -66,6 +72,7 @@ impl SendChannel {
                 &["text", "markdown", "markdown_v2", "news", "image", "file", "voice", "template_card"]
             }
             SendChannel::WecomRobotReply | SendChannel::WecomAibot => &["markdown", "template_card"],
+            SendChannel::WecomExternal => &["text"],
         }
     }
 }
@@ -162,8 +169,9 @@ pub struct SendInput {
 impl SendRequest {
     /// Validates an API body into a send; the error says what is wrong.
     pub fn parse(mut input: SendInput) -> Result<Self, String> {
-        let channel = SendChannel::parse(&input.channel)
-            .ok_or_else(|| "channel must be external, wecom_app, wecom_bot or wecom_aibot".to_owned())?;
+        let channel = SendChannel::parse(&input.channel).ok_or_else(|| {
+            "channel must be external, wecom_app, wecom_bot, wecom_aibot or wecom_external".to_owned()
+        })?;
         let msgtype = input.msgtype.ok_or_else(|| "msgtype is required to send".to_owned())?;
         if !channel.msgtypes().contains(&msgtype.as_str()) {
             return Err(format!(
@@ -187,7 +195,21 @@ impl SendRequest {
         check_ids("recipients", &input.recipients, 1000)?;
         check_ids("parties", &input.parties, 100)?;
         check_ids("tags", &input.tags, 100)?;
-        if channel == SendChannel::WecomAibot {
+        if channel == SendChannel::WecomExternal {
+            if input.recipients.is_empty()
+                || input.chatid.is_some()
+                || !input.parties.is_empty()
+                || !input.tags.is_empty()
+            {
+                return Err(
+                    "wecom_external sends to customers: recipients are their external_userids (1 to 1000)"
+                        .to_owned(),
+                );
+            }
+            if input.safe || input.enable_duplicate_check || input.duplicate_check_interval.is_some() {
+                return Err("add_msg_template has no safe mode or duplicate check".to_owned());
+            }
+        } else if channel == SendChannel::WecomAibot {
             // One conversation: a chat, or a user's single chat (its chatid is the user id).
             if input.chatid.is_none() && input.recipients.len() == 1 {
                 input.chatid = input.recipients.pop();
@@ -298,6 +320,9 @@ impl SendRequest {
         if let Some(chatid) = &self.chatid {
             return vec![chatid.clone()];
         }
+        if self.channel == SendChannel::WecomExternal {
+            return self.recipients.clone();
+        }
         if self.channel != SendChannel::WecomApp
             || self.recipients.iter().any(|user| user == "@all")
             || !self.parties.is_empty()
@@ -306,6 +331,16 @@ impl SendRequest {
             return Vec::new();
         }
         self.recipients.clone()
+    }
+
+    /// The body of `externalcontact/add_msg_template`: a mass send to
+    /// these customers, by whichever members they belong to.
+    pub fn external_body(&self) -> Value {
+        serde_json::json!({
+            "chat_type": "single",
+            "external_userid": self.recipients,
+            "text": self.content,
+        })
     }
 
     /// The body of `aibot_send_msg`: `{chatid, msgtype, <msgtype>}`.

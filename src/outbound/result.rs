@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{client::ApiAnswer, request::SendRequest};
+use super::{
+    client::ApiAnswer,
+    request::{SendChannel, SendRequest},
+};
 
 /// The event type of a send request.
 pub const SEND_TYPE: &str = "message.send";
@@ -12,6 +15,8 @@ pub const SEND_TYPE: &str = "message.send";
 pub const SEND_RESULT_TYPE: &str = "message.send_result";
 /// The event type of a successful recall.
 pub const RECALL_TYPE: &str = "message.recall";
+/// The event type of customers' outcomes of a mass send (`wecom_external`).
+pub const EXTERNAL_RESULT_TYPE: &str = "message.external_result";
 
 /// One recipient WeCom did not deliver to, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +61,9 @@ impl SendResult {
         let listed = |key: &str| -> Vec<String> {
             answer.text(key).map(|text| text.split('|').map(str::to_lowercase).collect()).unwrap_or_default()
         };
+        if request.channel == SendChannel::WecomExternal {
+            return Self::mass_send_accepted(request, answer, attempts);
+        }
         let invalid = listed("invaliduser");
         let unlicensed = listed("unlicenseduser");
         let tracked = request.tracked_recipients();
@@ -82,6 +90,38 @@ impl SendResult {
             failed,
             wecom_msgid: answer.text("msgid"),
             response_code: answer.text("response_code"),
+            errcode: 0,
+            errmsg: answer.errmsg.clone(),
+            attempts,
+        }
+    }
+
+    /// `add_msg_template` accepted: the customers in `fail_list` cannot
+    /// get it (no member has them as customers); the others wait for their
+    /// member to send it, and their outcome comes from the results job.
+    fn mass_send_accepted(request: &SendRequest, answer: &ApiAnswer, attempts: i32) -> Self {
+        let fail_list: Vec<&str> = answer
+            .body
+            .get("fail_list")
+            .and_then(serde_json::Value::as_array)
+            .map(|list| list.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let failed = request
+            .recipients
+            .iter()
+            .filter(|customer| fail_list.contains(&customer.as_str()))
+            .map(|customer| FailedRecipient {
+                recipient: customer.clone(),
+                reason: "fail_list: not a customer of any member who can send".to_owned(),
+            })
+            .collect();
+        Self {
+            message_id: request.message_id.clone(),
+            whole: false,
+            sent: Vec::new(),
+            failed,
+            wecom_msgid: answer.text("msgid"),
+            response_code: None,
             errcode: 0,
             errmsg: answer.errmsg.clone(),
             attempts,

@@ -55,6 +55,9 @@ impl Sender {
             SendChannel::WecomBot => Limit::robot(&self.robot_name, pacing.robot_per_minute),
             // One answer per callback, through its own URL: nothing to pace.
             SendChannel::WecomRobotReply => Vec::new(),
+            // WeCom limits what each customer receives (its status 3), and
+            // a member confirms the send: nothing to pace here.
+            SendChannel::WecomExternal => Vec::new(),
             // WeCom's limits per conversation: 30 a minute, 1 000 an hour.
             SendChannel::WecomAibot => recipients
                 .iter()
@@ -119,7 +122,7 @@ impl Senders {
     /// `wecom_app`, robots on `wecom_bot`).
     pub fn get(&self, channel: SendChannel, account: &str) -> Option<&Arc<Sender>> {
         let family = match channel {
-            SendChannel::WecomApp => Family::Api,
+            SendChannel::WecomApp | SendChannel::WecomExternal => Family::Api,
             SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => Family::Bot,
         };
         self.by_key.get(&(family, account.to_owned()))

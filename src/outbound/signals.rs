@@ -1,11 +1,15 @@
 //! What the sending events contribute to tracking: a send registers its
 //! message with every recipient `queued`; its result observes `sent` or
-//! `failed` per recipient and keeps WeCom's receipt; a recall observes
-//! `recalled`.
+//! `failed` per recipient and keeps WeCom's receipt; a mass send's
+//! customer outcomes observe `sent` or `failed` per customer; a recall
+//! observes `recalled`.
 
 use pmc_actors::{MessageId, Observation, Registration, SendReceipt, Signal, Status};
 
-use super::{RECALL_TYPE, SEND_RESULT_TYPE, SEND_TYPE, SendRequest, SendResult};
+use super::{
+    EXTERNAL_RESULT_TYPE, RECALL_TYPE, SEND_RESULT_TYPE, SEND_TYPE, SendRequest, SendResult,
+    external::ExternalResult,
+};
 use crate::event_log::StoredEvent;
 
 /// A recall, as stored.
@@ -72,6 +76,23 @@ pub fn signals_of(event: &StoredEvent) -> Option<Result<Vec<Signal>, serde_json:
                 ));
             }
             signals
+        }),
+        EXTERNAL_RESULT_TYPE => serde_json::from_str::<ExternalResult>(&event.payload).map(|result| {
+            let Ok(message_id) = MessageId::parse(&result.message_id) else { return Vec::new() };
+            result
+                .outcomes
+                .into_iter()
+                .map(|outcome| {
+                    let status = if outcome.sent { Status::Sent } else { Status::Failed };
+                    observation(
+                        &message_id,
+                        Some(outcome.recipient),
+                        status,
+                        "wecom_groupmsg_result",
+                        outcome.reason,
+                    )
+                })
+                .collect()
         }),
         RECALL_TYPE => serde_json::from_str::<Recall>(&event.payload).map(|recall| {
             match MessageId::parse(&recall.message_id) {

@@ -168,7 +168,17 @@ impl Outbound {
             if request.channel == SendChannel::WecomRobotReply { 1 } else { self.retries.max_attempts };
         let result = match self.attempt(&sender, &request).await {
             Attempt::Answered(answer) if answer.errcode == 0 => {
-                SendResult::accepted(&request, &answer, attempts)
+                let result = SendResult::accepted(&request, &answer, attempts);
+                if request.channel == SendChannel::WecomExternal
+                    && let Err(error) = self.watches.watch(&request, &result, now_ms()).await
+                {
+                    // Kept queued: the next try finds the mass send (WeCom's
+                    // msgid is not reused) only by sending again, so wait.
+                    tracing::error!(message_id = %request.message_id, error = %error, "A mass send's results cannot be watched; retrying.");
+                    self.retry_later(&job, attempts, self.backoff(attempts), error.to_string()).await;
+                    return;
+                }
+                result
             }
             Attempt::Answered(answer) if RETRY_LATER.contains(&answer.errcode) && attempts < max_attempts => {
                 let wait = if answer.errcode == 45009 {
@@ -298,6 +308,13 @@ impl Outbound {
                 }),
             },
             SendChannel::WecomAibot => self.aibot_send(request).await,
+            SendChannel::WecomExternal => {
+                let corp_id = request.corp_id.as_deref();
+                self.call_as_app(sender, corp_id, "externalcontact/add_msg_template", |_| {
+                    request.external_body()
+                })
+                .await
+            }
             SendChannel::WecomRobotReply => match &request.response_url {
                 Some(url) => match sender.api.post_to_url(url, &request.bot_body(None)).await {
                     Ok(answer) => Attempt::Answered(answer),

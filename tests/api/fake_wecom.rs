@@ -1,10 +1,12 @@
 //! A fake WeCom for the tests: an HTTP server of ours that speaks the send
 //! side of WeCom's API with its JSON shapes (`gettoken`, `message/send`,
 //! `message/update_template_card`, `message/recall`, `webhook/send`,
-//! `webhook/upload_media`; `media/upload` and `appchat/send` in [`media`]), records what it received, injects faults, and
+//! `webhook/upload_media`; `media/upload` and `appchat/send` in [`media`];
+//! customer mass sends in `external`), records what it received, injects faults, and
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
 //! click on a sent card produces. The suite's service APIs are in [`suite`].
 
+mod external;
 pub mod media;
 pub mod robot;
 mod suite;
@@ -83,6 +85,7 @@ struct State {
     suite: suite::SuiteState,
     media: media::MediaState,
     robot: robot::RobotState,
+    external: external::ExternalState,
 }
 
 /// The running fake.
@@ -115,6 +118,12 @@ impl FakeWeCom {
             .at("/cgi-bin/message/recall", poem::post(recall))
             .at("/cgi-bin/media/upload", poem::post(media::media_upload))
             .at("/cgi-bin/appchat/send", poem::post(media::appchat_send))
+            .at("/cgi-bin/externalcontact/add_msg_template", poem::post(external::add_msg_template))
+            .at("/cgi-bin/externalcontact/get_groupmsg_task", poem::post(external::get_groupmsg_task))
+            .at(
+                "/cgi-bin/externalcontact/get_groupmsg_send_result",
+                poem::post(external::get_groupmsg_send_result),
+            )
             .at("/cgi-bin/webhook/send", poem::post(webhook_send))
             .at("/cgi-bin/webhook/upload_media", poem::post(upload_media))
             .at("/cgi-bin/aibot/response", poem::post(robot::response_url_post))

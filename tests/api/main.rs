@@ -22,6 +22,7 @@ mod events_view;
 mod external_mongo;
 mod external_mysql;
 mod external_redis;
+mod external_sends;
 mod fake_wecom;
 mod fake_wecom_ws;
 mod forwarding;

@@ -23,7 +23,7 @@ T = TypeVar("T", bound="RegisterMessage")
 @_attrs_define
 class RegisterMessage:
     """ A message to register (channel `external`: you sent it) or to send
-    (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+    (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send mirrors WeCom's
     own body: `msgtype` and the object named after it, e.g.
     `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
     "text": {"content": "你好"}}`.
@@ -38,14 +38,19 @@ class RegisterMessage:
                 (from the `Idempotency-Key` when there is one).
             channel (str | Unset): `external`: sent by you, outside this service. `wecom_app`: send
                 through the app (`message/send`). `wecom_bot`: send through the group
-                robot (`webhook/send`). Default: 'external'.
+                robot (`webhook/send`). `wecom_aibot`: a smart robot's proactive
+                message on its long connection. `wecom_external`: a mass send to
+                customers through the app (`add_msg_template`; `recipients` are
+                external_userids, `msgtype` text), each customer `sent` or `failed`
+                once their member sends it (`get_groupmsg_send_result`). Default: 'external'.
             account (str | Unset): The account to send through (`GET /api/v1/accounts`): an app or
-                suite for `wecom_app`, a robot for `wecom_bot`; for `external`, the
+                suite for `wecom_app` and `wecom_external`, a robot for `wecom_bot`; for `external`, the
                 account the message belongs to. Default `default`.
             corp_id (str | Unset): Sending through a suite: the authorised corp to send to, on its
                 behalf (its corp id, case-sensitive).
             recipients (list[str] | Unset): Recipient user ids (`["@all"]`: everyone in the app's range); for an
-                external message, empty to track it as a whole. Not for robots.
+                external message, empty to track it as a whole; for `wecom_external`,
+                the customers' external_userids. Not for robots.
             parties (list[str] | Unset): Department ids to send to (`wecom_app`).
             tags (list[str] | Unset): Tag ids to send to (`wecom_app`).
             chatid (str | Unset): An app group chat to send to (`wecom_app`, `appchat/send`), instead

@@ -137,7 +137,8 @@ def sync_detailed(
     Args:
         idempotency_key (str | Unset):
         body (RegisterMessage): A message to register (channel `external`: you sent it) or to send
-            (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+            (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send
+            mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
@@ -185,7 +186,8 @@ def sync(
     Args:
         idempotency_key (str | Unset):
         body (RegisterMessage): A message to register (channel `external`: you sent it) or to send
-            (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+            (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send
+            mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
@@ -228,7 +230,8 @@ async def asyncio_detailed(
     Args:
         idempotency_key (str | Unset):
         body (RegisterMessage): A message to register (channel `external`: you sent it) or to send
-            (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+            (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send
+            mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
@@ -276,7 +279,8 @@ async def asyncio(
     Args:
         idempotency_key (str | Unset):
         body (RegisterMessage): A message to register (channel `external`: you sent it) or to send
-            (`wecom_app`, `wecom_bot`: this service sends it). A send mirrors WeCom's
+            (`wecom_app`, `wecom_bot`, `wecom_aibot`, `wecom_external`: this service sends it). A send
+            mirrors WeCom's
             own body: `msgtype` and the object named after it, e.g.
             `{"channel": "wecom_app", "recipients": ["zhangsan"], "msgtype": "text",
             "text": {"content": "你好"}}`. Example: {'id': 'order-20261128-0001', 'channel':
