@@ -16,6 +16,7 @@ pub mod configuration;
 pub mod event_log;
 pub mod events_view;
 pub mod forwarding;
+pub mod kf;
 pub mod outbound;
 pub mod raw_log;
 pub mod replies;

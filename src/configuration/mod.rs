@@ -51,6 +51,8 @@ pub struct Settings {
     pub sending: SendingSettings,
     /// Smart robots' answers: streams and `response_url`.
     pub robot: RobotSettings,
+    /// 微信客服: pulling its messages.
+    pub kf: KfSettings,
     /// Forwarding events to business systems.
     pub forwarding: ForwardingSettings,
     /// Status callbacks from other systems (`POST /api/v1/webhooks/status`).
@@ -65,6 +67,22 @@ pub struct Settings {
     pub redis: RedisSettings,
     /// MongoDB (seed names `MONGODB_*`); read now, used by the production storage.
     pub mongodb: MongoSettings,
+}
+
+/// `kf:` in the YAML: 微信客服 messages are pulled with `kf/sync_msg`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KfSettings {
+    /// Besides each `kf_msg_or_event` callback, every customer-service
+    /// account seen is pulled this often (s), so a lost callback delays
+    /// its messages, never loses them.
+    pub poll_secs: u64,
+}
+
+impl Default for KfSettings {
+    fn default() -> Self {
+        Self { poll_secs: 60 }
+    }
 }
 
 /// `service:` in the YAML.

@@ -23,9 +23,8 @@ use serde_json::{Value, json};
 
 use super::{
     Outbound,
-    request::{SendChannel, SendRequest},
+    request::SendRequest,
     result::{EXTERNAL_RESULT_TYPE, SendResult},
-    worker::Attempt,
 };
 use crate::{event_log::NewEvent, tracking::derive::API_CHANNEL};
 
@@ -312,24 +311,8 @@ impl Outbound {
         &self,
         watch: &Watch,
     ) -> Result<HashMap<String, (i64, Option<String>)>, String> {
-        let sender = self
-            .sender(SendChannel::WecomExternal, &watch.account)
-            .ok_or_else(|| format!("account {} is no longer configured", watch.account))?;
-        let corp_id = watch.corp_id.as_deref();
-        let call = |path: &'static str, body: Value| {
-            let sender = Arc::clone(&sender);
-            async move {
-                match self.call_as_app(&sender, corp_id, path, move |_| body.clone()).await {
-                    Attempt::Answered(answer) if answer.errcode == 0 => Ok(answer.body),
-                    Attempt::Answered(answer) => {
-                        Err(format!("{path}: errcode {}: {}", answer.errcode, answer.errmsg))
-                    }
-                    Attempt::NoAnswer(error) => Err(format!("{path}: {error}")),
-                    Attempt::NoToken(error) => Err(format!("gettoken: {error}")),
-                    Attempt::NoCorpToken(error) => Err(format!("corp token: {error}")),
-                }
-            }
-        };
+        let (account, corp_id) = (watch.account.as_str(), watch.corp_id.as_deref());
+        let call = |path: &'static str, body: Value| self.call_app(account, corp_id, path, body);
         let pages = |path: &'static str, mut body: Value, list: &'static str| {
             let call = &call;
             async move {

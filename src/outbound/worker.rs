@@ -367,6 +367,31 @@ impl Outbound {
         }
     }
 
+    /// Calls an app API of `account` (a suite: as its app in `corp_id`),
+    /// with the token replaced once if WeCom rejects it: the answer's body
+    /// when WeCom answers errcode 0, else why not (for readers of WeCom's
+    /// state — mass-send results, 微信客服 messages — not for sends).
+    pub(crate) async fn call_app(
+        &self,
+        account: &str,
+        corp_id: Option<&str>,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let sender = self
+            .sender(SendChannel::WecomApp, account)
+            .ok_or_else(|| format!("account {account} is no longer configured"))?;
+        match self.call_as_app(&sender, corp_id, path, |_| body.clone()).await {
+            Attempt::Answered(answer) if answer.errcode == 0 => Ok(answer.body),
+            Attempt::Answered(answer) => {
+                Err(format!("{path}: errcode {}: {}", answer.errcode, answer.errmsg))
+            }
+            Attempt::NoAnswer(error) => Err(format!("{path}: {error}")),
+            Attempt::NoToken(error) => Err(format!("gettoken: {error}")),
+            Attempt::NoCorpToken(error) => Err(format!("corp token: {error}")),
+        }
+    }
+
     /// Calls an app API as `sender` (a suite: as its app in `corp_id`) with
     /// the body `body(agent_id)`; on 40014/42001 replaces the token once and
     /// retries once.

@@ -50,6 +50,9 @@ pub struct Consumers {
     /// The suite keeper's progress (an unprocessed `create_auth` holds a
     /// corp's only chance at a permanent code).
     pub suites: watch::Receiver<i64>,
+    /// The 微信客服 puller's progress (a notice not yet read may hold the
+    /// only token for its messages).
+    pub kf: watch::Receiver<i64>,
 }
 
 impl Consumers {
@@ -66,6 +69,7 @@ impl Consumers {
             floor = floor.min(view.borrow().copied_up_to);
         }
         floor = floor.min(*self.suites.borrow());
+        floor = floor.min(*self.kf.borrow());
         Ok(floor)
     }
 }

@@ -45,6 +45,7 @@ pub struct Application {
     pub(super) forwarding: ForwardingHandle,
     pub(super) suites: Arc<SuiteDirectory>,
     pub(super) suite_keeper: SuiteKeeper,
+    pub(super) kf_puller: crate::kf::KfPuller,
     pub(super) pipeline: TrackingPipeline,
     pub(super) background: Background,
     pub(super) drain_timeout: Duration,
@@ -129,6 +130,7 @@ impl Application {
         self.outbound.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.forwarding.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.suite_keeper.close(SENDS_IN_FLIGHT_TIMEOUT).await;
+        self.kf_puller.close(SENDS_IN_FLIGHT_TIMEOUT).await;
         self.event_log.close().await;
         if let Some(raw_log) = self.raw_log {
             raw_log.close(RAW_LOG_DRAIN_TIMEOUT).await;

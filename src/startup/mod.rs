@@ -266,6 +266,17 @@ impl ApplicationBuilder {
                 })
                 .await?
         };
+        let kf_puller = background.enter(|| {
+            crate::kf::KfPuller::start(crate::kf::Parts {
+                outbound: outbound.outbound(),
+                event_log: event_log.clone(),
+                db: store.connection().clone(),
+                lease: robots::lease_store(&settings, &cache, &store, &instance),
+                commits: head_notifications.clone(),
+                instance: instance.clone(),
+                poll_every: Duration::from_secs(settings.kf.poll_secs.max(1)),
+            })
+        });
         let forwarding = background.enter(|| {
             Forwarding::start(&settings.forwarding, store.clone(), event_log.clone(), instance.clone())
         });
@@ -334,6 +345,7 @@ impl ApplicationBuilder {
                 raw_log: raw_log.as_ref().map(RawLog::watch),
                 events_view: events_view.as_ref().map(EventsView::watch),
                 suites: suite_keeper.watch(),
+                kf: kf_puller.watch(),
             };
             let (event_log, disk, pruned) = (event_log.clone(), Arc::clone(&disk), Arc::clone(&pruned));
             background
@@ -430,6 +442,7 @@ impl ApplicationBuilder {
             forwarding,
             suites,
             suite_keeper,
+            kf_puller,
             pipeline,
             background,
             drain_timeout: Duration::from_secs(settings.tracking.shutdown_drain_secs),

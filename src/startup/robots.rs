@@ -40,6 +40,24 @@ pub(super) struct Robots {
     pub(super) long_connections: LongConnections,
 }
 
+/// The store leases go through — robots' connections, 微信客服 pulls:
+/// Redis when configured, else MySQL in external mode, else this process.
+pub(super) fn lease_store(
+    settings: &Settings,
+    cache: &StatusCache,
+    store: &SqlTrackingStore,
+    instance: &str,
+) -> Lease {
+    let holder = instance.to_owned();
+    if cache.enabled() {
+        Lease::Shared { cache: cache.clone(), scope: store.scope().to_owned(), holder }
+    } else if settings.storage.mode == StorageMode::External {
+        Lease::Sql { db: store.connection().clone(), holder }
+    } else {
+        Lease::InProcess { holder }
+    }
+}
+
 /// Builds the conversations and the replier and starts the long
 /// connections (inside the background runtime).
 pub(super) fn start(parts: Parts<'_>) -> Robots {
@@ -55,14 +73,7 @@ pub(super) fn start(parts: Parts<'_>) -> Robots {
         reply_handler,
         reply_deadline,
     } = parts;
-    let holder = instance.to_owned();
-    let lease = if cache.enabled() {
-        Lease::Shared { cache: cache.clone(), scope: store.scope().to_owned(), holder }
-    } else if settings.storage.mode == StorageMode::External {
-        Lease::Sql { db: store.connection().clone(), holder }
-    } else {
-        Lease::InProcess { holder }
-    };
+    let lease = lease_store(settings, cache, store, instance);
     let conversations = Conversations::new(cache.clone(), clock, settings.robot.clone());
     let replier = Arc::new(Replier::new(reply_handler, reply_deadline));
     let long_connections = LongConnections::start(

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::suite::migration::CreateSuites),
             Box::new(crate::robot::longconn::migration::CreateRobotLeases),
             Box::new(crate::robot::longconn::migration::CreateRobotRelay),
+            Box::new(crate::kf::migration::CreateKfCursors),
         ]
     }
 

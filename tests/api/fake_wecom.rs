@@ -2,11 +2,12 @@
 //! side of WeCom's API with its JSON shapes (`gettoken`, `message/send`,
 //! `message/update_template_card`, `message/recall`, `webhook/send`,
 //! `webhook/upload_media`; `media/upload` and `appchat/send` in [`media`];
-//! customer mass sends in `external`), records what it received, injects faults, and
+//! customer mass sends in `external`; 微信客服 in `kf`), records what it received, injects faults, and
 //! plays WeCom's other side: the encrypted `template_card_event` callback a
 //! click on a sent card produces. The suite's service APIs are in [`suite`].
 
 mod external;
+mod kf;
 pub mod media;
 pub mod robot;
 mod suite;
@@ -86,6 +87,7 @@ struct State {
     media: media::MediaState,
     robot: robot::RobotState,
     external: external::ExternalState,
+    kf: kf::KfState,
 }
 
 /// The running fake.
@@ -118,6 +120,7 @@ impl FakeWeCom {
             .at("/cgi-bin/message/recall", poem::post(recall))
             .at("/cgi-bin/media/upload", poem::post(media::media_upload))
             .at("/cgi-bin/appchat/send", poem::post(media::appchat_send))
+            .at("/cgi-bin/kf/sync_msg", poem::post(kf::sync_msg))
             .at("/cgi-bin/externalcontact/add_msg_template", poem::post(external::add_msg_template))
             .at("/cgi-bin/externalcontact/get_groupmsg_task", poem::post(external::get_groupmsg_task))
             .at(

@@ -29,6 +29,7 @@ mod forwarding;
 mod handlers;
 mod helpers;
 mod hostile;
+mod kf;
 mod logs;
 mod metrics;
 mod openapi_spec;
