@@ -29,6 +29,8 @@ impl Example for RegisterMessage {
             parties: Vec::new(),
             tags: Vec::new(),
             chatid: None,
+            open_kfid: None,
+            welcome_code: None,
             msgtype: Some("text".to_owned()),
             text: Some(json!({"content": "订单 0001 已发货"})),
             markdown: None,

@@ -25,7 +25,11 @@ pub struct RegisterMessage {
     /// message on its long connection. `wecom_external`: a mass send to
     /// customers through the app (`add_msg_template`; `recipients` are
     /// external_userids, `msgtype` text), each customer `sent` or `failed`
-    /// once their member sends it (`get_groupmsg_send_result`).
+    /// once their member sends it (`get_groupmsg_send_result`). `wecom_kf`:
+    /// 微信客服 (`kf/send_msg`) to one customer (`recipients`: their
+    /// external_userid) of `open_kfid`, or a session's welcome
+    /// (`welcome_code`); the id is WeCom's kf msgid (1–32 of
+    /// `[A-Za-z0-9_-]`), so its `msg_send_fail` fails it.
     #[oai(default = "default_channel")]
     pub channel: String,
     /// The account to send through (`GET /api/v1/accounts`): an app or
@@ -54,6 +58,16 @@ pub struct RegisterMessage {
     /// `mpnews`, `markdown`.
     #[oai(validator(max_length = 32))]
     pub chatid: Option<String>,
+    /// `wecom_kf`: the customer-service account (`open_kfid`) sending to
+    /// the customer in `recipients`.
+    #[oai(validator(max_length = 128))]
+    pub open_kfid: Option<String>,
+    /// `wecom_kf`: the `welcome_code` of an `enter_session` event: the
+    /// message is that session's welcome (`kf/send_msg_on_event`, within
+    /// 20 s of the event; without `id`, its id comes from the code, so it
+    /// is sent once).
+    #[oai(validator(max_length = 128))]
+    pub welcome_code: Option<String>,
     /// What to send: `text`, `markdown`, `textcard`, `news`, `template_card`,
     /// `image`, `voice`, `video`, `file`, `mpnews`, `miniprogram_notice`
     /// (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,

@@ -130,7 +130,12 @@ impl MessagesApi {
             async move {
                 let request = body.0;
                 if super::sends::is_send_channel(&request.channel) {
-                    let id = super::sends::message_id_for(request.id.clone(), idempotency_key.0.as_deref());
+                    let key = idempotency_key.0.as_deref();
+                    let id = if request.channel == "wecom_kf" {
+                        super::sends::kf_message_id_for(request.id.clone(), request.welcome_code.as_deref(), key)
+                    } else {
+                        super::sends::message_id_for(request.id.clone(), key)
+                    };
                     let source_ip = remote.as_socket_addr().map(|address| address.ip().to_string());
                     return super::sends::send(&self.state, id, request, idempotency_key.0, source_ip).await;
                 }
@@ -147,11 +152,11 @@ impl MessagesApi {
                     }
                 };
                 if request.channel != "external" {
-                    return invalid("channel must be external, wecom_app, wecom_bot, wecom_aibot or wecom_external");
+                    return invalid("channel must be external, wecom_app, wecom_bot, wecom_aibot, wecom_external or wecom_kf");
                 }
                 if request.msgtype.is_some() {
                     return invalid(
-                        "msgtype is for sending: use channel wecom_app, wecom_bot, wecom_aibot or wecom_external",
+                        "msgtype is for sending: use channel wecom_app, wecom_bot, wecom_aibot, wecom_external or wecom_kf",
                     );
                 }
                 if request.recipients.len() > 10_000

@@ -20,6 +20,26 @@ use crate::{
     tracking::derive::API_CHANNEL,
 };
 
+/// The message id of a 微信客服 send (WeCom's kf msgid: at most 32
+/// characters): the caller's, or one derived from the welcome code (one
+/// welcome per code) or the idempotency key, or a random one.
+pub fn kf_message_id_for(
+    id: Option<String>,
+    welcome_code: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> String {
+    use sha1::Digest;
+    let derived = |prefix: &str, from: &str| {
+        format!("{prefix}{}", hex::encode(&sha1::Sha1::digest(from.as_bytes())[..14]))
+    };
+    match (id, welcome_code, idempotency_key) {
+        (Some(id), _, _) => id,
+        (None, Some(code), _) => derived("kfw_", code),
+        (None, None, Some(key)) => derived("kf_", key),
+        (None, None, None) => format!("kf_{:028x}", rand::random::<u128>() >> 16),
+    }
+}
+
 /// The message id a send gets: the caller's, or one derived from the
 /// idempotency key (so a retry finds the first), or a random one.
 pub fn message_id_for(id: Option<String>, idempotency_key: Option<&str>) -> String {
@@ -70,6 +90,8 @@ pub async fn send(
         parties: body.parties,
         tags: body.tags,
         chatid: body.chatid,
+        open_kfid: body.open_kfid,
+        welcome_code: body.welcome_code,
         safe: body.safe,
         enable_duplicate_check: body.enable_duplicate_check,
         duplicate_check_interval: body.duplicate_check_interval,

@@ -4,9 +4,10 @@
 //! session_status_change, …), keyed by its `msgid` within its
 //! customer-service account, the item kept whole as the payload.
 
+use pmc_actors::{InteractionRecord, MessageId, Observation, Signal, Status};
 use serde_json::Value;
 
-use crate::event_log::NewEvent;
+use crate::event_log::{NewEvent, StoredEvent};
 
 /// The channel of pulled 微信客服 events.
 pub const KF_CHANNEL: &str = "wecom_kf";
@@ -49,6 +50,75 @@ pub fn event_of(account: &str, open_kfid: &str, item: &Value) -> Option<NewEvent
         .and_then(Value::as_str)
         .map(str::to_owned);
     Some(event)
+}
+
+/// Why WeCom did not deliver a 微信客服 message (`msg_send_fail`'s
+/// `fail_type`, doc 94670).
+pub fn fail_reason(fail_type: i64) -> String {
+    let reason = match fail_type {
+        1 => "the customer-service account was deleted",
+        2 => "the app was closed",
+        4 => "the session expired (48 hours after the customer's last message)",
+        5 => "the session was closed",
+        6 => "over the limit of 5 messages per customer message",
+        8 => "the corp is not verified",
+        10 => "the customer refused messages",
+        11 => "no member is signed in to the WeCom app",
+        12 => "the video channel is not bound",
+        13 => "not allowed in this scene",
+        _ => "unknown reason",
+    };
+    format!("msg_send_fail fail_type {fail_type}: {reason}")
+}
+
+/// What tracking takes from a pulled event: `msg_send_fail` fails the
+/// message it names (our message id is its kf msgid) for that customer; a
+/// customer's message and an `enter_session` are interactions of the
+/// customer (the latter with its `welcome_code`, for a welcome).
+pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
+    let Ok(item) = serde_json::from_str::<Value>(&event.payload) else { return Vec::new() };
+    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    let at = event.received_at_ms;
+    let occurred = item.get("send_time").and_then(Value::as_i64).map(|secs| secs * 1000);
+    let interaction = |kind: &str, user: Option<String>| {
+        user.map(|user_id| {
+            Signal::Interaction(InteractionRecord {
+                user_id,
+                kind: kind.to_owned(),
+                message_id: None,
+                callback_type: event.callback_type.clone(),
+                channel: KF_CHANNEL.to_owned(),
+                account: event.account.clone(),
+                payload: item.clone(),
+                occurred_at_ms: occurred,
+                received_at_ms: at,
+            })
+        })
+    };
+    match event.callback_type.as_str() {
+        "kf.event.msg_send_fail" => {
+            let Some(message_id) = text("/event/fail_msgid").and_then(|id| MessageId::parse(&id).ok()) else {
+                return Vec::new();
+            };
+            let fail_type = item.pointer("/event/fail_type").and_then(Value::as_i64).unwrap_or_default();
+            vec![Signal::Observe(Observation {
+                message_id,
+                recipient: text("/event/external_userid"),
+                status: Status::Failed,
+                source: "wecom_kf".to_owned(),
+                occurred_at_ms: occurred,
+                received_at_ms: at,
+                detail: Some(fail_reason(fail_type)),
+            })]
+        }
+        "kf.event.enter_session" => {
+            interaction("kf_enter_session", text("/event/external_userid")).into_iter().collect()
+        }
+        kind if kind.starts_with("kf.msg.") && item.get("origin").and_then(Value::as_i64) == Some(3) => {
+            interaction("kf_message", text("/external_userid")).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

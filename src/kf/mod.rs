@@ -19,6 +19,10 @@
 pub mod message;
 pub mod migration;
 mod puller;
+pub mod sessions;
 mod store;
 
-pub use self::puller::{KfPuller, Parts};
+pub use self::{
+    puller::{KfPuller, Parts},
+    sessions::KfSessions,
+};

@@ -69,6 +69,7 @@ impl KfPuller {
             outbound,
             event_log,
             checkpoints: SuiteStore::new(db.clone()),
+            sessions: super::KfSessions::new(db.clone()),
             db,
             lease,
             name: format!("kf:{instance}"),
@@ -101,6 +102,7 @@ struct Puller {
     checkpoints: SuiteStore,
     db: DatabaseConnection,
     lease: Lease,
+    sessions: super::KfSessions,
     name: String,
     progress: watch::Sender<i64>,
     poll_every: Duration,
@@ -250,6 +252,9 @@ impl Puller {
                 .map(|event| self.event_log.append(event));
             for appended in futures::future::join_all(appends).await {
                 appended.map_err(|error| format!("storing a 微信客服 message: {error}"))?;
+            }
+            for item in &items {
+                self.sessions.observe(open_kfid, item).await.map_err(|error| error.to_string())?;
             }
             let next = answer.get("next_cursor").and_then(Value::as_str).unwrap_or_default();
             if !next.is_empty() && next != cursor {

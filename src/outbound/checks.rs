@@ -3,7 +3,35 @@
 
 use serde_json::{Map, Value};
 
-use super::request::{APP_CARDS, BOT_CARDS, CHAT_MSGTYPES, SendChannel};
+use super::request::{APP_CARDS, BOT_CARDS, CHAT_MSGTYPES, SendChannel, SendInput};
+
+/// A 微信客服 send: one customer of one customer-service account (or a
+/// welcome code), and a message id WeCom takes as its `msgid` — so
+/// `msg_send_fail` can name the message.
+pub(super) fn check_kf(input: &SendInput) -> Result<(), String> {
+    let id_ok = (1..=32).contains(&input.message_id.len())
+        && input.message_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+    if !id_ok {
+        return Err("wecom_kf: the message id is WeCom's kf msgid, 1 to 32 of [A-Za-z0-9_-] (leave id out to get one)".to_owned());
+    }
+    if input.recipients.len() != 1
+        || input.chatid.is_some()
+        || !input.parties.is_empty()
+        || !input.tags.is_empty()
+    {
+        return Err("wecom_kf sends to one customer: recipients with their external_userid".to_owned());
+    }
+    if input.open_kfid.as_deref().is_none_or(str::is_empty) && input.welcome_code.is_none() {
+        return Err("wecom_kf needs open_kfid (the customer-service account), or a welcome_code".to_owned());
+    }
+    if input.welcome_code.as_deref().is_some_and(|code| code.is_empty() || code.len() > 128) {
+        return Err("welcome_code: 1 to 128 characters, from the enter_session event".to_owned());
+    }
+    if input.safe || input.enable_duplicate_check || input.duplicate_check_interval.is_some() {
+        return Err("kf/send_msg has no safe mode or duplicate check".to_owned());
+    }
+    Ok(())
+}
 
 /// A send to an app group chat: the chat alone, a type `appchat/send` takes.
 pub(super) fn check_chat(

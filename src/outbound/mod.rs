@@ -10,6 +10,8 @@
 //! WeCom's `msgid`/`response_code` for recall and card updates. Everything
 //! goes through the event log, so a crash loses no send and replicas agree.
 
+mod bodies;
+mod calls;
 mod checks;
 pub mod client;
 pub mod external;
@@ -67,6 +69,8 @@ pub struct Outbound {
     closing: watch::Sender<bool>,
     /// Mass sends to customers whose outcomes are still asked for.
     watches: external::Watches,
+    /// 微信客服 sessions: a send into one closed since is not retried.
+    kf_sessions: std::sync::OnceLock<crate::kf::KfSessions>,
     /// `wecom_aibot` sends go out on these (started after sending is).
     long_connections: std::sync::OnceLock<crate::robot::longconn::LongConnections>,
 }
@@ -116,6 +120,7 @@ impl Outbound {
             retries: settings.sending.clone(),
             closing,
             long_connections: std::sync::OnceLock::new(),
+            kf_sessions: std::sync::OnceLock::new(),
         });
         let notify = Arc::new(Notify::new());
         let tasks = vec![
@@ -124,6 +129,11 @@ impl Outbound {
             tokio::spawn(external::poll(Arc::clone(&outbound))),
         ];
         Ok(OutboundHandle { outbound, tasks })
+    }
+
+    /// Gives `wecom_kf` sends the 微信客服 sessions.
+    pub fn attach_kf_sessions(&self, sessions: crate::kf::KfSessions) {
+        let _once = self.kf_sessions.set(sessions);
     }
 
     /// Gives `wecom_aibot` sends the robots' long connections.
@@ -137,7 +147,7 @@ impl Outbound {
         let senders = self.senders.load();
         let sender = senders.get(channel, account).ok_or_else(|| {
             let kind = match channel {
-                SendChannel::WecomApp | SendChannel::WecomExternal => "app or suite",
+                SendChannel::WecomApp | SendChannel::WecomExternal | SendChannel::WecomKf => "app or suite",
                 SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => "robot",
             };
             format!(

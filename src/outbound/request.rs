@@ -26,6 +26,10 @@ pub enum SendChannel {
     /// `externalcontact/add_msg_template`; each customer's outcome comes
     /// later, from `get_groupmsg_send_result` ([`super::external`]).
     WecomExternal,
+    /// 微信客服: `kf/send_msg` to a customer of a customer-service account
+    /// (or `kf/send_msg_on_event` with an `enter_session`'s welcome code);
+    /// WeCom's later `msg_send_fail` names the message by its id.
+    WecomKf,
 }
 
 impl SendChannel {
@@ -37,6 +41,7 @@ impl SendChannel {
             SendChannel::WecomRobotReply => "wecom_robot_reply",
             SendChannel::WecomAibot => "wecom_aibot",
             SendChannel::WecomExternal => "wecom_external",
+            SendChannel::WecomKf => "wecom_kf",
         }
     }
 
@@ -48,6 +53,7 @@ impl SendChannel {
             "wecom_bot" => Some(SendChannel::WecomBot),
             "wecom_aibot" => Some(SendChannel::WecomAibot),
             "wecom_external" => Some(SendChannel::WecomExternal),
+            "wecom_kf" => Some(SendChannel::WecomKf),
             _ => None,
         }
     }
@@ -73,6 +79,7 @@ impl SendChannel {
             }
             SendChannel::WecomRobotReply | SendChannel::WecomAibot => &["markdown", "template_card"],
             SendChannel::WecomExternal => &["text"],
+            SendChannel::WecomKf => &["text", "image", "voice", "video", "file"],
         }
     }
 }
@@ -126,6 +133,13 @@ pub struct SendRequest {
     pub enable_duplicate_check: bool,
     /// Seconds (default 1800, at most 4 h).
     pub duplicate_check_interval: Option<u32>,
+    /// 微信客服: the customer-service account sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_kfid: Option<String>,
+    /// 微信客服: an `enter_session` event's `welcome_code` (a welcome,
+    /// through `kf/send_msg_on_event`, within 20 s of it, once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub welcome_code: Option<String>,
     /// Robot replies: the callback's one-time `response_url` (a credential;
     /// absent from every other send).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,14 +178,24 @@ pub struct SendInput {
     pub enable_duplicate_check: bool,
     /// Its interval, seconds.
     pub duplicate_check_interval: Option<u32>,
+    /// 微信客服: the customer-service account.
+    pub open_kfid: Option<String>,
+    /// 微信客服: a welcome code.
+    pub welcome_code: Option<String>,
 }
 
 impl SendRequest {
     /// Validates an API body into a send; the error says what is wrong.
     pub fn parse(mut input: SendInput) -> Result<Self, String> {
         let channel = SendChannel::parse(&input.channel).ok_or_else(|| {
-            "channel must be external, wecom_app, wecom_bot, wecom_aibot or wecom_external".to_owned()
+            "channel must be external, wecom_app, wecom_bot, wecom_aibot, wecom_external or wecom_kf"
+                .to_owned()
         })?;
+        if channel == SendChannel::WecomKf {
+            super::checks::check_kf(&input)?;
+        } else if input.open_kfid.is_some() || input.welcome_code.is_some() {
+            return Err("open_kfid and welcome_code are for channel wecom_kf".to_owned());
+        }
         let msgtype = input.msgtype.ok_or_else(|| "msgtype is required to send".to_owned())?;
         if !channel.msgtypes().contains(&msgtype.as_str()) {
             return Err(format!(
@@ -262,6 +286,8 @@ impl SendRequest {
             safe: input.safe,
             enable_duplicate_check: input.enable_duplicate_check,
             duplicate_check_interval: input.duplicate_check_interval,
+            open_kfid: input.open_kfid,
+            welcome_code: input.welcome_code,
             response_url: None,
             fingerprint: String::new(),
         };
@@ -292,6 +318,8 @@ impl SendRequest {
             safe: false,
             enable_duplicate_check: false,
             duplicate_check_interval: None,
+            open_kfid: None,
+            welcome_code: None,
             response_url: Some(response_url),
             fingerprint: String::new(),
         };
@@ -320,7 +348,7 @@ impl SendRequest {
         if let Some(chatid) = &self.chatid {
             return vec![chatid.clone()];
         }
-        if self.channel == SendChannel::WecomExternal {
+        if matches!(self.channel, SendChannel::WecomExternal | SendChannel::WecomKf) {
             return self.recipients.clone();
         }
         if self.channel != SendChannel::WecomApp
@@ -331,76 +359,6 @@ impl SendRequest {
             return Vec::new();
         }
         self.recipients.clone()
-    }
-
-    /// The body of `externalcontact/add_msg_template`: a mass send to
-    /// these customers, by whichever members they belong to.
-    pub fn external_body(&self) -> Value {
-        serde_json::json!({
-            "chat_type": "single",
-            "external_userid": self.recipients,
-            "text": self.content,
-        })
-    }
-
-    /// The body of `aibot_send_msg`: `{chatid, msgtype, <msgtype>}`.
-    pub fn aibot_body(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("chatid".into(), Value::String(self.chatid.clone().unwrap_or_default()));
-        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
-        body.insert(self.msgtype.clone(), Value::Object(self.content.clone()));
-        Value::Object(body)
-    }
-
-    /// The body of `message/send` for the app `agent_id`, with `content`
-    /// (the request's, its uploads replaced by their media ids).
-    pub fn app_body(&self, agent_id: i64, content: &Map<String, Value>) -> Value {
-        let mut body = Map::new();
-        if !self.recipients.is_empty() {
-            body.insert("touser".into(), Value::String(self.recipients.join("|")));
-        }
-        if !self.parties.is_empty() {
-            body.insert("toparty".into(), Value::String(self.parties.join("|")));
-        }
-        if !self.tags.is_empty() {
-            body.insert("totag".into(), Value::String(self.tags.join("|")));
-        }
-        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
-        body.insert("agentid".into(), Value::from(agent_id));
-        body.insert(self.msgtype.clone(), Value::Object(content.clone()));
-        if self.safe {
-            body.insert("safe".into(), Value::from(1));
-        }
-        if self.enable_duplicate_check {
-            body.insert("enable_duplicate_check".into(), Value::from(1));
-            if let Some(interval) = self.duplicate_check_interval {
-                body.insert("duplicate_check_interval".into(), Value::from(interval));
-            }
-        }
-        Value::Object(body)
-    }
-
-    /// The body of the robot's `webhook/send`; `media_id` replaces a file
-    /// or voice uploaded first.
-    pub fn bot_body(&self, media_id: Option<&str>) -> Value {
-        let mut body = Map::new();
-        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
-        let content = match media_id {
-            Some(media_id) => serde_json::json!({"media_id": media_id}),
-            None => Value::Object(self.content.clone()),
-        };
-        body.insert(self.msgtype.clone(), content);
-        Value::Object(body)
-    }
-
-    /// The body of `appchat/send` for the group chat, with `content`.
-    pub fn chat_body(&self, content: &Map<String, Value>) -> Value {
-        let mut body = Map::new();
-        body.insert("chatid".into(), Value::String(self.chatid.clone().unwrap_or_default()));
-        body.insert("msgtype".into(), Value::String(self.msgtype.clone()));
-        body.insert(self.msgtype.clone(), Value::Object(content.clone()));
-        body.insert("safe".into(), Value::from(u8::from(self.safe)));
-        Value::Object(body)
     }
 }
 

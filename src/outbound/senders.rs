@@ -58,6 +58,9 @@ impl Sender {
             // WeCom limits what each customer receives (its status 3), and
             // a member confirms the send: nothing to pace here.
             SendChannel::WecomExternal => Vec::new(),
+            // WeCom's own rule (5 messages per customer message, 48 h) is
+            // reported by msg_send_fail; nothing to pace by time.
+            SendChannel::WecomKf => Vec::new(),
             // WeCom's limits per conversation: 30 a minute, 1 000 an hour.
             SendChannel::WecomAibot => recipients
                 .iter()
@@ -122,7 +125,7 @@ impl Senders {
     /// `wecom_app`, robots on `wecom_bot`).
     pub fn get(&self, channel: SendChannel, account: &str) -> Option<&Arc<Sender>> {
         let family = match channel {
-            SendChannel::WecomApp | SendChannel::WecomExternal => Family::Api,
+            SendChannel::WecomApp | SendChannel::WecomExternal | SendChannel::WecomKf => Family::Api,
             SendChannel::WecomBot | SendChannel::WecomRobotReply | SendChannel::WecomAibot => Family::Bot,
         };
         self.by_key.get(&(family, account.to_owned()))

@@ -266,6 +266,7 @@ impl ApplicationBuilder {
                 })
                 .await?
         };
+        outbound.outbound().attach_kf_sessions(crate::kf::KfSessions::new(store.connection().clone()));
         let kf_puller = background.enter(|| {
             crate::kf::KfPuller::start(crate::kf::Parts {
                 outbound: outbound.outbound(),

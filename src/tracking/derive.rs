@@ -68,6 +68,7 @@ pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
             signals.unwrap_or_else(unreadable)
         }
         (channel, _) if WECOM_CHANNELS.contains(&channel) => wecom_signals(event),
+        (crate::kf::message::KF_CHANNEL, _) => crate::kf::message::signals_of(event),
         (channel, STATUS_UPDATE_TYPE) => match serde_json::from_str::<Vec<StatusUpdate>>(&event.payload) {
             Ok(updates) => updates
                 .into_iter()

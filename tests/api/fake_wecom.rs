@@ -121,6 +121,8 @@ impl FakeWeCom {
             .at("/cgi-bin/media/upload", poem::post(media::media_upload))
             .at("/cgi-bin/appchat/send", poem::post(media::appchat_send))
             .at("/cgi-bin/kf/sync_msg", poem::post(kf::sync_msg))
+            .at("/cgi-bin/kf/send_msg", poem::post(kf::send_msg))
+            .at("/cgi-bin/kf/send_msg_on_event", poem::post(kf::send_msg_on_event))
             .at("/cgi-bin/externalcontact/add_msg_template", poem::post(external::add_msg_template))
             .at("/cgi-bin/externalcontact/get_groupmsg_task", poem::post(external::get_groupmsg_task))
             .at(

@@ -2,7 +2,8 @@
 //! [`FakeWeCom::add_kf_message`] (per `open_kfid`, in order; the cursor is
 //! the index, two per page, so readers follow `has_more`), and
 //! [`FakeWeCom::notify_kf`] plays the `kf_msg_or_event` callback WeCom
-//! POSTs to the app's URL, with a token the pulls must carry.
+//! POSTs to the app's URL, with a token the pulls must carry; `kf/send_msg`
+//! and `kf/send_msg_on_event` take sends.
 
 use poem::{
     handler,
@@ -96,4 +97,52 @@ pub(super) async fn sync_msg(
         json!({"errcode": 0, "errmsg": "ok", "next_cursor": end.to_string(),
                "has_more": i32::from(end < listed.len()), "msg_list": page}),
     )
+}
+
+/// `kf/send_msg` and `kf/send_msg_on_event`: answered with the `msgid`
+/// given (WeCom's own when none).
+async fn send(state: &Shared, api: &str, token: &str, body: Value) -> poem::Response {
+    if let Some(faulted) = enter(state, api, body.clone()).await {
+        return faulted;
+    }
+    if let Some(expired) = token_error(state, api, token) {
+        return expired;
+    }
+    note_via(&mut state.lock().unwrap(), api, token, &Value::Null);
+    let msgtype = body["msgtype"].as_str().unwrap_or_default();
+    if !body[msgtype].is_object() {
+        return answer(state, api, json!({"errcode": 40008, "errmsg": "invalid message type"}));
+    }
+    let msgid = body["msgid"].as_str().map_or_else(|| "wecom-generated".to_owned(), str::to_owned);
+    answer(state, api, json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
+}
+
+#[handler]
+pub(super) async fn send_msg(
+    state: Data<&Shared>,
+    Query(query): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> poem::Response {
+    if body["touser"].as_str().is_none_or(str::is_empty)
+        || body["open_kfid"].as_str().is_none_or(str::is_empty)
+    {
+        return answer(
+            state.0,
+            "kf/send_msg",
+            json!({"errcode": 95000, "errmsg": "invalid touser or open_kfid"}),
+        );
+    }
+    send(state.0, "kf/send_msg", &query.access_token, body).await
+}
+
+#[handler]
+pub(super) async fn send_msg_on_event(
+    state: Data<&Shared>,
+    Query(query): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> poem::Response {
+    if body["code"].as_str().is_none_or(str::is_empty) {
+        return answer(state.0, "kf/send_msg_on_event", json!({"errcode": 95018, "errmsg": "invalid code"}));
+    }
+    send(state.0, "kf/send_msg_on_event", &query.access_token, body).await
 }

@@ -42,7 +42,11 @@ class RegisterMessage:
                 message on its long connection. `wecom_external`: a mass send to
                 customers through the app (`add_msg_template`; `recipients` are
                 external_userids, `msgtype` text), each customer `sent` or `failed`
-                once their member sends it (`get_groupmsg_send_result`). Default: 'external'.
+                once their member sends it (`get_groupmsg_send_result`). `wecom_kf`:
+                微信客服 (`kf/send_msg`) to one customer (`recipients`: their
+                external_userid) of `open_kfid`, or a session's welcome
+                (`welcome_code`); the id is WeCom's kf msgid (1–32 of
+                `[A-Za-z0-9_-]`), so its `msg_send_fail` fails it. Default: 'external'.
             account (str | Unset): The account to send through (`GET /api/v1/accounts`): an app or
                 suite for `wecom_app` and `wecom_external`, a robot for `wecom_bot`; for `external`, the
                 account the message belongs to. Default `default`.
@@ -57,6 +61,12 @@ class RegisterMessage:
                 of recipients, parties and tags; tracked as one recipient, the chat.
                 Takes `text`, `image`, `voice`, `video`, `file`, `textcard`, `news`,
                 `mpnews`, `markdown`.
+            open_kfid (str | Unset): `wecom_kf`: the customer-service account (`open_kfid`) sending to
+                the customer in `recipients`.
+            welcome_code (str | Unset): `wecom_kf`: the `welcome_code` of an `enter_session` event: the
+                message is that session's welcome (`kf/send_msg_on_event`, within
+                20 s of the event; without `id`, its id comes from the code, so it
+                is sent once).
             msgtype (str | Unset): What to send: `text`, `markdown`, `textcard`, `news`, `template_card`,
                 `image`, `voice`, `video`, `file`, `mpnews`, `miniprogram_notice`
                 (app); `text`, `markdown`, `markdown_v2`, `news`, `image`, `file`,
@@ -101,6 +111,8 @@ class RegisterMessage:
     parties: list[str] | Unset = UNSET
     tags: list[str] | Unset = UNSET
     chatid: str | Unset = UNSET
+    open_kfid: str | Unset = UNSET
+    welcome_code: str | Unset = UNSET
     msgtype: str | Unset = UNSET
     text: Any | Unset = UNSET
     markdown: Any | Unset = UNSET
@@ -154,6 +166,10 @@ class RegisterMessage:
 
 
         chatid = self.chatid
+
+        open_kfid = self.open_kfid
+
+        welcome_code = self.welcome_code
 
         msgtype = self.msgtype
 
@@ -214,6 +230,10 @@ class RegisterMessage:
             field_dict["tags"] = tags
         if chatid is not UNSET:
             field_dict["chatid"] = chatid
+        if open_kfid is not UNSET:
+            field_dict["open_kfid"] = open_kfid
+        if welcome_code is not UNSET:
+            field_dict["welcome_code"] = welcome_code
         if msgtype is not UNSET:
             field_dict["msgtype"] = msgtype
         if text is not UNSET:
@@ -279,6 +299,10 @@ class RegisterMessage:
 
         chatid = d.pop("chatid", UNSET)
 
+        open_kfid = d.pop("open_kfid", UNSET)
+
+        welcome_code = d.pop("welcome_code", UNSET)
+
         msgtype = d.pop("msgtype", UNSET)
 
         text = d.pop("text", UNSET)
@@ -326,6 +350,8 @@ class RegisterMessage:
             parties=parties,
             tags=tags,
             chatid=chatid,
+            open_kfid=open_kfid,
+            welcome_code=welcome_code,
             msgtype=msgtype,
             text=text,
             markdown=markdown,
