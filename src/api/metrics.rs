@@ -150,6 +150,7 @@ async fn render(state: &AppState) -> String {
     );
     let head = state.event_log.head();
     out.single("pmc_event_log_head", "gauge", "The last event id committed.", head as f64);
+    hand_off(&mut out, &state.event_log);
     storage(&mut out, state);
 
     let stats = match state.supervisor() {
@@ -311,6 +312,26 @@ async fn render(state: &AppState) -> String {
         state.started_at.elapsed().as_secs_f64(),
     );
     out.0
+}
+
+/// The in-memory hand-off of committed events to the log's consumers.
+fn hand_off(out: &mut Exposition, event_log: &crate::event_log::EventLog) {
+    let (memory, log) = event_log.hand_off_counters();
+    out.family(
+        "pmc_event_log_handoff_reads_total",
+        "counter",
+        "Reads of the log's consumers (tracking, forwarding, outbound, raw log, …), answered from the recent commits in memory or from SQLite (behind the buffer).",
+    );
+    out.sample("pmc_event_log_handoff_reads_total", &[("source", "memory")], memory as f64);
+    out.sample("pmc_event_log_handoff_reads_total", &[("source", "log")], log as f64);
+    let (agreed, differed) = event_log.replay_checks();
+    out.family(
+        "pmc_event_log_handoff_replay_checks_total",
+        "counter",
+        "Callbacks handed to tracking in memory whose signals were compared with those replay derives from the stored row (sampled; every one in debug builds).",
+    );
+    out.sample("pmc_event_log_handoff_replay_checks_total", &[("result", "agreed")], agreed as f64);
+    out.sample("pmc_event_log_handoff_replay_checks_total", &[("result", "differed")], differed as f64);
 }
 
 /// Disk: file sizes, free space, pruning, the WAL.

@@ -90,7 +90,7 @@ mod tests {
     use super::CHECKPOINT_INTERVAL;
     use crate::{
         configuration::StorageSettings,
-        event_log::{EventLog, NewEvent, StoredEvent},
+        event_log::{EventLog, NewEvent},
     };
 
     fn main_file_len(dir: &std::path::Path) -> u64 {
@@ -103,7 +103,8 @@ mod tests {
     async fn committed_events_reach_the_database_file_without_a_commit_checkpointing() {
         let dir = tempfile::tempdir().unwrap();
         let settings = StorageSettings { data_dir: dir.path().to_owned(), ..StorageSettings::default() };
-        let log = EventLog::open(&settings, Arc::new(|_: &[StoredEvent]| {})).await.unwrap();
+        let log =
+            EventLog::open(&settings, Arc::new(|_: &[Arc<crate::event_log::LoggedEvent>]| {})).await.unwrap();
         // Let the checkpointer copy the schema first, then measure.
         tokio::time::sleep(CHECKPOINT_INTERVAL * 3).await;
         let before = main_file_len(dir.path());

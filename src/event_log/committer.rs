@@ -18,9 +18,10 @@ use std::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AppendOutcome, EventLogError, NewEvent, NewQuarantine, StoredEvent,
+    AppendOutcome, EventLogError, LoggedEvent, NewEvent, NewQuarantine,
     dedupe_index::{DedupeIndex, Lookup},
     health::EventLogHealth,
+    recent::RecentEvents,
     writer_db::{WriteError, WriterDb},
 };
 use crate::configuration::SqliteSynchronous;
@@ -29,8 +30,9 @@ use crate::configuration::SqliteSynchronous;
 const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Called with every committed batch, in commit order (the hand-off to the
-/// actor supervisor), on the writer thread. Must not block.
-pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
+/// actor supervisor), on the writer thread, after the batch is in
+/// [`RecentEvents`] and the head moved. Must not block.
+pub type CommitHook = Arc<dyn Fn(&[Arc<LoggedEvent>]) + Send + Sync>;
 
 /// A request to the writer.
 pub(super) enum Request {
@@ -66,6 +68,7 @@ pub(super) struct Committer {
     pub max_wait: Duration,
     pub on_commit: CommitHook,
     pub health: Arc<EventLogHealth>,
+    pub recent: Arc<RecentEvents>,
     pub index: DedupeIndex,
     pub index_capacity: usize,
     /// Set by a failed batch: what is on disk must be read back before the
@@ -162,6 +165,9 @@ impl Committer {
                 }
                 self.health.record_commit(requests, stored.len(), started.elapsed());
                 if let Some(last) = stored.last() {
+                    // Into memory before the head moves: whoever sees the
+                    // new head finds its events there.
+                    self.recent.push(&stored);
                     self.health.set_head(last.id);
                     (self.on_commit)(&stored);
                 }
@@ -219,6 +225,9 @@ impl Committer {
         }
         self.index = DedupeIndex::rebuilt(capacity, window_start, keys);
         self.next_id = self.next_id.max(last_id + 1);
+        // A batch reported as failed may be on disk but was never pushed to
+        // memory: from here on, everything up to the disk's head is read there.
+        self.recent.reset(last_id);
         self.health.set_head(last_id);
         self.resync_needed = false;
         tracing::info!(
@@ -234,7 +243,7 @@ impl Committer {
         &mut self,
         events: Vec<NewEvent>,
         quarantined: &[NewQuarantine],
-    ) -> Result<(Vec<StoredEvent>, Vec<AppendOutcome>), WriteError> {
+    ) -> Result<(Vec<Arc<LoggedEvent>>, Vec<AppendOutcome>), WriteError> {
         let now_ms = now_ms();
         let window_start = now_ms - self.dedupe_window_ms;
         let mut outcomes = Vec::with_capacity(events.len());
@@ -256,11 +265,11 @@ impl Committer {
             }
         }
         drop(taken_in_batch);
-        let stored: Vec<StoredEvent> = events
+        let stored: Vec<Arc<LoggedEvent>> = events
             .into_iter()
             .zip(&outcomes)
             .filter_map(|(new_event, outcome)| match *outcome {
-                AppendOutcome::Stored { id } => Some(new_event.into_model(id)),
+                AppendOutcome::Stored { id } => Some(Arc::new(new_event.into_logged(id))),
                 AppendOutcome::Duplicate { .. } => None,
             })
             .collect();

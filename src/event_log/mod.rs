@@ -4,7 +4,8 @@
 //! only after [`EventLog::append`] returns, i.e. after its transaction
 //! committed. Duplicates (same dedupe key within the window, remembered
 //! across restarts) are recognised here, by the single writer, so there is no
-//! race between two deliveries of one callback.
+//! race between two deliveries of one callback. Consumers of the log read
+//! the recent commits from memory ([`recent`]), the rest from SQLite.
 
 mod checkpoint;
 mod committer;
@@ -13,6 +14,7 @@ pub mod entity;
 mod health;
 pub mod migration;
 mod query;
+mod recent;
 mod retention;
 mod writer_db;
 
@@ -30,15 +32,20 @@ pub use self::{
     committer::CommitHook,
     health::{EventLogHealth, EventLogHealthSnapshot},
     query::{EventFilter, EventPage},
+    recent::LoggedEvent,
 };
 use self::{
     committer::{Committer, Request},
     dedupe_index::DedupeIndex,
     entity::event,
     migration::Migrator,
+    recent::RecentEvents,
     writer_db::WriterDb,
 };
-use crate::configuration::{SqliteSynchronous, StorageSettings};
+use crate::{
+    configuration::{SqliteSynchronous, StorageSettings},
+    wecom::payload::Callback,
+};
 
 /// A stored event: a row of `events`.
 pub type StoredEvent = event::Model;
@@ -106,6 +113,9 @@ pub struct NewEvent {
     pub plaintext: String,
     /// The typed payload as JSON.
     pub payload: String,
+    /// The typed callback (WeCom callbacks), handed to consumers from memory
+    /// with the committed row; not stored (the plaintext is).
+    pub callback: Option<Arc<Callback>>,
 }
 
 impl NewEvent {
@@ -134,6 +144,7 @@ impl NewEvent {
             ciphertext: String::new(),
             plaintext: String::new(),
             payload,
+            callback: None,
         }
     }
 
@@ -143,8 +154,8 @@ impl NewEvent {
         self
     }
 
-    pub(super) fn into_model(self, id: i64) -> StoredEvent {
-        event::Model {
+    pub(super) fn into_logged(self, id: i64) -> LoggedEvent {
+        let row = event::Model {
             id,
             received_at_ms: self.received_at_ms,
             channel: self.channel,
@@ -160,7 +171,8 @@ impl NewEvent {
             ciphertext: self.ciphertext,
             plaintext: self.plaintext,
             payload: self.payload,
-        }
+        };
+        LoggedEvent { row, callback: self.callback }
     }
 }
 
@@ -247,6 +259,8 @@ pub struct EventLog {
     requests: mpsc::Sender<Request>,
     reader: DatabaseConnection,
     health: Arc<EventLogHealth>,
+    /// The latest commits, handed to consumers without reading SQLite.
+    recent: Arc<RecentEvents>,
     /// Resolves when the writer thread has drained and stopped.
     stopped: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -336,6 +350,7 @@ impl EventLog {
         let index = DedupeIndex::rebuilt(index_keys, window_start, db.recent_keys(window_start, index_keys)?);
         let health = Arc::new(EventLogHealth::default());
         health.set_head(last_id);
+        let recent = Arc::new(RecentEvents::new(last_id, recent::RECENT_BYTES, recent::RECENT_EVENTS));
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
         tokio::spawn(checkpoint::run(reader.clone(), Arc::clone(&health), closing_receiver));
@@ -350,6 +365,7 @@ impl EventLog {
             max_wait: Duration::from_micros(settings.group_commit_max_wait_micros),
             on_commit,
             health: Arc::clone(&health),
+            recent: Arc::clone(&recent),
             index,
             index_capacity: index_keys,
             resync_needed: false,
@@ -370,6 +386,7 @@ impl EventLog {
             requests: sender,
             reader,
             health,
+            recent,
             stopped: Arc::new(Mutex::new(Some(stopped))),
             closing: Arc::new(closing),
             disk_low: Arc::default(),

@@ -1,10 +1,14 @@
-//! Reading the event log for the API: newest first, cursor-paginated.
+//! Reading the event log: the API's pages (newest first, cursor-paginated)
+//! and the consumers' tails (oldest first, recent commits from memory).
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use std::sync::Arc;
+
 use super::{
-    EventLog, EventLogError, StoredEvent,
+    EventLog, EventLogError, LoggedEvent, StoredEvent,
     entity::{dedupe_key, event, quarantine},
+    recent::Recent,
 };
 
 /// Filters for [`EventLog::list`]; all optional, combined with AND.
@@ -75,14 +79,51 @@ impl EventLog {
         Ok(EventPage { events, next_before_id })
     }
 
-    /// Events with an id above `after_id`, oldest first (for replay).
-    pub async fn events_after(&self, after_id: i64, limit: u64) -> Result<Vec<StoredEvent>, EventLogError> {
-        Ok(event::Entity::find()
+    /// Events with an id above `after_id`, oldest first: from memory when
+    /// the cursor is recent (the live hand-off), else from the log (replay,
+    /// or a consumer that fell behind the buffer). Both give the same rows.
+    pub async fn events_after(
+        &self,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<Arc<LoggedEvent>>, EventLogError> {
+        if let Recent::Events(events) =
+            self.recent.after(after_id, usize::try_from(limit).unwrap_or(usize::MAX))
+        {
+            return Ok(events);
+        }
+        self.stored_events_after(after_id, limit).await
+    }
+
+    /// [`EventLog::events_after`], always read from SQLite.
+    pub async fn stored_events_after(
+        &self,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<Arc<LoggedEvent>>, EventLogError> {
+        let rows = event::Entity::find()
             .filter(event::Column::Id.gt(after_id))
             .order_by_asc(event::Column::Id)
             .limit(limit)
             .all(&self.reader)
-            .await?)
+            .await?;
+        Ok(rows.into_iter().map(|row| Arc::new(LoggedEvent::from_row(row))).collect())
+    }
+
+    /// Reads of consumers answered from memory, and those sent to SQLite.
+    pub fn hand_off_counters(&self) -> (u64, u64) {
+        self.recent.counters()
+    }
+
+    /// Counts whether what a consumer derived from an event handed over in
+    /// memory agreed with what replay derives from its stored row.
+    pub fn record_replay_check(&self, agreed: bool) {
+        self.recent.record_replay_check(agreed);
+    }
+
+    /// Replay comparisons that agreed, and those that differed.
+    pub fn replay_checks(&self) -> (u64, u64) {
+        self.recent.replay_checks()
     }
 
     /// Events of these types after `after_id`, in commit order, and the
@@ -92,7 +133,11 @@ impl EventLog {
         after_id: i64,
         types: &[&str],
         limit: u64,
-    ) -> Result<(Vec<StoredEvent>, i64), EventLogError> {
+    ) -> Result<(Vec<Arc<LoggedEvent>>, i64), EventLogError> {
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        if let (Recent::Events(events), looked_at) = self.recent.of_types_after(after_id, types, wanted) {
+            return Ok((events, looked_at));
+        }
         let head = self.head();
         let events = event::Entity::find()
             .filter(event::Column::Id.gt(after_id))
@@ -104,7 +149,10 @@ impl EventLog {
             .await?;
         let looked_at =
             if events.len() as u64 == limit { events.last().map_or(head, |e| e.id) } else { head };
-        Ok((events, looked_at.max(after_id)))
+        Ok((
+            events.into_iter().map(|row| Arc::new(LoggedEvent::from_row(row))).collect(),
+            looked_at.max(after_id),
+        ))
     }
 
     /// The event stored under `dedupe_key`, if it is still remembered.

@@ -7,7 +7,7 @@ use std::{path::Path, time::Duration};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-use super::{NewQuarantine, StoredEvent};
+use super::{LoggedEvent, NewQuarantine};
 use crate::configuration::SqliteSynchronous;
 
 /// Rows deleted per prune step (see `retention.rs`).
@@ -111,7 +111,7 @@ impl WriterDb {
     /// returns `Ok` (the WAL fsynced, `synchronous` permitting).
     pub fn write(
         &mut self,
-        stored: &[StoredEvent],
+        stored: &[std::sync::Arc<LoggedEvent>],
         quarantined: &[NewQuarantine],
         now_ms: i64,
     ) -> Result<(), WriteError> {

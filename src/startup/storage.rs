@@ -19,7 +19,8 @@ pub async fn migrate(settings: &Settings) -> Result<Vec<String>, StartupError> {
         reason: error.to_string(),
     })?;
     let store = open_tracking_store(settings).await?;
-    let event_log = EventLog::open(&settings.storage, Arc::new(|_: &[event_log::StoredEvent]| {})).await?;
+    let event_log =
+        EventLog::open(&settings.storage, Arc::new(|_: &[Arc<event_log::LoggedEvent>]| {})).await?;
     event_log.close().await;
     Ok(vec![
         format!("event log: {} (up to date)", settings.storage.data_dir.join("events.db").display()),

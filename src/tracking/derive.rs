@@ -1,6 +1,9 @@
 //! What each stored event contributes to tracking ([`Signal`]s). The same
 //! function serves live hand-off and replay after a crash, so both derive
-//! exactly the same signals from the same stored row.
+//! exactly the same signals from the same stored row. Live, a WeCom
+//! callback comes with the typed callback its handler parsed and is not
+//! parsed again; replayed, it is parsed from the stored plaintext — the same
+//! parser on the same document, which [`replay_agrees`] checks.
 
 use pmc_actors::{
     InteractionRecord, MemberEventRecord, MessageId, Observation, Registration, Signal, Status,
@@ -8,7 +11,7 @@ use pmc_actors::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    event_log::StoredEvent,
+    event_log::{LoggedEvent, StoredEvent},
     wecom::payload::{
         self, AppContent, AppEvent, Callback, ContactChange, ExternalChatChange, ExternalContactChange,
         RobotEvent, SmartRobotBody, SuiteDetail,
@@ -53,8 +56,25 @@ pub struct StatusUpdate {
     pub detail: Option<String>,
 }
 
-/// The signals of one stored event (empty for events tracking ignores).
-pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
+/// The signals of one committed event (empty for events tracking ignores),
+/// from its typed callback when it carries one.
+pub fn signals_of(event: &LoggedEvent) -> Vec<Signal> {
+    signals(&event.row, event.callback.as_deref())
+}
+
+/// The signals replay derives for `event`, from its stored row alone, and
+/// whether the live ones agree with them (trivially for events without a
+/// typed callback). Tracking applies the replayed ones when they differ: the
+/// stored row is what every later replay sees.
+pub fn replay_agrees(event: &LoggedEvent, live: &[Signal]) -> Result<(), Vec<Signal>> {
+    if event.callback.is_none() {
+        return Ok(());
+    }
+    let replayed = signals(&event.row, None);
+    if replayed == live { Ok(()) } else { Err(replayed) }
+}
+
+fn signals(event: &StoredEvent, callback: Option<&Callback>) -> Vec<Signal> {
     let unreadable = |error: serde_json::Error| {
         tracing::error!(event_id = event.id, error = %error, "Stored event unreadable for tracking.");
         Vec::new()
@@ -67,7 +87,7 @@ pub fn signals_of(event: &StoredEvent) -> Vec<Signal> {
         (API_CHANNEL, _) if let Some(signals) = crate::outbound::signals::signals_of(event) => {
             signals.unwrap_or_else(unreadable)
         }
-        (channel, _) if WECOM_CHANNELS.contains(&channel) => wecom_signals(event),
+        (channel, _) if WECOM_CHANNELS.contains(&channel) => wecom_signals(event, callback),
         (crate::kf::message::KF_CHANNEL, _) => crate::kf::message::signals_of(event),
         (channel, STATUS_UPDATE_TYPE) => match serde_json::from_str::<Vec<StatusUpdate>>(&event.payload) {
             Ok(updates) => updates
@@ -106,13 +126,21 @@ fn observation(update: StatusUpdate, source: &str, received_at_ms: i64) -> Optio
     }))
 }
 
-fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
-    let parsed = match event.envelope_format.as_str() {
-        "json" => payload::parse_json_payload(&event.plaintext),
-        _ => payload::parse_xml_payload(&event.plaintext),
+fn wecom_signals(event: &StoredEvent, handed_over: Option<&Callback>) -> Vec<Signal> {
+    let parsed;
+    let callback = match handed_over {
+        Some(callback) => callback,
+        None => {
+            let reparsed = match event.envelope_format.as_str() {
+                "json" => payload::parse_json_payload(&event.plaintext),
+                _ => payload::parse_xml_payload(&event.plaintext),
+            };
+            let Ok(reparsed) = reparsed else { return Vec::new() };
+            parsed = reparsed.callback;
+            &parsed
+        }
     };
-    let Ok(parsed) = parsed else { return Vec::new() };
-    let payload_json = serde_json::to_value(&parsed.callback).unwrap_or_default();
+    let payload_json = serde_json::to_value(callback).unwrap_or_default();
     let interaction = |user_id: &str, kind: &str, occurred_at_ms: Option<i64>| InteractionRecord {
         user_id: user_id.to_owned(),
         kind: kind.to_owned(),
@@ -134,7 +162,7 @@ fn wecom_signals(event: &StoredEvent) -> Vec<Signal> {
             received_at_ms: event.received_at_ms,
         })
     };
-    match &parsed.callback {
+    match callback {
         Callback::App { header, content } => {
             let user = header.from_user_name.as_str();
             let at = header.create_time.map(|seconds| seconds * 1000);
@@ -303,6 +331,47 @@ fn contact_kind(change: &ContactChange) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_agrees_only_when_the_handed_over_callback_is_the_stored_one() {
+        let document = |user: &str| {
+            format!(
+                "<xml><ToUserName>ww</ToUserName><FromUserName>{user}</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>enter_agent</Event><EventKey></EventKey><AgentID>1</AgentID></xml>"
+            )
+        };
+        let row = StoredEvent {
+            id: 1,
+            received_at_ms: 5,
+            channel: "wechat_api".into(),
+            account: "default".into(),
+            callback_type: "event.enter_agent".into(),
+            dedupe_key: "k".into(),
+            user_id: None,
+            source_ip: None,
+            envelope_format: "xml".into(),
+            msg_signature: String::new(),
+            timestamp: String::new(),
+            nonce: String::new(),
+            ciphertext: String::new(),
+            plaintext: document("alice"),
+            payload: "{}".into(),
+        };
+        let handed = |user: &str| {
+            let callback = payload::parse_xml_payload(&document(user)).unwrap().callback;
+            LoggedEvent { row: row.clone(), callback: Some(std::sync::Arc::new(callback)) }
+        };
+        let replayed = signals_of(&LoggedEvent::from_row(row.clone()));
+        assert!(matches!(&replayed[..], [Signal::Interaction(record)] if record.user_id == "alice"));
+
+        let same = handed("alice");
+        assert_eq!(replay_agrees(&same, &signals_of(&same)), Ok(()));
+        // A handed-over callback that is not the stored document is caught,
+        // and replay's signals come back in its place.
+        let other = handed("bob");
+        let live = signals_of(&other);
+        assert!(matches!(&live[..], [Signal::Interaction(record)] if record.user_id == "bob"));
+        assert_eq!(replay_agrees(&other, &live), Err(replayed));
+    }
 
     fn chat_update(detail: &str, members: &str) -> ExternalChatChange {
         let parsed = payload::parse_xml_payload(&format!(

@@ -13,16 +13,16 @@ pub mod pipeline;
 pub mod query;
 mod store;
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use pmc_actors::{CommittedEvent, SupervisorHandle};
+use pmc_actors::{CommittedEvent, Signal, SupervisorHandle};
 use tokio::{sync::watch, task::JoinHandle};
 
 pub use self::{
     pipeline::{PipelineParts, TrackingPipeline},
     store::{ClaimCache, Claimed, SqlTrackingStore, WriteHook},
 };
-use crate::event_log::{CommitHook, EventLog, StoredEvent};
+use crate::event_log::{CommitHook, EventLog, LoggedEvent};
 
 /// Events read from the log per page.
 const PAGE: u64 = 100;
@@ -51,7 +51,7 @@ const PRUNE_CLAIMS_EVERY: Duration = Duration::from_secs(600);
 impl ReplicaClaims {
     /// The events of `page` another replica applies, retrying while the
     /// database is down (nothing can be applied meanwhile anyway).
-    pub async fn duplicates_in(&self, page: &[StoredEvent]) -> HashSet<i64> {
+    pub async fn duplicates_in(&self, page: &[Arc<LoggedEvent>]) -> HashSet<i64> {
         let keys: Vec<(i64, &str)> = page.iter().map(|event| (event.id, event.dedupe_key.as_str())).collect();
         let mut delay = Duration::from_millis(100);
         loop {
@@ -151,7 +151,7 @@ impl Feeder {
                     }
                     None => HashSet::new(),
                 };
-                if !feed_in_chunks(&supervisor, &page, &duplicates).await {
+                if !feed_in_chunks(&supervisor, &page, &duplicates, &event_log).await {
                     tracing::error!("The supervisor is gone; the rest is replayed at the next start.");
                     break;
                 }
@@ -184,11 +184,12 @@ impl Feeder {
 }
 
 /// The event log's commit hook, publishing the last committed id, and the
-/// receiver a [`Feeder`] waits on. The hook only notifies: the feeder reads
-/// the rows itself, so nothing is copied or queued per event.
+/// receiver a [`Feeder`] waits on. The hook only notifies: the feeder takes
+/// the committed rows from the log's memory (or, behind it, from disk), so
+/// nothing is copied or queued per event.
 pub fn commit_notifier() -> (CommitHook, watch::Receiver<i64>) {
     let (committed, receiver) = watch::channel(0);
-    let hook: CommitHook = std::sync::Arc::new(move |stored: &[StoredEvent]| {
+    let hook: CommitHook = Arc::new(move |stored: &[Arc<LoggedEvent>]| {
         if let Some(last) = stored.last() {
             committed.send_modify(|head| *head = (*head).max(last.id));
         }
@@ -202,12 +203,17 @@ async fn wait_closing(mut closing: watch::Receiver<bool>) {
 
 /// Hands a page over in chunks of about [`SIGNALS_PER_CHUNK`] signals,
 /// waiting for capacity after each. `false` when the supervisor is gone.
-async fn feed_in_chunks(supervisor: &SupervisorHandle, page: &[StoredEvent], skip: &HashSet<i64>) -> bool {
+async fn feed_in_chunks(
+    supervisor: &SupervisorHandle,
+    page: &[Arc<LoggedEvent>],
+    skip: &HashSet<i64>,
+    event_log: &EventLog,
+) -> bool {
     let mut chunk = Vec::new();
     let mut signals = 0;
     // Derived one event at a time: a page of batch status callbacks holds
     // tens of thousands of signals, which would all wait in memory at once.
-    for event in page.iter().map(|event| committed(event, skip.contains(&event.id))) {
+    for event in page.iter().map(|event| committed(event, skip.contains(&event.id), event_log)) {
         signals += event.signals.len();
         chunk.push(event);
         if signals >= SIGNALS_PER_CHUNK {
@@ -241,10 +247,45 @@ async fn wait_for_capacity(supervisor: &SupervisorHandle) {
 
 /// The event for the actors; a `duplicate` (applied by another replica)
 /// keeps its place in commit order but contributes nothing.
-fn committed(event: &StoredEvent, duplicate: bool) -> CommittedEvent {
-    CommittedEvent {
-        id: event.id,
-        callback_type: event.callback_type.clone(),
-        signals: if duplicate { Vec::new() } else { derive::signals_of(event) },
+fn committed(event: &LoggedEvent, duplicate: bool, event_log: &EventLog) -> CommittedEvent {
+    let signals = if duplicate {
+        Vec::new()
+    } else {
+        let live = derive::signals_of(event);
+        if event.callback.is_some() && replay_checked(event.id) {
+            checked_against_replay(event, live, event_log)
+        } else {
+            live
+        }
+    };
+    CommittedEvent { id: event.id, callback_type: event.callback_type.clone(), signals }
+}
+
+/// One event in this many that came with its typed callback is also derived
+/// the way replay derives it (every one in debug builds, so the whole test
+/// suite is the corpus), and the two compared.
+const REPLAY_CHECK_EVERY: i64 = 1024;
+
+fn replay_checked(event_id: i64) -> bool {
+    cfg!(debug_assertions) || event_id % REPLAY_CHECK_EVERY == 0
+}
+
+/// `live`, or replay's signals when they differ (logged and counted): what
+/// is stored is what a replay after a crash will apply.
+fn checked_against_replay(event: &LoggedEvent, live: Vec<Signal>, event_log: &EventLog) -> Vec<Signal> {
+    match derive::replay_agrees(event, &live) {
+        Ok(()) => {
+            event_log.record_replay_check(true);
+            live
+        }
+        Err(replayed) => {
+            event_log.record_replay_check(false);
+            tracing::error!(
+                event_id = event.id,
+                callback_type = %event.callback_type,
+                "The callback handed over in memory and its stored plaintext give different signals; the stored one is applied."
+            );
+            replayed
+        }
     }
 }

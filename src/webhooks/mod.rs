@@ -25,7 +25,10 @@ pub use self::{
 use crate::{
     event_log::NewQuarantine,
     tracking::derive::{INTERACTION_TYPE, STATUS_UPDATE_TYPE, StatusUpdate},
-    wecom::WeComError,
+    wecom::{
+        WeComError,
+        payload::{Callback, ParsedCallback},
+    },
 };
 
 /// A webhook request, as a source sees it.
@@ -56,6 +59,9 @@ pub struct IncomingEvent {
     pub payload: Box<RawValue>,
     /// The encrypted envelope it came in, for sources that have one (WeCom).
     pub envelope: Option<RawEnvelope>,
+    /// The typed WeCom callback as it came in, handed to tracking from memory
+    /// with the committed event (so tracking does not parse the plaintext again).
+    pub callback: Option<Arc<Callback>>,
 }
 
 /// What an encrypted callback looked like on the wire, kept beside its
@@ -87,7 +93,19 @@ impl IncomingEvent {
             account: None,
             payload: serde_json::value::to_raw_value(payload).expect("JSON payloads always serialise"),
             envelope: None,
+            callback: None,
         }
+    }
+
+    /// A WeCom callback: stored with its typed payload as `parsed` stands
+    /// (a reply decision may have marked it, e.g. with the stream answering
+    /// it), handed to tracking as WeCom sent it: `as_sent`, kept aside before
+    /// the decision when it may change the callback, else `parsed`'s own.
+    pub fn wecom(parsed: ParsedCallback, as_sent: Option<Callback>) -> Self {
+        let mut event = Self::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
+        event.user_id = parsed.user_id;
+        event.callback = Some(Arc::new(as_sent.unwrap_or(parsed.callback)));
+        event
     }
 
     /// Status observations for tracked messages.

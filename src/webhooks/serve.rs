@@ -197,6 +197,7 @@ fn stored_event(
         ciphertext: envelope.ciphertext,
         plaintext: envelope.plaintext,
         payload: event.payload.get().to_owned(),
+        callback: event.callback,
     }
 }
 

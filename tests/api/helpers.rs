@@ -222,6 +222,30 @@ pub fn vector_cases(name: &str) -> Vec<serde_json::Value> {
     file["cases"].as_array().unwrap().clone()
 }
 
+/// Waits (at most 15 s) until tracking has compared at least `at_least`
+/// callbacks it got in memory with what replay derives from their stored
+/// rows (every one, in debug builds), and asserts that none differed.
+pub async fn assert_hand_off_agrees_with_replay(base_url: &str, at_least: u64) {
+    let sample = |text: &str, result: &str| -> u64 {
+        let line = format!("pmc_event_log_handoff_replay_checks_total{{result=\"{result}\"}} ");
+        text.lines()
+            .find_map(|row| row.strip_prefix(line.as_str()))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map_or(0, |value| value as u64)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = reqwest::get(format!("{base_url}/metrics")).await.unwrap().text().await.unwrap();
+        let (agreed, differed) = (sample(&text, "agreed"), sample(&text, "differed"));
+        assert_eq!(differed, 0, "live and replayed signals differ for {differed} callbacks");
+        if agreed >= at_least {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {agreed} of {at_least} callbacks compared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Now, as WeCom writes a callback's `timestamp` (seconds, as text).
 pub fn now() -> String {
     chrono::Utc::now().timestamp().to_string()

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::{
     forwarding::{Receiver, SECRET},
-    helpers::{TestApp, spawn_app_with, vector_cases},
+    helpers::{TestApp, assert_hand_off_agrees_with_replay, spawn_app_with, vector_cases},
     tracking::eventually,
     vectors_over_http::env_for,
 };
@@ -104,6 +104,9 @@ async fn documented_payloads_round_trip_typed_and_customer_changes_become_member
 
     let app = spawn_app_with(&env_for(&app_cases[0]["config"])).await;
     let stored = post_and_read_back(&app, &app_cases).await;
+    // Tracking got each typed callback from memory; replaying its stored
+    // plaintext gives the same signals.
+    assert_hand_off_agrees_with_replay(&app.base_url, app_cases.len() as u64).await;
     let event_id = |case: &str| stored[case]["id"].as_i64().unwrap();
     let account = stored["chat-del-member-two"]["account"].clone();
 
@@ -145,6 +148,7 @@ async fn documented_payloads_round_trip_typed_and_customer_changes_become_member
     // Suite notices, and the changes relayed to a suite, on a suite-id route.
     let app = spawn_app_with(&env_for(&suite_cases[0]["config"])).await;
     post_and_read_back(&app, &suite_cases).await;
+    assert_hand_off_agrees_with_replay(&app.base_url, suite_cases.len() as u64).await;
     let joined = members_of_kind(&app, "customer_group_member_joined", 1).await;
     assert_eq!(joined[0].0, "Jack");
     assert_eq!(joined[0].2["payload"]["detail"]["join_scene"], 3);

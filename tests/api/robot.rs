@@ -115,6 +115,9 @@ async fn a_stream_grows_under_polls_sent_to_alternating_replicas_and_finishes() 
         })
         .await;
     assert_eq!(linked["interactions"][0]["user_id"], "zhangsan");
+    // The callback is stored marked with its stream, and handed to tracking as
+    // WeCom sent it: the same signals as replaying the stored row.
+    crate::helpers::assert_hand_off_agrees_with_replay(&a.base_url, 1).await;
 
     // The business system writes three times, through both replicas, while
     // the fake polls them in turn.

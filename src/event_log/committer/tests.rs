@@ -4,7 +4,7 @@ use sqlx::{Connection, Executor, sqlite::SqliteConnectOptions};
 
 use crate::{
     configuration::StorageSettings,
-    event_log::{AppendOutcome, EventLog, NewEvent, StoredEvent},
+    event_log::{AppendOutcome, EventLog, NewEvent},
 };
 
 fn event(key: &str) -> NewEvent {
@@ -16,7 +16,50 @@ fn settings(dir: &tempfile::TempDir) -> StorageSettings {
 }
 
 fn no_hook() -> crate::event_log::CommitHook {
-    Arc::new(|_: &[StoredEvent]| {})
+    Arc::new(|_: &[Arc<crate::event_log::LoggedEvent>]| {})
+}
+
+/// Consumers tailing the log get the recent commits from memory, and
+/// exactly the rows SQLite holds; a cursor behind the buffer reads SQLite.
+#[tokio::test]
+async fn recent_commits_are_handed_over_from_memory_exactly_as_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open(&settings(&dir), no_hook()).await.unwrap();
+    for n in 0..50 {
+        let mut new_event = NewEvent::internal(
+            "status",
+            "status.sent",
+            format!("k{n}"),
+            Some("10.0.0.1".into()),
+            format!("{{\"n\":{n}}}"),
+        );
+        new_event.user_id = (n % 2 == 0).then(|| format!("user{n}"));
+        new_event.plaintext = "<xml>文档</xml>".repeat(n);
+        log.append(new_event).await.unwrap();
+    }
+    let (memory_before, log_before) = log.hand_off_counters();
+    let handed = log.events_after(0, 1_000).await.unwrap();
+    let stored = log.stored_events_after(0, 1_000).await.unwrap();
+    assert_eq!(log.hand_off_counters(), (memory_before + 1, log_before), "served from memory");
+    assert_eq!(handed.len(), 50);
+    let rows = |events: &[Arc<crate::event_log::LoggedEvent>]| {
+        events.iter().map(|event| event.row.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&handed), rows(&stored));
+    let (typed, looked_at) = log.events_of_types_after(10, &["status.sent"], 5).await.unwrap();
+    assert_eq!(
+        (typed.iter().map(|event| event.id).collect::<Vec<_>>(), looked_at),
+        ((11..=15).collect(), 15)
+    );
+    log.close().await;
+    drop(log);
+
+    // Reopened, nothing is in memory: the same cursor reads SQLite, and gets the same rows.
+    let log = EventLog::open(&settings(&dir), no_hook()).await.unwrap();
+    let replayed = log.events_after(0, 1_000).await.unwrap();
+    assert_eq!(log.hand_off_counters(), (0, 1));
+    assert_eq!(rows(&replayed), rows(&stored));
+    log.close().await;
 }
 
 /// Another connection holding the write lock (as a forced WAL checkpoint

@@ -87,10 +87,10 @@ impl WebhookHandler for FrameSource {
             }
         };
         // Decided before storing, so the stored callback names the stream that answers it.
+        let as_sent = payload::kept_before_reply(&parsed);
         let reply =
             decide_reply(Some(&self.conversations), &self.replier, &self.account, "", &mut parsed).await;
-        let mut event = IncomingEvent::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
-        event.user_id = parsed.user_id;
+        let mut event = IncomingEvent::wecom(parsed, as_sent);
         event.account = Some(self.account_id.clone());
         event.envelope = Some(RawEnvelope { format: "json".to_owned(), plaintext, ..RawEnvelope::default() });
         Ok(Handled { events: vec![event], reply })

@@ -370,9 +370,9 @@ impl WebhookHandler for WeComSource {
                 return Err(WebhookError::Quarantine { error, record: Box::new(record) });
             }
         };
+        let as_sent = payload::kept_before_reply(&parsed);
         let reply = self.answer(account, crypto, &query, &opened, &mut parsed).await;
-        let mut event = IncomingEvent::new(&parsed.callback_type, parsed.dedupe_key, &parsed.callback);
-        event.user_id = parsed.user_id;
+        let mut event = IncomingEvent::wecom(parsed, as_sent);
         event.account = Some(account.id.to_string());
         event.envelope = Some(RawEnvelope {
             format: match opened.envelope.format {

@@ -111,6 +111,15 @@ pub struct ParsedCallback {
     pub user_id: Option<String>,
 }
 
+/// The callback as WeCom sent it, kept aside when a reply decision may mark
+/// it (a smart robot's message gets the stream that answers it); `None`
+/// when no decision changes it, so the parsed callback itself can be used.
+/// Tracking derives from the callback as sent, as replay does from the
+/// stored plaintext.
+pub fn kept_before_reply(parsed: &ParsedCallback) -> Option<Callback> {
+    matches!(parsed.callback, Callback::SmartRobot(_)).then(|| parsed.callback.clone())
+}
+
 /// Parses a decrypted XML document (app, suite or legacy group robot).
 pub fn parse_xml_payload(plaintext: &str) -> Result<ParsedCallback, WeComError> {
     let root = xml_tree::parse_document(plaintext)?;
