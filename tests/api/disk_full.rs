@@ -45,10 +45,10 @@ fn fill(path: &Path) {
     let _ = file.sync_all();
 }
 
-type Answers = Arc<Mutex<BTreeMap<u64, u16>>>;
+pub type Answers = Arc<Mutex<BTreeMap<u64, u16>>>;
 
 /// Sends callbacks `ids` (48 at a time), recording each one's status.
-async fn send(port: u16, ids: std::ops::Range<u64>, answers: Answers) {
+pub async fn send(port: u16, ids: std::ops::Range<u64>, answers: Answers) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let in_flight = Arc::new(tokio::sync::Semaphore::new(48));
     let mut burst = tokio::task::JoinSet::new();
@@ -70,13 +70,13 @@ async fn send(port: u16, ids: std::ops::Range<u64>, answers: Answers) {
     while burst.join_next().await.is_some() {}
 }
 
-fn count(answers: &Answers, ids: std::ops::Range<u64>, status: u16) -> usize {
+pub fn count(answers: &Answers, ids: std::ops::Range<u64>, status: u16) -> usize {
     let answers = answers.lock().unwrap();
     ids.filter(|id| answers.get(id) == Some(&status)).count()
 }
 
 /// Every `msgid:N` key in the log, with how often it occurs.
-async fn stored_keys(port: u16) -> BTreeMap<String, u32> {
+pub async fn stored_keys(port: u16) -> BTreeMap<String, u32> {
     let client = api_client();
     let mut keys = BTreeMap::new();
     let mut cursor = String::new();

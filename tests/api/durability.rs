@@ -24,8 +24,20 @@ pub async fn start_service(env_file: &Path, data_dir: &Path, port: u16) -> Child
 
 /// [`start_service`] with its log in `log_dir` (off a data directory that a test fills).
 pub async fn start_service_logging_to(env_file: &Path, data_dir: &Path, port: u16, log_dir: &Path) -> Child {
+    start_service_with(env_file, data_dir, port, log_dir, &[]).await
+}
+
+/// [`start_service_logging_to`] with more variables in its environment.
+pub async fn start_service_with(
+    env_file: &Path,
+    data_dir: &Path,
+    port: u16,
+    log_dir: &Path,
+    extra_env: &[(&str, String)],
+) -> Child {
     let log = std::fs::File::create(log_dir.join(format!("service-{port}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_pmc-webhook"))
+        .envs(extra_env.iter().map(|(name, value)| (*name, value.as_str())))
         .args(["--env-file", env_file.to_str().unwrap(), "--host", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--data-dir", data_dir.to_str().unwrap()])
         // The process environment wins over the env file, as in production.

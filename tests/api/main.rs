@@ -26,6 +26,7 @@ mod external_sends;
 mod fake_wecom;
 mod fake_wecom_ws;
 mod forwarding;
+mod fsync_failure;
 mod handlers;
 mod helpers;
 mod hostile;
