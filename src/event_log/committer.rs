@@ -157,6 +157,13 @@ impl Committer {
         }
         match self.write(new_events, &items) {
             Ok((stored, outcomes)) => {
+                if let Some(last) = stored.last() {
+                    // Into memory before the head moves, and both before any
+                    // waiter is answered: whoever saw its append stored, or
+                    // sees the new head, finds the events there.
+                    self.recent.push(&stored);
+                    self.health.set_head(last.id);
+                }
                 for (reply, outcome) in event_replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
@@ -164,11 +171,7 @@ impl Committer {
                     let _ = reply.send(Ok(()));
                 }
                 self.health.record_commit(requests, stored.len(), started.elapsed());
-                if let Some(last) = stored.last() {
-                    // Into memory before the head moves: whoever sees the
-                    // new head finds its events there.
-                    self.recent.push(&stored);
-                    self.health.set_head(last.id);
+                if !stored.is_empty() {
                     (self.on_commit)(&stored);
                 }
             }
