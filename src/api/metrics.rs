@@ -363,6 +363,19 @@ fn storage(out: &mut Exposition, state: &AppState) {
         "Checkpoints forced because the WAL passed its bound.",
         forced as f64,
     );
+    let (writer_checkpoints, writer_checkpoint_time) = state.event_log.health().writer_checkpoints();
+    out.single(
+        "pmc_event_log_writer_checkpoints_total",
+        "counter",
+        "Checkpoints the writer finished between batches, so that the WAL starts again from its beginning.",
+        writer_checkpoints as f64,
+    );
+    out.single(
+        "pmc_event_log_writer_checkpoint_seconds_total",
+        "counter",
+        "Time the writer spent in those checkpoints (callbacks arriving meanwhile waited for the next batch).",
+        writer_checkpoint_time.as_secs_f64(),
+    );
     out.single(
         "pmc_event_log_checkpoint_blocked_total",
         "counter",

@@ -15,10 +15,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::{
     AppendOutcome, EventLogError, LoggedEvent, NewEvent, NewQuarantine,
+    checkpoint::RESTART_FRAMES,
     dedupe_index::{DedupeIndex, Lookup},
     health::EventLogHealth,
     recent::RecentEvents,
@@ -74,6 +75,11 @@ pub(super) struct Committer {
     /// Set by a failed batch: what is on disk must be read back before the
     /// next batch may be acknowledged (see [`Committer::resync`]).
     pub resync_needed: bool,
+    /// Wakes the background checkpointer early (see `checkpoint.rs`).
+    pub checkpoint_nudge: Arc<Notify>,
+    /// Whether it was woken since the WAL last restarted.
+    pub nudged: bool,
+    pub last_checkpoint: Instant,
 }
 
 type EventReply = oneshot::Sender<Result<AppendOutcome, EventLogError>>;
@@ -174,10 +180,48 @@ impl Committer {
                 if !stored.is_empty() {
                     (self.on_commit)(&stored);
                 }
+                self.keep_wal_short();
             }
             Err(error) => {
                 self.fail(&error, requests);
                 refuse(event_replies, quarantine_replies);
+            }
+        }
+    }
+
+    /// Restarts the WAL once it passes [`RESTART_FRAMES`], between batches
+    /// (its waiters already answered). A checkpoint running beside a busy
+    /// writer never catches up with it, so the WAL would never restart and
+    /// grow to its forced bound, whose `TRUNCATE` holds the write lock for
+    /// tens of milliseconds. The background checkpointer, woken halfway,
+    /// copies the bulk; this copies what was committed since, with nothing
+    /// committing meanwhile, so the checkpoint completes and the next batch
+    /// writes the WAL from its beginning.
+    fn keep_wal_short(&mut self) {
+        /// Attempts are at least this far apart (one that cannot complete,
+        /// for a reader's snapshot, is not retried after every batch).
+        const SPACING: Duration = Duration::from_millis(20);
+        let Some(db) = self.db.as_ref() else { return };
+        let frames = db.wal_frames();
+        self.health.set_wal_frames(frames);
+        if frames >= RESTART_FRAMES / 2 && !self.nudged {
+            self.checkpoint_nudge.notify_one();
+            self.nudged = true;
+        }
+        if frames < RESTART_FRAMES || self.last_checkpoint.elapsed() < SPACING {
+            return;
+        }
+        let started = Instant::now();
+        self.last_checkpoint = started;
+        match db.checkpoint() {
+            Ok(true) => {
+                self.nudged = false;
+                self.health.set_wal_frames(0);
+                self.health.record_writer_checkpoint(started.elapsed());
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, frames, "The writer's WAL checkpoint failed; tried again later.")
             }
         }
     }

@@ -28,6 +28,8 @@ pub struct EventLogHealth {
     wal_frames: AtomicI64,
     forced_checkpoints: AtomicU64,
     forced_checkpoints_busy: AtomicU64,
+    writer_checkpoints: AtomicU64,
+    writer_checkpoint_micros: AtomicU64,
 }
 
 /// A snapshot for the API.
@@ -97,6 +99,20 @@ impl EventLogHealth {
         if !completed {
             self.forced_checkpoints_busy.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    pub(super) fn record_writer_checkpoint(&self, took: Duration) {
+        self.writer_checkpoints.fetch_add(1, Ordering::Relaxed);
+        self.writer_checkpoint_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Checkpoints the writer finished between batches, and the time they
+    /// took in all (callbacks arriving meanwhile waited for the next batch).
+    pub fn writer_checkpoints(&self) -> (u64, Duration) {
+        (
+            self.writer_checkpoints.load(Ordering::Relaxed),
+            Duration::from_micros(self.writer_checkpoint_micros.load(Ordering::Relaxed)),
+        )
     }
 
     /// WAL frames after the last checkpoint, forced checkpoints, and how many

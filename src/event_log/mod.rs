@@ -353,7 +353,13 @@ impl EventLog {
         let recent = Arc::new(RecentEvents::new(last_id, recent::RECENT_BYTES, recent::RECENT_EVENTS));
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
-        tokio::spawn(checkpoint::run(reader.clone(), Arc::clone(&health), closing_receiver));
+        let checkpoint_nudge = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(checkpoint::run(
+            path.clone(),
+            Arc::clone(&health),
+            closing_receiver,
+            Arc::clone(&checkpoint_nudge),
+        ));
         let committer = Committer {
             db: Some(db),
             path,
@@ -369,6 +375,9 @@ impl EventLog {
             index,
             index_capacity: index_keys,
             resync_needed: false,
+            checkpoint_nudge,
+            nudged: false,
+            last_checkpoint: std::time::Instant::now(),
         };
         health.set_running(true);
         let (stopped_sender, stopped) = oneshot::channel();

@@ -3,9 +3,15 @@
 //! it (no pool, no hop to a worker thread per statement or per row), and the
 //! few statements there are stay prepared in the connection's cache.
 
-use std::{path::Path, time::Duration};
+use std::{cell::Cell, ffi::c_int, path::Path, time::Duration};
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+/// How long the writer waits for a lock another connection holds (a
+/// forced checkpoint) before the batch fails and is refused (503).
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+/// How often it looks again meanwhile.
+const LOCK_RETRY: Duration = Duration::from_micros(250);
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, hooks::Wal, params};
 
 use super::{LoggedEvent, NewQuarantine};
 use crate::configuration::SqliteSynchronous;
@@ -63,7 +69,7 @@ impl WriterDb {
     /// Opens the (already migrated) database at `path` for writing.
     pub fn open(path: &Path, synchronous: SqliteSynchronous) -> rusqlite::Result<Self> {
         let connection = Connection::open(path)?;
-        connection.busy_timeout(Duration::from_secs(5))?;
+        connection.busy_handler(Some(retry_soon))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(
             None,
@@ -75,10 +81,35 @@ impl WriterDb {
         )?;
         // The writer never checkpoints: `checkpoint.rs` does, off the commit path.
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // After the pragma, which would replace it: counts the WAL's frames.
+        connection.wal_hook(Some(note_wal_frames));
         // After a checkpoint resets it, the WAL file is cut back to 64 MB.
         connection.pragma_update(None, "journal_size_limit", 67_108_864)?;
         connection.set_prepared_statement_cache_capacity(16);
         Ok(Self { connection })
+    }
+
+    /// Checkpoints whatever the WAL holds beyond what the background
+    /// checkpointer already copied (see `checkpoint.rs`). Called between
+    /// batches, so nothing commits meanwhile and the checkpoint can complete;
+    /// then the next batch starts the WAL from its beginning. `false` when it
+    /// could not complete (the background checkpoint holds the checkpoint
+    /// lock, or a reader's snapshot needs older frames): tried again later.
+    pub fn checkpoint(&self) -> rusqlite::Result<bool> {
+        let (busy, frames, copied): (i64, i64, i64) =
+            self.connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+        let complete = busy == 0 && frames == copied;
+        if complete {
+            WAL_FRAMES.set(0);
+        }
+        Ok(complete)
+    }
+
+    /// Frames in the WAL after the last commit on this thread (the writer's).
+    pub fn wal_frames(&self) -> i64 {
+        WAL_FRAMES.get()
     }
 
     /// The highest event id stored (0 when empty).
@@ -194,4 +225,29 @@ impl WriterDb {
         // The pragma returns no rows; `execute_batch` steps it to the end.
         self.connection.execute_batch("PRAGMA incremental_vacuum")
     }
+}
+
+/// SQLite's busy handler for the writer: look again every [`LOCK_RETRY`]
+/// for up to [`LOCK_WAIT`]. SQLite's own `busy_timeout` sleeps 1, 2, 5, 10,
+/// 15, 20, 25, … ms between attempts, so a lock let go after 35 ms was
+/// waited for 53 ms; every callback of the batch waited with it.
+fn retry_soon(attempts: i32) -> bool {
+    let waited = LOCK_RETRY * u32::try_from(attempts).unwrap_or(u32::MAX);
+    if waited >= LOCK_WAIT {
+        return false;
+    }
+    std::thread::sleep(LOCK_RETRY);
+    true
+}
+
+thread_local! {
+    /// Frames in the WAL after the last commit on this thread: the writer's
+    /// connection is used on the writer thread alone, so this is its count.
+    static WAL_FRAMES: Cell<i64> = const { Cell::new(0) };
+}
+
+/// SQLite's WAL hook, called on the committing thread after each commit.
+fn note_wal_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.set(i64::from(frames));
+    Ok(())
 }
