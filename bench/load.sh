@@ -172,7 +172,7 @@ stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
 
 # Distinct callbacks for one run, signed now (the replay window is 10 min).
 # `--count` is rounds of the simulator's corpus (its app-route callbacks: 30 a round).
-ROUNDS=${ROUNDS:-$(( DURATION * 600 > 2000 ? DURATION * 600 : 2000 ))}
+ROUNDS=${ROUNDS:-$(( DURATION * 1000 > 2000 ? DURATION * 1000 : 2000 ))}
 requests() { # FILE
   if $HAVE_BIN; then
     "$BIN" --env-file config/demo.env simulate --count "$ROUNDS" --write-requests "$1" >/dev/null
