@@ -373,7 +373,7 @@ fn storage(out: &mut Exposition, state: &AppState) {
     out.single(
         "pmc_event_log_writer_checkpoint_seconds_total",
         "counter",
-        "Time the writer spent in those checkpoints (callbacks arriving meanwhile waited for the next batch).",
+        "Time the writer spent finishing checkpoints, attempts that could not finish included (callbacks arriving meanwhile waited for the next batch).",
         writer_checkpoint_time.as_secs_f64(),
     );
     out.single(

@@ -6,7 +6,7 @@
 //! happens several times a second, and those stalls were the tail of the
 //! acknowledgement latency. The committer's connection therefore has
 //! automatic checkpoints off (`wal_autocheckpoint=0`), and this task runs
-//! PASSIVE checkpoints through a reader connection instead: they never block
+//! PASSIVE checkpoints through its own connection instead: they never block
 //! the writer, and the writer still restarts the WAL from its beginning once
 //! a checkpoint has caught up, so the file does not grow without bound.
 //!
@@ -109,6 +109,7 @@ async fn pragma(
         (connection, row)
     })
     .await
+    .inspect_err(|error| tracing::error!(error = %error, "The event log's checkpointer stopped; the writer still restarts the WAL."))
     .ok()
 }
 
@@ -185,7 +186,7 @@ mod tests {
         std::fs::metadata(dir.join("events.db-wal")).map_or(0, |meta| meta.len())
     }
 
-    /// Writes never pause for 48 MB: without the writer finishing the
+    /// 48 MB written without a pause: without the writer finishing the
     /// checkpoint the WAL never restarts (a background checkpoint never
     /// catches up with a busy writer) and grows to the forced bound; with
     /// it the WAL file stays near `RESTART_FRAMES` pages.

@@ -79,6 +79,7 @@ pub(super) struct Committer {
     pub checkpoint_nudge: Arc<Notify>,
     /// Whether it was woken since the WAL last restarted.
     pub nudged: bool,
+    /// When the writer last tried to finish a checkpoint itself.
     pub last_checkpoint: Instant,
 }
 
@@ -213,11 +214,13 @@ impl Committer {
         }
         let started = Instant::now();
         self.last_checkpoint = started;
-        match db.checkpoint() {
+        let finished = db.checkpoint();
+        // An attempt that cannot finish pauses the writer too: its time counts.
+        self.health.record_writer_checkpoint(matches!(finished, Ok(true)), started.elapsed());
+        match finished {
             Ok(true) => {
                 self.nudged = false;
                 self.health.set_wal_frames(0);
-                self.health.record_writer_checkpoint(started.elapsed());
             }
             Ok(false) => {}
             Err(error) => {

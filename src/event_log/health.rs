@@ -101,13 +101,16 @@ impl EventLogHealth {
         }
     }
 
-    pub(super) fn record_writer_checkpoint(&self, took: Duration) {
-        self.writer_checkpoints.fetch_add(1, Ordering::Relaxed);
+    pub(super) fn record_writer_checkpoint(&self, finished: bool, took: Duration) {
+        if finished {
+            self.writer_checkpoints.fetch_add(1, Ordering::Relaxed);
+        }
         self.writer_checkpoint_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Checkpoints the writer finished between batches, and the time they
-    /// took in all (callbacks arriving meanwhile waited for the next batch).
+    /// Checkpoints the writer finished between batches, and the time its
+    /// attempts took in all, finished or not (callbacks arriving meanwhile
+    /// waited for the next batch).
     pub fn writer_checkpoints(&self) -> (u64, Duration) {
         (
             self.writer_checkpoints.load(Ordering::Relaxed),
