@@ -21,9 +21,13 @@ use sea_orm::{
     },
 };
 
-/// `options` with the transaction-state guard on release and on acquire.
+/// `options` with the transaction-state guard on release and on acquire,
+/// and without sqlx's ping before each acquire: a SQLite connection is a
+/// file in this process, not a socket that may have gone away, and the
+/// ping is one more round trip to its worker thread for every query.
 pub fn guarded(options: SqlitePoolOptions) -> SqlitePoolOptions {
     options
+        .test_before_acquire(false)
         .after_release(|connection, _| Box::pin(async move { Ok(reusable(connection, "release")) }))
         .before_acquire(|connection, _| Box::pin(async move { Ok(reusable(connection, "acquire")) }))
 }

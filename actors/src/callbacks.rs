@@ -22,8 +22,9 @@ const HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Messages to a callback actor.
 #[derive(Debug)]
 pub enum CallbackMsg {
-    /// Store an interaction and run the interaction handlers.
-    Interaction(InteractionRow, UnitId),
+    /// Store interactions (in one write) and run the interaction handlers
+    /// on each, in order.
+    Interactions(Vec<(InteractionRow, UnitId)>),
     /// Run the status handlers for a change.
     Status(StatusChange),
 }
@@ -57,13 +58,21 @@ impl Actor for CallbackActor {
         state: &mut CallbackState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            CallbackMsg::Interaction(row, unit) => {
-                let record = row.record.clone();
-                let batch = WriteBatch { interactions: vec![row], ..WriteBatch::default() };
-                state.writer.cast(WriterMsg::Rows(batch, vec![unit]))?;
-                for registered in &state.handlers.interaction {
-                    let outcome = isolated(registered.handler.on_interaction(&record)).await;
-                    state.handlers.stats.record(&registered.name, outcome.err());
+            CallbackMsg::Interactions(rows) => {
+                // The records (their JSON payloads) are copied only for handlers to read.
+                let records: Vec<_> = if state.handlers.interaction.is_empty() {
+                    Vec::new()
+                } else {
+                    rows.iter().map(|(row, _)| row.record.clone()).collect()
+                };
+                let (interactions, units) = rows.into_iter().unzip();
+                let batch = WriteBatch { interactions, ..WriteBatch::default() };
+                state.writer.cast(WriterMsg::Rows(batch, units))?;
+                for record in &records {
+                    for registered in &state.handlers.interaction {
+                        let outcome = isolated(registered.handler.on_interaction(record)).await;
+                        state.handlers.stats.record(&registered.name, outcome.err());
+                    }
                 }
             }
             CallbackMsg::Status(change) => {

@@ -27,6 +27,7 @@ use crate::{
     message_actor::MessageMsg,
     messages::{SupervisorMsg, SupervisorStats},
     model::{MessageId, MessageState},
+    rows::{InteractionRow, UnitId, WriteBatch},
     store::TrackingStore,
     writer::{Writer, WriterArgs, WriterMsg, WriterSettings},
 };
@@ -139,7 +140,17 @@ pub struct SupervisorState {
     last_dispatched: i64,
     checkpoint: i64,
     task_cache: LruCache<String, MessageId>,
+    /// Rows of the `ApplyCommitted` being handled, sent together at its end.
+    staged: Staged,
     stats: SupervisorStats,
+}
+
+/// Interaction rows per callback actor, and member rows for the writer.
+#[derive(Default)]
+struct Staged {
+    interactions: Vec<Vec<(InteractionRow, UnitId)>>,
+    members: WriteBatch,
+    member_units: Vec<UnitId>,
 }
 
 impl Actor for Supervisor {
@@ -196,6 +207,7 @@ impl Actor for Supervisor {
             last_dispatched: args.checkpoint,
             checkpoint: args.checkpoint,
             task_cache: LruCache::new(cache_size),
+            staged: Staged::default(),
             stats: SupervisorStats { checkpoint: args.checkpoint, ..SupervisorStats::default() },
         })
     }
@@ -211,6 +223,7 @@ impl Actor for Supervisor {
                 for event in events {
                     state.apply_event(&myself, event).await;
                 }
+                state.send_staged();
                 state.advance_checkpoint();
             }
             SupervisorMsg::Flushed(units) => {
@@ -314,11 +327,16 @@ impl SupervisorState {
     }
 
     fn callback_for(&self, key: &str) -> &ActorRef<CallbackMsg> {
-        // FNV-1a: stable routing so one key's callbacks stay in order.
+        &self.callbacks[self.callback_index(key)]
+    }
+
+    /// The callback actor of `key`: stable routing (FNV-1a), so one key's
+    /// callbacks stay in order.
+    fn callback_index(&self, key: &str) -> usize {
         let hash = key
             .bytes()
             .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        &self.callbacks[(hash % self.callbacks.len() as u64) as usize]
+        (hash % self.callbacks.len() as u64) as usize
     }
 
     fn passivate_idle(&mut self) {

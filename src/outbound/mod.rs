@@ -67,6 +67,9 @@ pub struct Outbound {
     claims: Option<ReplicaClaims>,
     retries: crate::configuration::SendingSettings,
     closing: watch::Sender<bool>,
+    /// How far the tailer has looked (at or past the stored cursor, which
+    /// is written lazily past events that hold no send).
+    tailed: watch::Sender<i64>,
     /// Mass sends to customers whose outcomes are still asked for.
     watches: external::Watches,
     /// 微信客服 sessions: a send into one closed since is not retried.
@@ -119,6 +122,7 @@ impl Outbound {
             claims,
             retries: settings.sending.clone(),
             closing,
+            tailed: watch::channel(0).0,
             long_connections: std::sync::OnceLock::new(),
             kf_sessions: std::sync::OnceLock::new(),
         });
@@ -198,9 +202,10 @@ impl Outbound {
         self.senders.load().token_fetches()
     }
 
-    /// The last event id the send queue has taken from the event log.
+    /// The last event id the send queue has taken from the event log:
+    /// everything up to it is queued (or held no send).
     pub async fn cursor(&self) -> Result<i64, sea_orm::DbErr> {
-        self.queue.cursor().await
+        Ok(self.queue.cursor().await?.max(*self.tailed.borrow()))
     }
 
     /// Deletes finished jobs of send events below `event_id` (see [`queue::SendQueue::prune_finished_before`]).

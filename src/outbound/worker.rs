@@ -26,17 +26,43 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Moving the cursor past other callbacks is written at most this often
+/// (under load that would be every commit); after a crash those callbacks
+/// are looked at again, and still hold no send.
+const SAVE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Where the tailer is: the cursor as far as it looked (at or past the
+/// stored one), and when it was last stored.
+struct TailCursor {
+    /// Looked at up to here (`None` until read from the queue).
+    looked_at: Option<i64>,
+    saved_at: std::time::Instant,
+}
+
+/// What one page did.
+enum Tailed {
+    /// Nothing new in the log.
+    Idle,
+    /// Moved on; `queued` sends became jobs.
+    Moved { queued: bool },
+}
+
 /// Tails the event log for sends and queues them, until `closing`.
 pub(super) async fn tail(outbound: Arc<Outbound>, work: Arc<Notify>, mut commits: watch::Receiver<i64>) {
     let mut closing = outbound.closing.subscribe();
+    let mut cursor = TailCursor { looked_at: None, saved_at: std::time::Instant::now() };
     loop {
-        match tail_once(&outbound).await {
-            Ok(true) => {
-                work.notify_one();
+        match tail_once(&outbound, &mut cursor).await {
+            Ok(Tailed::Moved { queued }) => {
+                if queued {
+                    work.notify_one();
+                }
                 continue;
             }
-            Ok(false) => {}
+            Ok(Tailed::Idle) => {}
             Err(error) => {
+                // Read the stored cursor again: the failed write may or may not have landed.
+                cursor.looked_at = None;
                 tracing::error!(error = %error, "Queueing sends from the event log failed; retrying.");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -51,12 +77,24 @@ pub(super) async fn tail(outbound: Arc<Outbound>, work: Arc<Notify>, mut commits
     }
 }
 
-/// Queues the next page of sends; `true` if there may be more.
-async fn tail_once(outbound: &Outbound) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
-    let cursor = outbound.queue.cursor().await?;
+/// Queues the next page of sends.
+async fn tail_once(
+    outbound: &Outbound,
+    tail: &mut TailCursor,
+) -> Result<Tailed, Box<dyn std::error::Error + Send + Sync>> {
+    let cursor = match tail.looked_at {
+        Some(cursor) => cursor,
+        None => outbound.queue.cursor().await?,
+    };
+    tail.looked_at = Some(cursor);
     let (events, looked_at) = outbound.event_log.events_of_types_after(cursor, &[SEND_TYPE], 200).await?;
     if looked_at == cursor {
-        return Ok(false);
+        return Ok(Tailed::Idle);
+    }
+    if events.is_empty() && tail.saved_at.elapsed() < SAVE_INTERVAL {
+        tail.looked_at = Some(looked_at);
+        outbound.tailed.send_replace(looked_at);
+        return Ok(Tailed::Moved { queued: false });
     }
     let skip = match &outbound.claims {
         Some(claims) => claims.duplicates_in(&events).await,
@@ -70,10 +108,13 @@ async fn tail_once(outbound: &Outbound) -> Result<bool, Box<dyn std::error::Erro
             let request: SendRequest = serde_json::from_str(&event.payload).ok()?;
             Some(queue::new_job(event.id, request.message_id, event.payload.clone(), now))
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let queued = !jobs.is_empty();
     tracing::debug!(from = cursor, to = looked_at, skipped = skip.len(), "Queued sends.");
     outbound.queue.enqueue(jobs, looked_at).await?;
-    Ok(true)
+    *tail = TailCursor { looked_at: Some(looked_at), saved_at: std::time::Instant::now() };
+    outbound.tailed.send_replace(looked_at);
+    Ok(Tailed::Moved { queued })
 }
 
 /// Sends due jobs until `closing`.

@@ -140,7 +140,9 @@ fn wecom_signals(event: &StoredEvent, handed_over: Option<&Callback>) -> Vec<Sig
             &parsed
         }
     };
-    let payload_json = serde_json::to_value(callback).unwrap_or_default();
+    // Built once, and only for a callback that yields a signal.
+    let payload_json = std::cell::OnceCell::new();
+    let payload = || payload_json.get_or_init(|| serde_json::to_value(callback).unwrap_or_default()).clone();
     let interaction = |user_id: &str, kind: &str, occurred_at_ms: Option<i64>| InteractionRecord {
         user_id: user_id.to_owned(),
         kind: kind.to_owned(),
@@ -148,7 +150,7 @@ fn wecom_signals(event: &StoredEvent, handed_over: Option<&Callback>) -> Vec<Sig
         callback_type: event.callback_type.clone(),
         channel: event.channel.clone(),
         account: event.account.clone(),
-        payload: payload_json.clone(),
+        payload: payload(),
         occurred_at_ms,
         received_at_ms: event.received_at_ms,
     };
@@ -157,7 +159,7 @@ fn wecom_signals(event: &StoredEvent, handed_over: Option<&Callback>) -> Vec<Sig
             user_id: user_id.map(str::to_owned),
             kind: kind.to_owned(),
             account: event.account.clone(),
-            payload: payload_json.clone(),
+            payload: payload(),
             occurred_at_ms,
             received_at_ms: event.received_at_ms,
         })

@@ -11,7 +11,7 @@ use crate::{
     message_actor::{MessageActor, MessageArgs, MessageMsg},
     messages::{CommittedEvent, SupervisorMsg},
     model::{InteractionRecord, MessageId, Observation, Signal},
-    rows::{InteractionRow, MemberEventRow, WriteBatch},
+    rows::{InteractionRow, MemberEventRow},
     status::Status,
     writer::WriterMsg,
 };
@@ -78,11 +78,12 @@ impl SupervisorState {
                     self.dispatch(myself, id, MessageMsg::Receipt(unit, receipt)).await;
                 }
                 Signal::Member(record) => {
-                    let batch = WriteBatch {
-                        member_events: vec![MemberEventRow { event_id: event.id, seq, record }],
-                        ..WriteBatch::default()
-                    };
-                    let _ = self.writer.cast(WriterMsg::Rows(batch, vec![unit]));
+                    self.staged.members.member_events.push(MemberEventRow {
+                        event_id: event.id,
+                        seq,
+                        record,
+                    });
+                    self.staged.member_units.push(unit);
                 }
             }
         }
@@ -91,10 +92,30 @@ impl SupervisorState {
         }
     }
 
-    fn send_interaction(&self, event_id: i64, seq: u32, record: InteractionRecord) {
-        let callback = self.callback_for(&record.user_id);
-        let _ = callback
-            .cast(CallbackMsg::Interaction(InteractionRow { event_id, seq, record }, (event_id, seq)));
+    /// Stages an interaction for its user's callback actor; sent with the
+    /// rest of the page by [`Self::send_staged`].
+    fn send_interaction(&mut self, event_id: i64, seq: u32, record: InteractionRecord) {
+        let actor = self.callback_index(&record.user_id);
+        if self.staged.interactions.len() < self.callbacks.len() {
+            self.staged.interactions.resize_with(self.callbacks.len(), Vec::new);
+        }
+        self.staged.interactions[actor].push((InteractionRow { event_id, seq, record }, (event_id, seq)));
+    }
+
+    /// Sends what the events of one `ApplyCommitted` staged: one message per
+    /// callback actor and one for the writer, instead of one per row (each
+    /// message may wake another thread).
+    pub(super) fn send_staged(&mut self) {
+        for (actor, rows) in self.staged.interactions.iter_mut().enumerate() {
+            if !rows.is_empty() {
+                let _ = self.callbacks[actor].cast(CallbackMsg::Interactions(std::mem::take(rows)));
+            }
+        }
+        if !self.staged.member_units.is_empty() {
+            let batch = std::mem::take(&mut self.staged.members);
+            let units = std::mem::take(&mut self.staged.member_units);
+            let _ = self.writer.cast(WriterMsg::Rows(batch, units));
+        }
     }
 
     async fn message_for_task(&mut self, task_id: &str) -> Option<MessageId> {
