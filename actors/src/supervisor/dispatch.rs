@@ -70,9 +70,9 @@ impl SupervisorState {
                         )
                         .await;
                     }
-                    self.send_interaction(event.id, seq, interaction);
+                    self.stage_interaction(event.id, seq, interaction);
                 }
-                Signal::Interaction(interaction) => self.send_interaction(event.id, seq, interaction),
+                Signal::Interaction(interaction) => self.stage_interaction(event.id, seq, interaction),
                 Signal::Receipt(receipt) => {
                     let id = receipt.message_id.clone();
                     self.dispatch(myself, id, MessageMsg::Receipt(unit, receipt)).await;
@@ -94,7 +94,7 @@ impl SupervisorState {
 
     /// Stages an interaction for its user's callback actor; sent with the
     /// rest of the page by [`Self::send_staged`].
-    fn send_interaction(&mut self, event_id: i64, seq: u32, record: InteractionRecord) {
+    fn stage_interaction(&mut self, event_id: i64, seq: u32, record: InteractionRecord) {
         let actor = self.callback_index(&record.user_id);
         if self.staged.interactions.len() < self.callbacks.len() {
             self.staged.interactions.resize_with(self.callbacks.len(), Vec::new);
