@@ -358,6 +358,12 @@ fn storage(out: &mut Exposition, state: &AppState) {
         frames as f64,
     );
     out.single(
+        "pmc_event_log_catalog_lag_events",
+        "gauge",
+        "Committed events not yet in the catalog the events API filters by type, member, channel and account with (written behind the log about every 100 ms).",
+        state.event_log.health().catalog_lag() as f64,
+    );
+    out.single(
         "pmc_event_log_forced_checkpoints_total",
         "counter",
         "Checkpoints forced because the WAL passed its bound.",

@@ -117,3 +117,34 @@ pub mod quarantine {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The catalog (`catalog.db`, attached to the log's readers as `catalog`):
+/// the columns the events API filters on, indexed, written behind the log.
+pub mod catalog_entry {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `catalog.catalog_entries`: one event's filterable columns.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(schema_name = "catalog", table_name = "catalog_entries")]
+    pub struct Model {
+        /// The event's id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        /// Arrival time, Unix milliseconds.
+        pub received_at_ms: i64,
+        /// `wechat_api` or `wechat_bot`.
+        pub channel: String,
+        /// The account.
+        pub account: String,
+        /// Dotted type label.
+        pub callback_type: String,
+        /// The member, if any.
+        pub user_id: Option<String>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -18,6 +18,8 @@ pub struct EventLogHealth {
     /// An fsync failed: nothing is acknowledged until restart.
     poisoned: AtomicBool,
     head: AtomicI64,
+    /// Every event up to this id has its entry in the catalog.
+    catalog_head: AtomicI64,
     batches: AtomicU64,
     requests: AtomicU64,
     events_stored: AtomicU64,
@@ -65,6 +67,16 @@ impl EventLogHealth {
     /// The id of the last committed event.
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn set_catalog_head(&self, id: i64) {
+        self.catalog_head.store(id, Ordering::SeqCst);
+    }
+
+    /// Committed events not yet in the catalog (listed meanwhile by
+    /// scanning the log above the catalog's head).
+    pub fn catalog_lag(&self) -> i64 {
+        (self.head() - self.catalog_head.load(Ordering::SeqCst)).max(0)
     }
 
     pub(super) fn record_commit(&self, requests: usize, stored: usize, took: Duration) {

@@ -9,7 +9,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateEventLog), Box::new(AddAccounts), Box::new(DedupeKeysWithoutRowid)]
+        vec![
+            Box::new(CreateEventLog),
+            Box::new(AddAccounts),
+            Box::new(DedupeKeysWithoutRowid),
+            Box::new(IndexesToCatalog),
+        ]
     }
 }
 
@@ -171,6 +176,34 @@ impl MigrationTrait for DedupeKeysWithoutRowid {
                  DROP TABLE dedupe_keys; \
                  ALTER TABLE dedupe_keys_compact RENAME TO dedupe_keys; \
                  CREATE INDEX idx_dedupe_first_seen ON dedupe_keys (first_seen_ms);",
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The indexes the events API filters with (type, member, channel, account)
+/// move to the catalog (`super::catalog`), written behind the log: on
+/// `events` each put a random page of its b-tree into every commit. The
+/// arrival-time index stays: it only ever grows at its end, and retention
+/// deletes by it.
+struct IndexesToCatalog;
+
+impl MigrationName for IndexesToCatalog {
+    fn name(&self) -> &str {
+        "m0004_indexes_to_catalog"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for IndexesToCatalog {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "DROP INDEX IF EXISTS idx_events_type; DROP INDEX IF EXISTS idx_events_user; \
+                 DROP INDEX IF EXISTS idx_events_channel; DROP INDEX IF EXISTS idx_events_account;",
             )
             .await?;
         Ok(())

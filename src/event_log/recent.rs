@@ -125,20 +125,34 @@ impl RecentEvents {
 
     /// Up to `limit` events after `after_id`, from memory, or [`Recent::Behind`].
     pub(crate) fn after(&self, after_id: i64, limit: usize) -> Recent {
-        self.select(after_id, limit, |_| true).0
+        self.select(after_id, limit, |_| true, true).0
+    }
+
+    /// [`RecentEvents::after`] for the log's own catalog, which is not one
+    /// of the consumers the hand-off counters describe.
+    pub(crate) fn after_uncounted(&self, after_id: i64, limit: usize) -> Recent {
+        self.select(after_id, limit, |_| true, false).0
     }
 
     /// Up to `limit` events of `types` after `after_id`, and the last id
     /// looked at (the cursor a caller moves to, past other types).
     pub(crate) fn of_types_after(&self, after_id: i64, types: &[&str], limit: usize) -> (Recent, i64) {
-        self.select(after_id, limit, |event| types.contains(&event.callback_type.as_str()))
+        self.select(after_id, limit, |event| types.contains(&event.callback_type.as_str()), true)
     }
 
-    fn select(&self, after_id: i64, limit: usize, wanted: impl Fn(&LoggedEvent) -> bool) -> (Recent, i64) {
+    fn select(
+        &self,
+        after_id: i64,
+        limit: usize,
+        wanted: impl Fn(&LoggedEvent) -> bool,
+        counted: bool,
+    ) -> (Recent, i64) {
         let inner = self.lock();
         if after_id < inner.floor {
             drop(inner);
-            self.read_from_log.fetch_add(1, Ordering::Relaxed);
+            if counted {
+                self.read_from_log.fetch_add(1, Ordering::Relaxed);
+            }
             return (Recent::Behind, after_id);
         }
         let start = inner.events.partition_point(|event| event.id <= after_id);
@@ -156,7 +170,9 @@ impl RecentEvents {
             }
         }
         drop(inner);
-        self.served_from_memory.fetch_add(1, Ordering::Relaxed);
+        if counted {
+            self.served_from_memory.fetch_add(1, Ordering::Relaxed);
+        }
         (Recent::Events(selected), looked_at)
     }
 

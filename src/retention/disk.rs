@@ -11,10 +11,13 @@ use std::{
 pub const SAMPLE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The files whose sizes are reported (`pmc_storage_bytes{file}`).
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 12] = [
     "events.db",
     "events.db-wal",
     "events.db-shm",
+    "catalog.db",
+    "catalog.db-wal",
+    "catalog.db-shm",
     "tracking.db",
     "tracking.db-wal",
     "tracking.db-shm",
