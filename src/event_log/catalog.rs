@@ -25,6 +25,7 @@ use std::{
 };
 
 use rusqlite::{Connection, OptionalExtension, params};
+use sea_orm::sqlx::sqlite::SqlitePoolOptions;
 
 use super::{
     EventLogHealth,
@@ -63,6 +64,9 @@ CREATE TABLE IF NOT EXISTS catalog_head (
 INSERT OR IGNORE INTO catalog_head (singleton, head) VALUES (0, 0);
 ";
 
+/// How long shutdown waits for the catalog to catch up.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(10);
+
 /// One event's entry: `(id, received_at_ms, channel, account, callback_type, user_id)`.
 type Entry = (i64, i64, String, String, String, Option<String>);
 
@@ -75,6 +79,53 @@ pub(super) struct CatalogWriter {
     last_prune: Instant,
     /// Whether the last attempt failed (logged once per streak).
     failing: bool,
+}
+
+/// The running catalog thread: its stop signal, and what resolves when it has stopped.
+pub(super) struct CatalogThread {
+    stop: mpsc::Sender<()>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// Starts `writer` on a thread of its own (`event-catalog`).
+pub(super) fn start(writer: CatalogWriter) -> std::io::Result<CatalogThread> {
+    let (stop, stop_receiver) = mpsc::channel();
+    let (done, stopped) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("event-catalog".to_owned()).spawn(move || {
+        // Dropped on return or panic: `finish` never waits forever.
+        let _done = done;
+        writer.run(&stop_receiver);
+    })?;
+    Ok(CatalogThread { stop, stopped })
+}
+
+impl CatalogThread {
+    /// Catalogues everything committed so far, then stops. The catalog is
+    /// derived data, so a slow disk does not hold shutdown past the deadline.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(CLOSE_DEADLINE, self.stopped).await.is_err() {
+            tracing::warn!(
+                "The event catalog was not finished before shutdown; the next start catches it up."
+            );
+        }
+    }
+}
+
+/// `pool` whose connections see the catalog at `data_dir` as `catalog.*`,
+/// so that one read transaction spans the log and its catalog.
+pub(super) fn attached(pool: SqlitePoolOptions, data_dir: &Path) -> SqlitePoolOptions {
+    let catalog_path = data_dir.join(FILE).to_string_lossy().into_owned();
+    pool.after_connect(move |connection, _| {
+        let catalog_path = catalog_path.clone();
+        Box::pin(async move {
+            sea_orm::sqlx::query("ATTACH DATABASE ?1 AS catalog")
+                .bind(catalog_path)
+                .execute(connection)
+                .await
+                .map(drop)
+        })
+    })
 }
 
 /// The catalog at `data_dir`, opened (created, or rebuilt when it cannot be

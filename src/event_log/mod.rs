@@ -54,9 +54,6 @@ pub type StoredEvent = event::Model;
 /// How many callbacks may wait for the committer before handlers feel backpressure.
 const QUEUE_CAPACITY: usize = 16 * 1024;
 
-/// How long shutdown waits for the catalog to catch up.
-const CATALOG_CLOSE_DEADLINE: Duration = Duration::from_secs(10);
-
 /// Dedupe keys the writer keeps in memory (a few tens of MB at most); older
 /// keys within the window are looked up on disk.
 const DEDUPE_INDEX_KEYS: usize = 200_000;
@@ -257,9 +254,6 @@ pub enum AppendOutcome {
     },
 }
 
-/// The catalog thread's stop signal, and what resolves when it has stopped.
-type CatalogThread = (std::sync::mpsc::Sender<()>, oneshot::Receiver<()>);
-
 /// A cheap, cloneable handle on the event log.
 #[derive(Clone)]
 pub struct EventLog {
@@ -271,7 +265,7 @@ pub struct EventLog {
     /// Resolves when the writer thread has drained and stopped.
     stopped: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
     /// Stops the catalog's thread, and resolves when it has.
-    catalog: Arc<Mutex<Option<CatalogThread>>>,
+    catalog: Arc<Mutex<Option<catalog::CatalogThread>>>,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// Set by the disk sampler below half of `storage.min_free_bytes`.
     disk_low: Arc<std::sync::atomic::AtomicBool>,
@@ -351,20 +345,9 @@ impl EventLog {
         Migrator::up(&migrator, None).await?;
         migrator.close().await?;
         let catalog_connection = catalog::open(data_dir, &path)?;
-        // Readers see the catalog as `catalog.*`: a page is the catalog's
-        // entries and the log's rows above its head, read in one snapshot.
-        let catalog_path = data_dir.join(catalog::FILE).to_string_lossy().into_owned();
-        let attach_catalog = SqlitePoolOptions::new().after_connect(move |connection, _| {
-            let catalog_path = catalog_path.clone();
-            Box::pin(async move {
-                sea_orm::sqlx::query("ATTACH DATABASE ?1 AS catalog")
-                    .bind(catalog_path)
-                    .execute(connection)
-                    .await
-                    .map(drop)
-            })
-        });
-        let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(connect(4, options, attach_catalog).await?);
+        let reader = SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            connect(4, options, catalog::attached(SqlitePoolOptions::new(), data_dir)).await?,
+        );
 
         let db = WriterDb::open(&path, settings.sqlite_synchronous)?;
         let last_id = db.max_id()?;
@@ -376,14 +359,7 @@ impl EventLog {
         let recent = Arc::new(RecentEvents::new(last_id, recent::RECENT_BYTES, recent::RECENT_EVENTS));
         let catalog_writer =
             catalog::CatalogWriter::new(catalog_connection, Arc::clone(&recent), Arc::clone(&health))?;
-        let (stop_catalog, catalog_stop) = std::sync::mpsc::channel();
-        let (catalog_done, catalog_stopped) = oneshot::channel();
-        std::thread::Builder::new()
-            .name("event-catalog".to_owned())
-            .spawn(move || {
-                let _done = catalog_done;
-                catalog_writer.run(&catalog_stop);
-            })
+        let catalog_thread = catalog::start(catalog_writer)
             .map_err(|error| data_dir_error(format!("cannot start the catalog thread: {error}")))?;
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (closing, closing_receiver) = tokio::sync::watch::channel(false);
@@ -431,7 +407,7 @@ impl EventLog {
             health,
             recent,
             stopped: Arc::new(Mutex::new(Some(stopped))),
-            catalog: Arc::new(Mutex::new(Some((stop_catalog, catalog_stopped)))),
+            catalog: Arc::new(Mutex::new(Some(catalog_thread))),
             closing: Arc::new(closing),
             disk_low: Arc::default(),
             _lock: Arc::new(lock),
@@ -479,17 +455,10 @@ impl EventLog {
         if let Some(stopped) = stopped {
             let _ = stopped.await;
         }
-        // After the writer: the catalog then holds everything committed,
-        // and the next start has nothing to catch up. It is derived data, so
-        // a slow disk does not hold shutdown past the deadline.
+        // After the writer: the catalog then holds everything committed.
         let catalog = self.catalog.lock().await.take();
-        if let Some((stop, stopped)) = catalog {
-            let _ = stop.send(());
-            if tokio::time::timeout(CATALOG_CLOSE_DEADLINE, stopped).await.is_err() {
-                tracing::warn!(
-                    "The event catalog was not finished before shutdown; the next start catches it up."
-                );
-            }
+        if let Some(catalog) = catalog {
+            catalog.finish().await;
         }
     }
 }
